@@ -1,0 +1,40 @@
+"""A session's configuration: protocol, brief, rounds, agents, and the protocol's own options."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from convscope.core.agents import AgentSpec
+
+
+class SessionConfig(BaseModel):
+    """Everything needed to run (or re-run) a session. Stored verbatim in the session file."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: str = "untitled session"
+    protocol: str = "group_chat"
+    brief: str = ""
+    rounds: int = Field(default=3, ge=1, le=10_000)
+    seed: int = 0
+    turn_timeout_s: float = Field(default=120.0, gt=0)
+    agents: tuple[AgentSpec, ...]
+    options: dict[str, Any] = Field(default_factory=dict)  # validated by the protocol
+
+    @model_validator(mode="after")
+    def _unique_agent_ids(self) -> SessionConfig:
+        ids = [agent.id for agent in self.agents]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate agent ids: {', '.join(duplicates)}")
+        if not self.agents:
+            raise ValueError("a session needs at least one agent")
+        return self
+
+    def agent(self, agent_id: str) -> AgentSpec:
+        for agent in self.agents:
+            if agent.id == agent_id:
+                return agent
+        raise KeyError(agent_id)

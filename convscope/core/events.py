@@ -1,0 +1,89 @@
+"""Plain events the engine emits. The TUI, the recorder and the headless printer consume them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from convscope.core.records import ControlRecord, Turn
+
+
+@dataclass(frozen=True)
+class SessionStarted:
+    next_turn_index: int  # > 0 when resuming
+
+
+@dataclass(frozen=True)
+class TurnStarted:
+    turn_index: int
+    round: int
+    agent_id: str
+    nickname: str
+    model: str
+
+
+@dataclass(frozen=True)
+class TokenDelta:
+    turn_index: int
+    agent_id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class StreamReset:
+    """A retry restarted the stream: discard the text streamed so far for this turn."""
+
+    turn_index: int
+    agent_id: str
+    attempt: int
+    reason: str
+    delay_s: float
+
+
+@dataclass(frozen=True)
+class TurnCompleted:
+    turn: Turn
+
+
+@dataclass(frozen=True)
+class TurnFailed:
+    turn: Turn
+
+
+@dataclass(frozen=True)
+class RoundCompleted:
+    round: int
+
+
+@dataclass(frozen=True)
+class ControlApplied:
+    """A command took effect at a turn boundary (pause, rename, inject failure...)."""
+
+    record: ControlRecord
+
+
+@dataclass(frozen=True)
+class MetricsUpdated:
+    turn_index: int
+    round: int
+    values: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SessionEnded:
+    reason: Literal["finished", "stopped", "error"]
+    detail: str = ""
+
+
+Event = (
+    SessionStarted
+    | TurnStarted
+    | TokenDelta
+    | StreamReset
+    | TurnCompleted
+    | TurnFailed
+    | RoundCompleted
+    | ControlApplied
+    | MetricsUpdated
+    | SessionEnded
+)

@@ -1,0 +1,40 @@
+"""The protocol contract: who speaks next, what that agent sees, when the session is over.
+
+A protocol is a pure function of the transcript so far and the agents' current names,
+which is what makes resume and replay exact: rebuild the transcript, ask again.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from convscope.core.config import SessionConfig
+from convscope.core.providers.base import ChatMessage
+from convscope.core.records import Turn
+
+
+@dataclass(frozen=True)
+class TurnPlan:
+    agent_id: str
+    round: int
+    messages: tuple[ChatMessage, ...]
+
+
+class ConversationProtocol(ABC):
+    """Base class of the interaction designs (group chat, relay, coding panel, network)."""
+
+    name: ClassVar[str]
+
+    def __init__(self, config: SessionConfig) -> None:
+        self.config = config
+
+    def initial_names(self) -> dict[str, str]:
+        """The nickname each agent starts with."""
+        return {agent.id: agent.nickname for agent in self.config.agents}
+
+    @abstractmethod
+    def next_turn(self, transcript: Sequence[Turn], names: Mapping[str, str]) -> TurnPlan | None:
+        """The next turn to run, or None when the session is over."""

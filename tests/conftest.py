@@ -1,0 +1,20 @@
+"""Every test gets its own convscope home and no model hub access."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+@pytest.fixture(autouse=True)
+def convscope_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Sessions and config go to a fresh folder, never to the user's real data directory."""
+    home = tmp_path_factory.mktemp("convscope-home")
+    monkeypatch.setenv("CONVSCOPE_HOME", str(home))
+    yield home
