@@ -1,0 +1,23 @@
+"""Interaction designs, looked up by the name a session config gives."""
+
+from __future__ import annotations
+
+from convscope.core.config import SessionConfig
+from convscope.core.protocols.base import ConversationProtocol
+from convscope.core.protocols.group_chat import GroupChat
+
+PROTOCOLS: dict[str, type[ConversationProtocol]] = {GroupChat.name: GroupChat}
+
+
+class UnknownProtocolError(ValueError):
+    pass
+
+
+def protocol_for(config: SessionConfig) -> ConversationProtocol:
+    """Build the protocol a config names; unknown names and bad options raise ValueError."""
+    try:
+        cls = PROTOCOLS[config.protocol]
+    except KeyError:
+        known = ", ".join(sorted(PROTOCOLS))
+        raise UnknownProtocolError(f"unknown protocol {config.protocol!r} (known: {known})") from None
+    return cls(config)

@@ -1,0 +1,213 @@
+"""The ``convscope`` command. Thin: parses arguments, calls core, sessions, the runner or the TUI.
+
+Every user error ends as one line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from convscope import __version__
+from convscope.core.agents import AgentSpec
+from convscope.core.config import SessionConfig
+from convscope.core.config_files import ConfigError, load_config, preset_names, validate_config
+from convscope.core.protocols import protocol_for
+from convscope.core.providers.failures import parse_failure
+from convscope.core.providers.registry import check as check_agent
+
+EXIT_USAGE = 2
+
+
+class UserError(Exception):
+    """Anything the person can fix: printed as one line, exit code 2."""
+
+
+def _agents_from_specs(specs: Sequence[str]) -> tuple[AgentSpec, ...]:
+    """``--agent [nickname=]provider`` -> agents named Agent-A, Agent-B... unless named."""
+    agents = []
+    for position, spec in enumerate(specs):
+        nickname, sep, provider = spec.partition("=")
+        if not sep or ":" in nickname:
+            nickname, provider = f"Agent-{chr(ord('A') + position)}", spec
+        agents.append(AgentSpec(id=f"agent{position + 1}", nickname=nickname, provider=provider))
+    return tuple(agents)
+
+
+def build_config(args: argparse.Namespace) -> SessionConfig:
+    """The config a ``run`` asks for, validated all the way down to the provider keys."""
+    config = load_config(args.config)
+    changes: dict[str, object] = {}
+    if args.rounds is not None:
+        changes["rounds"] = args.rounds
+    if args.agent:
+        changes["agents"] = _agents_from_specs(args.agent)
+    if args.clone:
+        changes["agents"] = tuple(a.model_copy(update={"provider": args.clone}) for a in config.agents)
+    if changes:
+        config = validate_config({**config.model_dump(), **changes}, "command line")
+    protocol_for(config)  # unknown protocol or bad options
+    for agent in config.agents:
+        if agent.failure:
+            parse_failure(agent.failure)
+        check_agent(agent)
+    return config
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    config = build_config(args)
+    if args.headless:
+        from convscope.runner import run_headless
+
+        writer = asyncio.run(run_headless(config))
+        print(f"saved as {writer.session_id}", file=sys.stderr)
+        return 0
+    from convscope.tui.app import run_tui
+
+    run_tui(config=config)
+    return 0
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    from convscope.sessions.store import SessionStore
+
+    document = SessionStore().load(args.session)
+    for agent in document.config.agents:
+        check_agent(agent)
+    if args.headless:
+        from convscope.runner import run_headless
+
+        writer = asyncio.run(run_headless(document.config, resume_id=document.id))
+        print(f"saved as {writer.session_id}", file=sys.stderr)
+        return 0
+    from convscope.tui.app import run_tui
+
+    run_tui(session_id=document.id, mode="resume")
+    return 0
+
+
+def cmd_sessions(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from convscope.sessions.store import SessionStore
+
+    store = SessionStore()
+    if args.action == "rm":
+        store.delete(store.load(args.session).id)
+        return 0
+    if args.action == "show":
+        document = store.load(args.session)
+        print(document.model_dump_json(indent=2))
+        return 0
+    table = Table("id", "title", "protocol", "agents", "turns", "status", box=None)
+    for summary in store.list():
+        table.add_row(
+            summary.id, summary.title, summary.protocol, ", ".join(summary.agents),
+            str(summary.turns), summary.status,
+        )
+    Console(highlight=False).print(table)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from convscope.sessions.export import export_session
+    from convscope.sessions.store import SessionStore
+
+    document = SessionStore().load(args.session)
+    text = export_session(document, args.format, Path(args.output) if args.output else None)
+    if text is not None:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from convscope.analysis import analyze_command
+
+    return analyze_command(args)
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from convscope.sessions.store import SessionStore
+    from convscope.tui.app import run_tui
+
+    run_tui(session_id=SessionStore().load(args.session).id, mode="replay")
+    return 0
+
+
+def cmd_home(_: argparse.Namespace) -> int:
+    from convscope.tui.app import run_tui
+
+    run_tui(mode="home")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="convscope", description="A terminal observatory for LLM agents.")
+    root.add_argument("--version", action="version", version=f"convscope {__version__}")
+    root.set_defaults(handler=cmd_home)
+    sub = root.add_subparsers(dest="command")
+
+    run = sub.add_parser("run", help="start a session from a preset or a TOML file")
+    run.add_argument("config", help=f"a preset ({', '.join(preset_names())}) or a .toml file")
+    run.add_argument("--headless", action="store_true", help="print the conversation instead of the TUI")
+    run.add_argument("--rounds", type=int, help="override the number of rounds")
+    run.add_argument("--agent", action="append", metavar="SPEC", help="[nickname=]provider, repeatable")
+    run.add_argument("--clone", metavar="SPEC", help="clone mode: every agent uses this provider")
+    run.set_defaults(handler=cmd_run)
+
+    resume = sub.add_parser("resume", help="continue a saved session after its last completed turn")
+    resume.add_argument("session", help="session id (or a unique prefix)")
+    resume.add_argument("--headless", action="store_true")
+    resume.set_defaults(handler=cmd_resume)
+
+    sessions = sub.add_parser("sessions", help="list, show or delete saved sessions")
+    sessions.add_argument("action", choices=["list", "show", "rm"], nargs="?", default="list")
+    sessions.add_argument("session", nargs="?", help="session id for show / rm")
+    sessions.set_defaults(handler=cmd_sessions)
+
+    export = sub.add_parser("export", help="export a session")
+    export.add_argument("session")
+    export.add_argument("--format", choices=["json", "jsonl", "md", "csv"], default="json")
+    export.add_argument("-o", "--output", help="file to write (default: standard output)")
+    export.set_defaults(handler=cmd_export)
+
+    analyze = sub.add_parser("analyze", help="metrics of a session file or a folder of sessions")
+    analyze.add_argument("target", help="session id, session file or folder")
+    analyze.add_argument("--json", action="store_true", help="machine-readable output")
+    analyze.set_defaults(handler=cmd_analyze)
+
+    replay = sub.add_parser("replay", help="replay a saved session in the TUI, with no model calls")
+    replay.add_argument("session")
+    replay.set_defaults(handler=cmd_replay)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if getattr(args, "action", None) in ("show", "rm") and not args.session:
+        return _fail("sessions show/rm needs a session id")
+    try:
+        return int(args.handler(args))
+    except KeyboardInterrupt:
+        print("interrupted; completed turns are saved", file=sys.stderr)
+        return 130
+    except (UserError, ConfigError, ValueError, LookupError, OSError) as exc:
+        return _fail(_one_line(exc))
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+    return " ".join(text.split()) or type(exc).__name__
+
+
+def _fail(message: str) -> int:
+    print(f"convscope: error: {message}", file=sys.stderr)
+    return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,318 @@
+"""Runs a protocol turn by turn, streams the agents' text, obeys commands, emits events.
+
+Events out, commands in: observers are called synchronously, in order, for every event
+(the session writer journals a turn before the next one starts, so a crash loses at most
+the turn in flight). Commands (pause, step, rename, inject a failure...) are queued and
+take effect at the next turn boundary, where each is recorded as a ``ControlApplied``
+event stamped with the index of the turn it precedes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, Protocol
+
+from convscope.core.agents import AgentSpec
+from convscope.core.config import SessionConfig
+from convscope.core.events import (
+    ControlApplied,
+    Event,
+    MetricsUpdated,
+    RoundCompleted,
+    SessionEnded,
+    SessionStarted,
+    StreamReset,
+    TokenDelta,
+    TurnCompleted,
+    TurnFailed,
+    TurnStarted,
+)
+from convscope.core.protocols import protocol_for
+from convscope.core.protocols.base import ConversationProtocol, TurnPlan
+from convscope.core.providers.base import ChatRequest, Provider, ProviderError, Restart, Usage
+from convscope.core.providers.failures import parse_failure
+from convscope.core.providers.factory import build_provider
+from convscope.core.records import ControlKind, ControlRecord, ErrorKind, Turn
+
+Observer = Callable[[Event], None]
+ProviderFactory = Callable[[AgentSpec, str | None, int], Provider]
+EngineState = Literal["idle", "running", "paused", "finished", "stopped"]
+
+
+class MetricsHook(Protocol):
+    """What the engine asks of a metrics tracker; runs in a worker thread."""
+
+    def observe(self, turn: Turn) -> dict[str, Any]: ...
+
+    def end_round(self, round_index: int) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class _Command:
+    kind: ControlKind
+    agent_id: str | None = None
+    value: str | None = None
+
+
+class Engine:
+    """One session's run. Build it, subscribe observers, ``await run()``, send commands."""
+
+    def __init__(
+        self,
+        config: SessionConfig,
+        *,
+        transcript: Sequence[Turn] = (),
+        controls: Sequence[ControlRecord] = (),
+        observers: Iterable[Observer] = (),
+        provider_factory: ProviderFactory = build_provider,
+        metrics: MetricsHook | None = None,
+        start_paused: bool = False,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.config = config
+        self.protocol: ConversationProtocol = protocol_for(config)
+        self.transcript: list[Turn] = list(transcript)
+        self.names: dict[str, str] = self.protocol.initial_names()
+        self.failures: dict[str, str | None] = {a.id: a.failure for a in config.agents}
+        for record in controls:  # resuming: replay renames and injected failures
+            self._apply_state(record)
+        self.state: EngineState = "paused" if start_paused else "idle"
+        self.current_turn: TurnPlan | None = None
+        self._observers: list[Observer] = list(observers)
+        self._provider_factory = provider_factory
+        self._providers: dict[tuple[str, str | None], Provider] = {}
+        self._metrics = metrics
+        self._clock = clock
+        self._commands: deque[_Command] = deque()
+        self._steps_left: int | None = None  # None: run freely; n: run n turns then pause
+        self._stop_requested = False
+        self._wake: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread: int | None = None
+
+    # -- commands: safe to call from any thread; they take effect at the next turn boundary
+
+    def pause(self) -> None:
+        self._queue(_Command("paused"))
+
+    def resume(self) -> None:
+        self._queue(_Command("resumed"))
+
+    def step(self) -> None:
+        """Run exactly one more turn, then pause."""
+        self._queue(_Command("stepped"))
+
+    def stop(self) -> None:
+        self._queue(_Command("stopped"))
+
+    def inject_failure(self, agent_id: str, mode: str) -> None:
+        self.config.agent(agent_id)  # KeyError for an unknown agent, now rather than later
+        parse_failure(mode)  # ValueError for a bad mode, now rather than later
+        self._queue(_Command("failure_injected", agent_id, mode))
+
+    def clear_failure(self, agent_id: str) -> None:
+        self.config.agent(agent_id)
+        self._queue(_Command("failure_cleared", agent_id))
+
+    def rename(self, agent_id: str, name: str) -> None:
+        self.config.agent(agent_id)
+        if not name.strip():
+            raise ValueError("a nickname cannot be empty")
+        self._queue(_Command("renamed", agent_id, name.strip()))
+
+    def subscribe(self, observer: Observer) -> None:
+        self._observers.append(observer)
+
+    @property
+    def next_turn_index(self) -> int:
+        return len(self.transcript)
+
+    # -- the run loop
+
+    async def run(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._loop_thread = threading.get_ident()
+        self._wake = asyncio.Event()
+        if self.state == "idle":
+            self.state = "running"
+        self._emit(SessionStarted(self.next_turn_index))
+        last_round = self.transcript[-1].round if self.transcript else None
+        try:
+            while True:
+                self._apply_commands()
+                if self._stop_requested:
+                    await self._finish("stopped", last_round)
+                    return
+                if self.state == "paused":
+                    await self._wait_for_command()
+                    continue
+                plan = self.protocol.next_turn(self.transcript, self.names)
+                if plan is None:
+                    await self._finish("finished", last_round)
+                    return
+                if last_round is not None and plan.round != last_round:
+                    await self._complete_round(last_round)
+                last_round = plan.round
+                await self._run_turn(plan)
+                if self._steps_left is not None:
+                    self._steps_left -= 1
+                    if self._steps_left <= 0:
+                        self._steps_left = None
+                        self._record(_Command("paused"))
+        except asyncio.CancelledError:
+            self.state = "stopped"
+            self._emit(SessionEnded("stopped", "cancelled during a turn"))
+            raise
+
+    # -- internals
+
+    def _queue(self, command: _Command) -> None:
+        self._commands.append(command)
+        if self._loop is None or self._wake is None:
+            return
+        if threading.get_ident() == self._loop_thread:
+            self._wake.set()
+        else:
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+    async def _wait_for_command(self) -> None:
+        assert self._wake is not None
+        self._wake.clear()
+        if not self._commands:
+            await self._wake.wait()
+
+    def _apply_commands(self) -> None:
+        while self._commands:
+            self._record(self._commands.popleft())
+
+    def _record(self, command: _Command) -> None:
+        """Apply one command now and emit it as a control record."""
+        previous: str | None = None
+        match command.kind:
+            case "paused":
+                if self.state == "paused":
+                    return
+                self.state = "paused"
+                self._steps_left = None
+            case "resumed":
+                if self.state != "paused":
+                    return
+                self.state = "running"
+            case "stepped":
+                self.state = "running"
+                self._steps_left = 1
+            case "stopped":
+                self._stop_requested = True
+            case "renamed":
+                assert command.agent_id is not None
+                previous = self.names[command.agent_id]
+            case "failure_injected" | "failure_cleared":
+                assert command.agent_id is not None
+                previous = self.failures[command.agent_id]
+        record = ControlRecord(
+            kind=command.kind,
+            turn_index=self.next_turn_index,
+            at=self._clock(),
+            agent_id=command.agent_id,
+            value=command.value,
+            previous=previous,
+        )
+        self._apply_state(record)
+        self._emit(ControlApplied(record))
+
+    def _apply_state(self, record: ControlRecord) -> None:
+        """The part of a control record that changes who the agents are."""
+        if record.agent_id is None:
+            return
+        if record.kind == "renamed" and record.value:
+            self.names[record.agent_id] = record.value
+        elif record.kind == "failure_injected":
+            self.failures[record.agent_id] = record.value
+        elif record.kind == "failure_cleared":
+            self.failures[record.agent_id] = None
+
+    def _provider(self, agent: AgentSpec) -> Provider:
+        """One provider per (agent, failure mode), so that crash-after counters persist."""
+        mode = self.failures[agent.id]
+        key = (agent.id, mode)
+        if key not in self._providers:
+            seed = self.config.seed * 1009 + self.config.agents.index(agent)
+            self._providers[key] = self._provider_factory(agent, mode, seed)
+        return self._providers[key]
+
+    async def _run_turn(self, plan: TurnPlan) -> None:
+        agent = self.config.agent(plan.agent_id)
+        index = self.next_turn_index
+        nickname = self.names[agent.id]
+        self.current_turn = plan
+        self._emit(TurnStarted(index, plan.round, agent.id, nickname, agent.provider))
+        started = self._clock()
+        parts: list[str] = []
+        usage = Usage()
+        retries = 0
+        error: str | None = None
+        error_kind: ErrorKind | None = None
+        try:
+            provider = self._provider(agent)
+            async with asyncio.timeout(self.config.turn_timeout_s):
+                async for item in provider.stream(ChatRequest(plan.messages, agent.params)):
+                    if isinstance(item, str):
+                        if item:
+                            parts.append(item)
+                            self._emit(TokenDelta(index, agent.id, item))
+                    elif isinstance(item, Usage):
+                        usage = item
+                    elif isinstance(item, Restart):
+                        parts.clear()
+                        retries = item.attempt
+                        self._emit(StreamReset(index, agent.id, item.attempt, item.reason, item.delay_s))
+        except ProviderError as exc:
+            error, error_kind = exc.message, "permanent" if exc.permanent else "transient"
+        except TimeoutError:
+            error, error_kind = f"no reply within {self.config.turn_timeout_s:g} s", "transient"
+        except Exception as exc:  # a provider bug must not crash the session: it becomes a failed turn
+            error, error_kind = f"{type(exc).__name__}: {exc}", "transient"
+        finally:
+            self.current_turn = None
+        turn = Turn(
+            index=index,
+            round=plan.round,
+            agent_id=agent.id,
+            nickname=nickname,
+            model=agent.provider,
+            text="".join(parts) if error is None else "",
+            error=error,
+            error_kind=error_kind,
+            started_at=started,
+            ended_at=self._clock(),
+            prompt_tokens=usage.prompt_tokens,
+            completion_tokens=usage.completion_tokens,
+            retries=retries,
+        )
+        self.transcript.append(turn)
+        self._emit(TurnFailed(turn) if turn.failed else TurnCompleted(turn))
+        if self._metrics is not None:
+            values = await asyncio.to_thread(self._metrics.observe, turn)
+            self._emit(MetricsUpdated(index, plan.round, values))
+
+    async def _complete_round(self, round_index: int) -> None:
+        self._emit(RoundCompleted(round_index))
+        if self._metrics is not None:
+            values = await asyncio.to_thread(self._metrics.end_round, round_index)
+            if values:
+                self._emit(MetricsUpdated(self.next_turn_index - 1, round_index, values))
+
+    async def _finish(self, reason: Literal["finished", "stopped"], last_round: int | None) -> None:
+        if reason == "finished" and last_round is not None:
+            await self._complete_round(last_round)
+        self.state = reason
+        self._emit(SessionEnded(reason))
+
+    def _emit(self, event: Event) -> None:
+        for observer in self._observers:
+            observer(event)

@@ -1,0 +1,114 @@
+"""The War Room group chat (seed 003; REFERENCE.md §1).
+
+Every round each active agent speaks once, in a fixed order, and sees the whole chat so
+far with each line prefixed by the speaker's nickname at the time it spoke. A failed
+turn is posted into the chat as ``⚠ <error>`` under the failing agent's nickname, so the
+others can see that it crashed.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping, Sequence
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from convscope.core.config import SessionConfig
+from convscope.core.protocols.base import ConversationProtocol, TurnPlan
+from convscope.core.providers.base import ChatMessage
+from convscope.core.records import Turn
+
+ERROR_SIGN = "⚠"
+ISOLATED_SYSTEM_PROMPT = "You are an AI assistant."
+
+
+class GroupChatOptions(BaseModel):
+    """The paper's series as switches. Clone mode is simply N agents with one provider spec."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    naming: Literal["neutral", "real"] = "neutral"
+    shuffle_order: bool = False  # shuffled once per run, seeded by the session seed
+    isolated: bool = False  # each agent sees only the brief (series F)
+    ablation: Literal["K1", "K2", "K3"] | None = None
+    on_permanent_failure: Literal["keep", "drop"] = "keep"
+
+
+def system_prompt(name: str, others: Sequence[str], options: GroupChatOptions) -> str | None:
+    """The two-line prompt and its ablations: K1 no peer list, K2 no own name, K3 nothing."""
+    if options.isolated:
+        return ISOLATED_SYSTEM_PROMPT
+    identity = f"You are {name} in a group chat."
+    peers = f"Other agents: {', '.join(others)}"
+    match options.ablation:
+        case "K1":
+            return identity
+        case "K2":
+            return peers
+        case "K3":
+            return None
+    return f"{identity}\n{peers}"
+
+
+def chat_line(turn: Turn) -> str:
+    """How a turn appears to the other agents."""
+    body = f"{ERROR_SIGN} {turn.error}" if turn.failed else turn.text.strip()
+    return f"{turn.nickname}: {body}"
+
+
+class GroupChat(ConversationProtocol):
+    name = "group_chat"
+
+    def __init__(self, config: SessionConfig) -> None:
+        super().__init__(config)
+        self.options = GroupChatOptions.model_validate(config.options)
+        order = [agent.id for agent in config.agents]
+        if self.options.shuffle_order:
+            random.Random(config.seed).shuffle(order)
+        self.order = tuple(order)
+
+    def initial_names(self) -> dict[str, str]:
+        if self.options.naming == "real":
+            return {agent.id: agent.model_name for agent in self.config.agents}
+        return super().initial_names()
+
+    def _dropped(self, transcript: Sequence[Turn]) -> set[str]:
+        if self.options.on_permanent_failure == "keep":
+            return set()
+        return {turn.agent_id for turn in transcript if turn.error_kind == "permanent"}
+
+    def next_turn(self, transcript: Sequence[Turn], names: Mapping[str, str]) -> TurnPlan | None:
+        dropped = self._dropped(transcript)
+        active = [agent_id for agent_id in self.order if agent_id not in dropped]
+        if not active:
+            return None
+        if transcript:
+            last = transcript[-1]
+            spoken = [t.agent_id for t in transcript if t.round == last.round]
+            remaining = [a for a in active if a not in spoken and self._after(a, spoken)]
+            round_index = last.round if remaining else last.round + 1
+            speaker = remaining[0] if remaining else active[0]
+        else:
+            round_index, speaker = 0, active[0]
+        if round_index >= self.config.rounds:
+            return None
+        return TurnPlan(speaker, round_index, self._messages(speaker, transcript, names))
+
+    def _after(self, agent_id: str, spoken: Sequence[str]) -> bool:
+        """True when ``agent_id`` comes after everyone who has spoken this round."""
+        position = self.order.index(agent_id)
+        return all(self.order.index(s) < position for s in spoken)
+
+    def _messages(
+        self, speaker: str, transcript: Sequence[Turn], names: Mapping[str, str]
+    ) -> tuple[ChatMessage, ...]:
+        others = [names[a] for a in self.order if a != speaker]
+        prompt = system_prompt(names[speaker], others, self.options)
+        lines = [self.config.brief]
+        if not self.options.isolated:
+            lines += [chat_line(turn) for turn in transcript]
+        messages = [ChatMessage("user", "\n\n".join(line for line in lines if line))]
+        if prompt is not None:
+            messages.insert(0, ChatMessage("system", prompt))
+        return tuple(messages)

@@ -1,0 +1,97 @@
+"""Headless sessions: the engine, the session writer and a live console printer, no TUI."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TextIO
+
+from rich.console import Console
+from rich.text import Text
+
+from convscope.core.config import SessionConfig
+from convscope.core.engine import Engine, MetricsHook
+from convscope.core.events import (
+    ControlApplied,
+    Event,
+    SessionEnded,
+    StreamReset,
+    TokenDelta,
+    TurnCompleted,
+    TurnFailed,
+    TurnStarted,
+)
+from convscope.core.text import terminal_safe
+from convscope.sessions.schema import SessionDocument
+from convscope.sessions.store import SessionStore, SessionWriter
+
+
+class ConsolePrinter:
+    """Prints the conversation as it streams; model text is printed literally."""
+
+    def __init__(self, file: TextIO | None = None) -> None:
+        self.console = Console(file=file, highlight=False, soft_wrap=True)
+
+    def __call__(self, event: Event) -> None:
+        match event:
+            case TurnStarted():
+                header = Text(f"\n[round {event.round}] ", style="dim")
+                header.append(terminal_safe(event.nickname), style="bold cyan")
+                header.append(f" ({event.model})", style="dim")
+                self.console.print(header)
+            case TokenDelta():
+                self.console.print(Text(terminal_safe(event.text)), end="")
+            case StreamReset():
+                self.console.print(Text(f"\n↻ retry {event.attempt}: {event.reason}", style="yellow"))
+            case TurnCompleted():
+                self.console.print()
+            case TurnFailed():
+                self.console.print(Text(f"⚠ {terminal_safe(event.turn.error or '')}", style="bold red"))
+            case ControlApplied():
+                record = event.record
+                detail = " ".join(str(x) for x in (record.agent_id, record.value) if x)
+                self.console.print(Text(f"· {record.kind} {detail} (before turn {record.turn_index})", "dim"))
+            case SessionEnded():
+                self.console.print(Text(f"\nsession {event.reason}", style="bold"))
+
+
+def default_metrics(config: SessionConfig) -> MetricsHook | None:
+    """The live tracker, with the cheap lexical metrics only (embeddings are opt-in)."""
+    from convscope.core.metrics.tracker import MetricsTracker
+
+    return MetricsTracker([agent.id for agent in config.agents])
+
+
+def engine_for(writer: SessionWriter, document: SessionDocument | None = None) -> Engine:
+    """An engine recording into ``writer``; given a saved document, it continues it."""
+    config = writer.document.config
+    return Engine(
+        config,
+        transcript=document.turns if document else (),
+        controls=document.controls if document else (),
+        observers=[writer.on_event],
+        metrics=default_metrics(config),
+    )
+
+
+async def run_headless(
+    config: SessionConfig,
+    *,
+    store: SessionStore | None = None,
+    resume_id: str | None = None,
+    file: TextIO | None = None,
+) -> SessionWriter:
+    """Run a new session (or continue ``resume_id``) to its end, printing it live."""
+    store = store or SessionStore()
+    if resume_id is None:
+        writer, document = store.create(config), None
+    else:
+        document = store.load(resume_id)
+        writer = store.open_writer(document.id)
+    engine = engine_for(writer, document)
+    engine.subscribe(ConsolePrinter(file))
+    try:
+        await engine.run()
+    finally:
+        writer.close()
+    return writer
+
