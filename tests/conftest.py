@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.openai_sse_server import openai_stub  # noqa: F401  (shared fixture)
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
