@@ -1,0 +1,113 @@
+"""A session as a Markdown transcript that people read and renderers cannot be fooled by.
+
+Model text is data: every character Markdown could read as structure (headings, lists,
+fences, tables, HTML, links, emphasis, math) is backslash-escaped, and a turn stays one
+paragraph whatever its line breaks, so no reply can swallow or restyle the rest of the
+document. Rounds are numbered from 1 for people (they are 0-based in the document).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+from convscope.core.records import ControlRecord, Turn
+from convscope.sessions.schema import SessionDocument
+
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&$])")
+_ORDERED_MARKER = re.compile(r"^(\d+)([.)])")
+_LINE_MARKER = re.compile(r"^([-+=])")
+_NBSP = "\u00a0"  # not blank to Markdown: keeps a paragraph going, and indentation visible
+
+_CONTROL_TEXT = {
+    "paused": "paused",
+    "resumed": "resumed",
+    "stepped": "stepped one turn",
+    "stopped": "stopped",
+    "renamed": "{agent} renamed to {value}",
+    "failure_injected": "failure injected into {agent}: {value}",
+    "failure_cleared": "failure cleared for {agent}",
+    "thresholds_changed": "thresholds changed to {value}",
+}
+
+
+def render_markdown(doc: SessionDocument) -> str:
+    return "\n".join(_document_lines(doc)) + "\n"
+
+
+def _document_lines(doc: SessionDocument) -> Iterator[str]:
+    config = doc.config
+    created = datetime.fromtimestamp(doc.created_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    yield f"# {_inline(config.title)}"
+    yield ""
+    yield f"- **Session** `{doc.id}`: {doc.status}, created {created}, {len(doc.turns)} turns"
+    yield f"- **Protocol** {_inline(config.protocol)}, {config.rounds} rounds, seed {config.seed}"
+    yield "- **Agents**"
+    for agent in config.agents:
+        details = [_inline(agent.provider), f"max tokens {agent.params.max_tokens}"]
+        if agent.params.temperature is not None:
+            details.append(f"temperature {agent.params.temperature:g}")
+        if agent.key_env:
+            details.append(f"key from {_inline('$' + agent.key_env)}")
+        if agent.failure:
+            details.append(f"failure {_inline(agent.failure)}")
+        yield f"  - **{_inline(agent.nickname)}** ({_inline(agent.id)}): {', '.join(details)}"
+    if config.brief:
+        yield "- **Brief**"
+        yield ""
+        yield from (f"> {line}" for line in _paragraph(config.brief).split("\n"))
+    names = {agent.id: agent.nickname for agent in config.agents}
+    controls = iter(doc.controls)
+    pending = next(controls, None)
+    current_round: int | None = None
+    for turn in doc.turns:
+        if turn.round != current_round:
+            current_round = turn.round
+            yield ""
+            yield f"## Round {turn.round + 1}"
+        while pending is not None and pending.turn_index <= turn.index:
+            yield from _control_lines(pending, names)
+            pending = next(controls, None)
+        yield ""
+        yield _turn_line(turn)
+    while pending is not None:
+        yield from _control_lines(pending, names)
+        pending = next(controls, None)
+
+
+def _turn_line(turn: Turn) -> str:
+    speaker = f"**{_inline(turn.nickname)}** ({_inline(turn.model)})"
+    if turn.failed:
+        kind = f" ({turn.error_kind})" if turn.error_kind else ""
+        return f"⚠️ {speaker}: failed{kind}: {_inline(turn.error or '')}"
+    return f"{speaker}: {_paragraph(turn.text)}"
+
+
+def _control_lines(record: ControlRecord, names: dict[str, str]) -> Iterator[str]:
+    agent = names.get(record.agent_id or "", record.agent_id or "")
+    text = _CONTROL_TEXT[record.kind].format(agent=_inline(agent), value=_inline(record.value or ""))
+    if record.kind == "renamed" and record.agent_id and record.value:
+        names[record.agent_id] = record.value
+    yield ""
+    yield f"_⚙ {text}_"
+
+
+def _inline(value: str) -> str:
+    """A value inside a line: one line, every Markdown-significant character escaped."""
+    return _SPECIAL.sub(r"\\\1", " ".join(_CONTROL_CHARS.sub("", value).split()))
+
+
+def _paragraph(text: str) -> str:
+    """Multi-line text as one paragraph: hard line breaks, blank lines kept as NBSP lines."""
+    text = _CONTROL_CHARS.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip("\n")
+    return "\\\n".join(_line(line) for line in text.split("\n"))
+
+
+def _line(line: str) -> str:
+    body = line.lstrip(" \t")
+    indent = line[: len(line) - len(body)].replace("\t", "    ")
+    body = _SPECIAL.sub(r"\\\1", body.rstrip())
+    body = _LINE_MARKER.sub(r"\\\1", _ORDERED_MARKER.sub(r"\1\\\2", body))
+    return (_NBSP * len(indent) + body) or _NBSP
