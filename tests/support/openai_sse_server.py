@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import re
 import socket
+import sys
 import threading
 import time
 from collections import deque
@@ -104,10 +105,11 @@ class OpenAIStub:
 
     def __init__(self, default_reply: str = "Hello from the stub server.") -> None:
         self._state = _State(default_reply=default_reply)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._server.daemon_threads = True
-        self._server.state = self._state  # type: ignore[attr-defined]
-        self._thread = threading.Thread(target=self._server.serve_forever, name="openai-stub", daemon=True)
+        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server.state = self._state
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="openai-stub", daemon=True
+        )
 
     @property
     def base_url(self) -> str:
@@ -149,15 +151,25 @@ class OpenAIStub:
         self.close()
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    state: _State
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that hangs up (timeouts, cut streams) is part of the tests, not an error."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server: ThreadingHTTPServer
+    server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:
         """Keep the test output quiet."""
 
     def do_POST(self) -> None:
-        state: _State = self.server.state  # type: ignore[attr-defined]
+        state = self.server.state
         length = int(self.headers.get("Content-Length", "0"))
         body = json.loads(self.rfile.read(length) or b"{}")
         headers = {key.lower(): value for key, value in self.headers.items()}
