@@ -9,7 +9,7 @@ others can see that it crashed.
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -57,6 +57,15 @@ def chat_line(turn: Turn) -> str:
     return f"{turn.nickname}: {body}"
 
 
+def _speakers_of_last_round(transcript: Sequence[Turn]) -> Iterator[str]:
+    """Walk back from the end only as far as the last round goes: O(agents), not O(turns)."""
+    last_round = transcript[-1].round
+    for turn in reversed(transcript):
+        if turn.round != last_round:
+            return
+        yield turn.agent_id
+
+
 class GroupChat(ConversationProtocol):
     name = "group_chat"
 
@@ -85,7 +94,7 @@ class GroupChat(ConversationProtocol):
             return None
         if transcript:
             last = transcript[-1]
-            spoken = [t.agent_id for t in transcript if t.round == last.round]
+            spoken = list(_speakers_of_last_round(transcript))
             remaining = [a for a in active if a not in spoken and self._after(a, spoken)]
             round_index = last.round if remaining else last.round + 1
             speaker = remaining[0] if remaining else active[0]
