@@ -74,7 +74,15 @@ class Malformed:
     payload: str = "{this is not json"
 
 
-Step = Reply | Status | Hang | Cut | Malformed
+@dataclass(frozen=True)
+class StreamError:
+    """Stream ``after_chunks`` good chunks, then an error event (OpenAI or Anthropic style)."""
+
+    after_chunks: int = 1
+    message: str = "The server had an error while processing your request."
+
+
+Step = Reply | Status | Hang | Cut | Malformed | StreamError
 
 
 @dataclass(frozen=True)
@@ -196,7 +204,9 @@ class _Handler(BaseHTTPRequestHandler):
         text = getattr(step, "text", None)
         chunks = _CHUNK_PATTERN.findall(state.default_reply if text is None else text)
         events = (_anthropic_events if anthropic else _openai_events)(body, chunks)
-        cut_at = step.after_chunks + 1 if isinstance(step, Cut | Malformed) else None  # +1: the opening event
+        cut_at = (
+            step.after_chunks + 1 if isinstance(step, Cut | Malformed | StreamError) else None
+        )  # +1: opening
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.send_header("Transfer-Encoding", "chunked")
@@ -205,6 +215,9 @@ class _Handler(BaseHTTPRequestHandler):
             if index == cut_at:
                 if isinstance(step, Malformed):
                     self._chunk(f"data: {step.payload}\n\n".encode())
+                    break
+                if isinstance(step, StreamError):
+                    self._chunk(_error_event(step.message, anthropic).encode())
                     break
                 self.wfile.flush()
                 self.connection.shutdown(socket.SHUT_RDWR)
@@ -237,6 +250,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Retry-After", retry_after)
         self.end_headers()
         self.wfile.write(data)
+
+
+def _error_event(message: str, anthropic: bool) -> str:
+    if anthropic:
+        return _sse({"type": "error", "error": {"type": "overloaded_error", "message": message}}, "error")
+    return _sse({"error": {"message": message, "type": "server_error"}})
 
 
 def _prompt_tokens(body: dict[str, Any]) -> int:

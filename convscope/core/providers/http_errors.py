@@ -20,9 +20,13 @@ _RETIRED_MARKERS = ("decommissioned", "model_not_found")
 
 
 def status_error(message: str, status: int, headers: Mapping[str, str]) -> ProviderError:
-    """An HTTP error response. A retired model is permanent whatever its status (Groq says 400)."""
+    """An HTTP error response. A retired model is permanent whatever its status (Groq says 400).
+
+    A status below 400 means an error event inside a stream that had started fine: the
+    server failed midway (Anthropic's ``overloaded_error``), so it is worth another try.
+    """
     permanent = status in _PERMANENT_STATUS or any(marker in message.lower() for marker in _RETIRED_MARKERS)
-    retryable = not permanent and (status in _RETRYABLE_STATUS or status >= 500)
+    retryable = not permanent and (status in _RETRYABLE_STATUS or status >= 500 or status < 400)
     return ProviderError(
         message,
         retryable=retryable,

@@ -66,6 +66,8 @@ class OpenAIProvider:
             raise status_error(str(err), err.status_code, err.response.headers) from err
         except openai.APIConnectionError as err:
             raise connection_error(err) from err
+        except openai.APIError as err:  # an error event inside the stream: the server failed midway
+            raise ProviderError(str(err), retryable=True) from err
         except openai.OpenAIError as err:
             raise ProviderError(str(err)) from err
         except json.JSONDecodeError as err:

@@ -8,7 +8,7 @@ import pytest
 
 from convscope.core.providers.anthropic_provider import AnthropicProvider, provider_error, split_system
 from convscope.core.providers.base import ChatMessage, ChatRequest, ProviderError, Usage
-from tests.support.openai_sse_server import OpenAIStub, Status
+from tests.support.openai_sse_server import OpenAIStub, Status, StreamError
 from tests.support.streams import collect, user_request
 
 CHAT = (
@@ -83,6 +83,16 @@ async def test_http_errors_through_the_sdk_become_provider_errors(openai_stub: O
     assert (limited.value.retryable, limited.value.retry_after) == (True, 2.0)
     assert "exceeded your rate limit" in limited.value.message
     assert gone.value.permanent and "claude-2.0 has been retired" in gone.value.message
+
+
+async def test_overloaded_event_midway_is_retryable(openai_stub: OpenAIStub) -> None:
+    openai_stub.script(StreamError(after_chunks=2, message="Overloaded"))
+
+    with pytest.raises(ProviderError) as failure:
+        await collect(claude(openai_stub))
+
+    assert failure.value.retryable and not failure.value.permanent
+    assert "overloaded_error" in failure.value.message
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from convscope.core.providers import registry
 from convscope.core.providers.base import ChatMessage, ChatRequest, ProviderError, Restart, Usage
 from convscope.core.providers.openai_provider import OpenAIProvider
 from convscope.core.providers.retry import RetryPolicy, with_retries
-from tests.support.openai_sse_server import Cut, Hang, Malformed, OpenAIStub, Status
+from tests.support.openai_sse_server import Cut, Hang, Malformed, OpenAIStub, Status, StreamError
 from tests.support.streams import collect, final_text, user_request
 
 FAST = RetryPolicy(max_attempts=3, base_delay_s=0.01, max_delay_s=5.0, max_total_s=30.0, jitter=0.0)
@@ -150,6 +150,16 @@ async def test_stream_cut_midway_restarts_and_delivers_the_full_retry(openai_stu
     restart_at = next(i for i, item in enumerate(items) if isinstance(item, Restart))
     assert items[:restart_at] == ["Hello", " from"]  # the partial output the engine must discard
     assert "incomplete chunked read" in items[restart_at].reason  # type: ignore[union-attr]
+    assert final_text(items) == openai_stub.default_reply
+
+
+async def test_error_event_midway_is_retried_with_the_server_text(openai_stub: OpenAIStub) -> None:
+    openai_stub.script(StreamError(after_chunks=2, message="The server had an error"))
+
+    items = await collect(with_retries(compatible(openai_stub), FAST))
+
+    restart = next(item for item in items if isinstance(item, Restart))
+    assert restart.reason == "The server had an error"
     assert final_text(items) == openai_stub.default_reply
 
 
