@@ -20,6 +20,7 @@ class SessionConfig(BaseModel):
     rounds: int = Field(default=3, ge=1, le=10_000)
     seed: int = 0
     turn_timeout_s: float = Field(default=120.0, gt=0)
+    max_concurrency: int = Field(default=8, ge=1, le=1024)  # simultaneous turns per provider spec
     agents: tuple[AgentSpec, ...]
     options: dict[str, Any] = Field(default_factory=dict)  # validated by the protocol
 

@@ -82,10 +82,11 @@ class Engine:
         for record in controls:  # resuming: replay renames and injected failures
             self._apply_state(record)
         self.state: EngineState = "paused" if start_paused else "idle"
-        self.current_turn: TurnPlan | None = None
+        self.in_flight: dict[int, TurnPlan] = {}  # turn index -> plan, for the turns running now
         self._observers: list[Observer] = list(observers)
         self._provider_factory = provider_factory
         self._providers: dict[tuple[str, str | None], Provider] = {}
+        self._gates: dict[str, asyncio.Semaphore] = {}  # provider spec -> concurrency bound
         self._metrics = metrics
         self._clock = clock
         self._commands: deque[_Command] = deque()
@@ -104,7 +105,7 @@ class Engine:
         self._queue(_Command("resumed"))
 
     def step(self) -> None:
-        """Run exactly one more turn, then pause."""
+        """Run exactly one more turn (one simultaneous batch, for the network), then pause."""
         self._queue(_Command("stepped"))
 
     def stop(self) -> None:
@@ -132,6 +133,11 @@ class Engine:
     def next_turn_index(self) -> int:
         return len(self.transcript)
 
+    @property
+    def current_turn(self) -> TurnPlan | None:
+        """The turn started last among those running (None between turns)."""
+        return self.in_flight[max(self.in_flight)] if self.in_flight else None
+
     # -- the run loop
 
     async def run(self) -> None:
@@ -151,14 +157,14 @@ class Engine:
                 if self.state == "paused":
                     await self._wait_for_command()
                     continue
-                plan = self.protocol.next_turn(self.transcript, self.names)
-                if plan is None:
+                plans = self.protocol.next_turns(self.transcript, self.names)
+                if not plans:
                     await self._finish("finished", last_round)
                     return
-                if last_round is not None and plan.round != last_round:
+                if last_round is not None and plans[0].round != last_round:
                     await self._complete_round(last_round)
-                last_round = plan.round
-                await self._run_turn(plan)
+                last_round = plans[0].round
+                await self._run_turns(plans)
                 if self._steps_left is not None:
                     self._steps_left -= 1
                     if self._steps_left <= 0:
@@ -245,11 +251,31 @@ class Engine:
             self._providers[key] = self._provider_factory(agent, mode, seed)
         return self._providers[key]
 
-    async def _run_turn(self, plan: TurnPlan) -> None:
+    async def _run_turns(self, plans: Sequence[TurnPlan]) -> None:
+        """Run a batch of turns (usually one) concurrently, at most ``max_concurrency`` per provider.
+
+        Each turn is journalled as it ends; the transcript takes them in index order once
+        the whole batch is done, so the protocol never sees half a simultaneous round.
+        """
+        first = self.next_turn_index
+        batch = list(enumerate(plans, start=first))
+        turns = await asyncio.gather(*(self._run_bounded(index, plan) for index, plan in batch))
+        self.transcript.extend(turns)
+        if self._metrics is not None:
+            for turn in turns:
+                values = await asyncio.to_thread(self._metrics.observe, turn)
+                self._emit(MetricsUpdated(turn.index, turn.round, values))
+
+    async def _run_bounded(self, index: int, plan: TurnPlan) -> Turn:
+        spec = self.config.agent(plan.agent_id).provider
+        gate = self._gates.setdefault(spec, asyncio.Semaphore(self.config.max_concurrency))
+        async with gate:
+            return await self._run_turn(index, plan)
+
+    async def _run_turn(self, index: int, plan: TurnPlan) -> Turn:
         agent = self.config.agent(plan.agent_id)
-        index = self.next_turn_index
         nickname = self.names[agent.id]
-        self.current_turn = plan
+        self.in_flight[index] = plan
         self._emit(TurnStarted(index, plan.round, agent.id, nickname, agent.provider))
         started = self._clock()
         parts: list[str] = []
@@ -278,7 +304,7 @@ class Engine:
         except Exception as exc:  # a provider bug must not crash the session: it becomes a failed turn
             error, error_kind = f"{type(exc).__name__}: {exc}", "transient"
         finally:
-            self.current_turn = None
+            del self.in_flight[index]
         turn = Turn(
             index=index,
             round=plan.round,
@@ -294,11 +320,8 @@ class Engine:
             completion_tokens=usage.completion_tokens,
             retries=retries,
         )
-        self.transcript.append(turn)
         self._emit(TurnFailed(turn) if turn.failed else TurnCompleted(turn))
-        if self._metrics is not None:
-            values = await asyncio.to_thread(self._metrics.observe, turn)
-            self._emit(MetricsUpdated(index, plan.round, values))
+        return turn
 
     async def _complete_round(self, round_index: int) -> None:
         self._emit(RoundCompleted(round_index))

@@ -38,3 +38,13 @@ class ConversationProtocol(ABC):
     @abstractmethod
     def next_turn(self, transcript: Sequence[Turn], names: Mapping[str, str]) -> TurnPlan | None:
         """The next turn to run, or None when the session is over."""
+
+    def next_turns(self, transcript: Sequence[Turn], names: Mapping[str, str]) -> tuple[TurnPlan, ...]:
+        """The turns to run next, all at once; empty when the session is over.
+
+        Turn-taking protocols keep the default (one turn). A protocol whose agents answer
+        simultaneously (the opinion network) returns the rest of the round: each plan must
+        be built from the transcript as it stands, since none of them sees the others.
+        """
+        plan = self.next_turn(transcript, names)
+        return () if plan is None else (plan,)
