@@ -295,7 +295,7 @@ class Engine:
                         usage = item
                     elif isinstance(item, Restart):
                         parts.clear()
-                        retries = item.attempt
+                        retries = item.attempt - 1  # attempt counts from 1: the first retry is attempt 2
                         self._emit(StreamReset(index, agent.id, item.attempt, item.reason, item.delay_s))
         except ProviderError as exc:
             error, error_kind = exc.message, "permanent" if exc.permanent else "transient"
