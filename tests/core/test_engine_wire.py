@@ -1,0 +1,51 @@
+"""The engine over a real OpenAI-compatible server on 127.0.0.1: retries and failed turns on the wire."""
+
+from __future__ import annotations
+
+from convscope.core.agents import AgentSpec
+from convscope.core.config import SessionConfig
+from convscope.core.engine import Engine
+from convscope.core.events import StreamReset
+from convscope.core.providers.base import Provider
+from convscope.core.providers.registry import resolve
+from convscope.core.providers.retry import RetryPolicy, with_retries
+from tests.core.engine_support import EventLog
+from tests.support.openai_sse_server import Cut, OpenAIStub, Reply, Status
+
+FAST_RETRIES = RetryPolicy(max_attempts=3, base_delay_s=0.01, max_delay_s=0.05, max_total_s=5.0)
+
+
+def fast_factory(agent: AgentSpec, failure: str | None, seed: int) -> Provider:
+    """The standard stack (resolve, then retries) with short waits so the test is quick."""
+    return with_retries(resolve(agent), FAST_RETRIES)
+
+
+def wire_config(stub: OpenAIStub, rounds: int = 1) -> SessionConfig:
+    agent = AgentSpec(id="w", nickname="Wire", provider=f"openai-compatible:{stub.base_url}#stub-model")
+    return SessionConfig(brief="Say something.", rounds=rounds, agents=(agent,))
+
+
+async def test_a_500_then_a_cut_stream_are_retried_and_the_turn_keeps_only_the_final_text(
+    openai_stub: OpenAIStub,
+) -> None:
+    openai_stub.script(Status(500), Cut(after_chunks=2, text="partial words that vanish"), Reply("all good now"))
+    engine = Engine(wire_config(openai_stub), provider_factory=fast_factory)
+    log = EventLog(engine)
+    await engine.run()
+    [turn] = engine.transcript
+    assert not turn.failed and turn.text == "all good now"
+    assert turn.retries == 2
+    assert len(openai_stub.requests) == 3
+    assert [e.attempt for e in log.of(StreamReset)] == [2, 3]
+
+
+async def test_exhausted_retries_become_a_failed_turn_with_the_server_error_and_the_session_goes_on(
+    openai_stub: OpenAIStub,
+) -> None:
+    openai_stub.script(*[Status(503, "upstream overloaded")] * 3, Reply("second round works"))
+    engine = Engine(wire_config(openai_stub, rounds=2), provider_factory=fast_factory)
+    await engine.run()
+    failed, recovered = engine.transcript
+    assert failed.failed and failed.error_kind == "transient"
+    assert "upstream overloaded" in (failed.error or "") and "3 attempts" in (failed.error or "")
+    assert recovered.text == "second round works"
