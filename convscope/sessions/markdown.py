@@ -42,7 +42,8 @@ def _document_lines(doc: SessionDocument) -> Iterator[str]:
     created = datetime.fromtimestamp(doc.created_at, UTC).strftime("%Y-%m-%d %H:%M UTC")
     yield f"# {_inline(config.title)}"
     yield ""
-    yield f"- **Session** `{doc.id}`: {doc.status}, created {created}, {len(doc.turns)} turns"
+    turns = f"{len(doc.turns)} turn" + ("" if len(doc.turns) == 1 else "s")
+    yield f"- **Session** `{doc.id}`: {doc.status}, created {created}, {turns}"
     yield f"- **Protocol** {_inline(config.protocol)}, {config.rounds} rounds, seed {config.seed}"
     yield "- **Agents**"
     for agent in config.agents:
