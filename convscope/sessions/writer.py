@@ -5,11 +5,15 @@ before the engine goes on, so a crash loses at most the turn in flight. Metrics 
 only flushed (they are recomputed on replay; the next turn's fsync makes them durable).
 A snapshot of the whole document is written when the session pauses or ends, or on
 demand, so that loading reads one JSON file plus a short journal tail.
+
+The methods hold one lock: the engine's thread records events while the TUI's thread may
+ask for a snapshot, and a snapshot must never see a turn without its sequence number.
 """
 
 from __future__ import annotations
 
 import json
+import threading
 import time
 from pathlib import Path
 from types import TracebackType
@@ -63,6 +67,7 @@ class SessionWriter:
         lock.write_pid()
         self._seq = last_seq
         self._closed = False
+        self._mutex = threading.RLock()
 
     @property
     def document(self) -> SessionDocument:
@@ -70,6 +75,37 @@ class SessionWriter:
         return self._document
 
     def on_event(self, event: Event) -> None:
+        with self._mutex:
+            self._record(event)
+
+    def snapshot(self) -> None:
+        """Write the whole document atomically; the journal before it is then redundant."""
+        with self._mutex:
+            self._check_open()
+            self._journal.sync()
+            write_snapshot(self.path, self._document, self._seq, self._journal.end)
+
+    def close(self) -> None:
+        """Snapshot and release the session. A session closed mid-run is 'interrupted'."""
+        with self._mutex:
+            if self._closed:
+                return
+            if self._document.status == "running":
+                self._set_status("interrupted")
+            self.snapshot()
+            self._journal.close()
+            self._lock.release()
+            self._closed = True
+
+    def __enter__(self) -> SessionWriter:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _record(self, event: Event) -> None:
         self._check_open()
         match event:
             case TurnCompleted(turn=turn) | TurnFailed(turn=turn):
@@ -91,31 +127,6 @@ class SessionWriter:
                 self.snapshot()
             case _:
                 pass  # streaming and round events are not part of the record
-
-    def snapshot(self) -> None:
-        """Write the whole document atomically; the journal before it is then redundant."""
-        self._check_open()
-        self._journal.sync()
-        write_snapshot(self.path, self._document, self._seq, self._journal.end)
-
-    def close(self) -> None:
-        """Snapshot and release the session. A session closed mid-run is 'interrupted'."""
-        if self._closed:
-            return
-        if self._document.status == "running":
-            self._set_status("interrupted")
-        self.snapshot()
-        self._journal.close()
-        self._lock.release()
-        self._closed = True
-
-    def __enter__(self) -> SessionWriter:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
-    ) -> None:
-        self.close()
 
     def _check_open(self) -> None:
         if self._closed:
