@@ -1,0 +1,99 @@
+"""One session's metrics as one JSON-able table: what ``convscope analyze`` prints.
+
+It replays the session through :class:`MetricsTracker` (the code that ran live) and adds the
+measures that need the whole session at once: code stability and token retention per
+agent, TF-IDF self-consistency (fitted on this session's texts), and for group chats the
+behaviour profiles, their similarity, the COMP events and Kruskal-Wallis per trait flag.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from convscope.core.config import SessionConfig
+from convscope.core.metrics.behaviour import TRAITS
+from convscope.core.metrics.lexical import ROUGE_TYPES
+from convscope.core.metrics.profile import any_trait_share, profile_similarity, profiles
+from convscope.core.metrics.stability import code_stability, mean_token_retention, self_consistency
+from convscope.core.metrics.stats import kruskal_by_flag
+from convscope.core.metrics.tracker import MetricsTracker
+from convscope.core.records import ControlRecord, Turn
+
+GROUP_PROTOCOLS = frozenset({"group_chat"})
+
+
+def session_summary(
+    config: SessionConfig,
+    turns: Sequence[Turn],
+    *,
+    controls: Sequence[ControlRecord] = (),
+    semantic: bool = False,
+) -> dict[str, Any]:
+    """The metrics of one session; ``semantic`` adds embedding distances to loop detection."""
+    group = config.protocol in GROUP_PROTOCOLS
+    tracker = MetricsTracker(agents=config.agents, semantic=semantic, behaviour=group)
+    snapshots = tracker.run(turns, controls)
+    rounds = [s.values for s in snapshots if s.turn_index is None]
+    outputs: dict[str, list[str]] = defaultdict(list)
+    for turn in sorted(turns, key=lambda t: t.index):
+        if not turn.failed:
+            outputs[turn.agent_id].append(turn.text)
+
+    summary: dict[str, Any] = {
+        "session": {
+            "title": config.title,
+            "protocol": config.protocol,
+            "agents": len(config.agents),
+            "turns": len(turns),
+            "failed_turns": sum(turn.failed for turn in turns),
+            "rounds": len(rounds),
+        },
+        "rouge": {
+            "final": {kind: rounds[-1][kind] for kind in ROUGE_TYPES}
+            if rounds
+            else dict.fromkeys(ROUGE_TYPES),
+            "by_round": [{"round": r["round"], **{kind: r[kind] for kind in ROUGE_TYPES}} for r in rounds],
+        },
+        "confidence": {
+            "by_agent": {agent: float(np.mean(scores)) for agent, scores in tracker.confidence.items()},
+            "mean": _mean([score for scores in tracker.confidence.values() for score in scores]),
+        },
+        "loop": {
+            "detected": tracker.loops.detected,
+            "onset_turn": tracker.loops.onset,
+            "steps": len(tracker.loops.steps),
+            "steps_converged": sum(tracker.loops.converged),
+            "thresholds": tracker.loops.thresholds.model_dump(),
+        },
+        "stability": {
+            agent: {"identical": code_stability(texts), "retention": mean_token_retention(texts)}
+            for agent, texts in outputs.items()
+        },
+        "self_consistency": self_consistency(outputs),
+    }
+    if group:
+        summary["behaviour"] = _behaviour(tracker)
+    return summary
+
+
+def _behaviour(tracker: MetricsTracker) -> dict[str, Any]:
+    codes = tracker.codes
+    every = [code for agent_codes in codes.values() for code in agent_codes]
+    levels = Counter(int(code["COMP_level"]) for code in every if code["COMP"])
+    return {
+        "coder": "rules",
+        "messages": len(every),
+        "profiles": {agent: dict(zip(TRAITS, p, strict=True)) for agent, p in profiles(codes).items()},
+        "profile_similarity": profile_similarity(profiles(codes)),
+        "any_trait_share": any_trait_share(every),
+        "comp_events": {f"L{level}": levels.get(level, 0) for level in (1, 2, 3)},
+        "kruskal": kruskal_by_flag(codes),
+    }
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return float(np.mean(values)) if values else None
