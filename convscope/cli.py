@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from datetime import datetime
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -92,6 +93,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
 def cmd_sessions(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     from convscope.sessions.store import SessionStore
 
@@ -103,11 +105,19 @@ def cmd_sessions(args: argparse.Namespace) -> int:
         document = store.load(args.session)
         print(document.model_dump_json(indent=2))
         return 0
-    table = Table("id", "title", "protocol", "agents", "turns", "status", box=None)
+    table = Table(box=None)
+    table.add_column("id", no_wrap=True)  # ids are what people copy: never cut them
+    table.add_column("date", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("turns", justify="right")
+    table.add_column("protocol", no_wrap=True)
+    table.add_column("title", overflow="ellipsis", max_width=40)
+    table.add_column("agents", overflow="ellipsis")
     for summary in store.list():
+        date = datetime.fromtimestamp(summary.created_at).strftime("%Y-%m-%d %H:%M")
         table.add_row(
-            summary.id, summary.title, summary.protocol, ", ".join(summary.agents),
-            str(summary.turns), summary.status,
+            summary.id, date, summary.status, str(summary.turns), summary.protocol,
+            Text(summary.title), Text(", ".join(summary.agents)),
         )
     Console(highlight=False).print(table)
     return 0

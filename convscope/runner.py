@@ -58,7 +58,7 @@ def default_metrics(config: SessionConfig) -> MetricsHook | None:
     """The live tracker, with the cheap lexical metrics only (embeddings are opt-in)."""
     from convscope.core.metrics.tracker import MetricsTracker
 
-    return MetricsTracker([agent.id for agent in config.agents])
+    return MetricsTracker(agents=config.agents)
 
 
 def engine_for(writer: SessionWriter, document: SessionDocument | None = None) -> Engine:

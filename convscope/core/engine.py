@@ -10,10 +10,11 @@ event stamped with the index of the turn it precedes.
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol
 
@@ -35,8 +36,8 @@ from convscope.core.events import (
 from convscope.core.protocols import protocol_for
 from convscope.core.protocols.base import ConversationProtocol, TurnPlan
 from convscope.core.providers.base import ChatRequest, Provider, ProviderError, Restart, Usage
-from convscope.core.providers.failures import parse_failure
 from convscope.core.providers.factory import build_provider
+from convscope.core.providers.failures import parse_failure
 from convscope.core.records import ControlKind, ControlRecord, ErrorKind, Turn
 
 Observer = Callable[[Event], None]
@@ -50,6 +51,8 @@ class MetricsHook(Protocol):
     def observe(self, turn: Turn) -> dict[str, Any]: ...
 
     def end_round(self, round_index: int) -> dict[str, Any]: ...
+
+    def apply_control(self, record: ControlRecord) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,8 @@ class Engine:
     ) -> None:
         self.config = config
         self.protocol: ConversationProtocol = protocol_for(config)
-        self.transcript: list[Turn] = list(transcript)
+        self.transcript: list[Turn] = sorted(transcript, key=lambda turn: turn.index)
+        self._holes = _missing_indices(self.transcript)  # left by a batch cut short; refilled first
         self.names: dict[str, str] = self.protocol.initial_names()
         self.failures: dict[str, str | None] = {a.id: a.failure for a in config.agents}
         for record in controls:  # resuming: replay renames and injected failures
@@ -125,6 +129,10 @@ class Engine:
         if not name.strip():
             raise ValueError("a nickname cannot be empty")
         self._queue(_Command("renamed", agent_id, name.strip()))
+
+    def set_thresholds(self, thresholds: Mapping[str, float]) -> None:
+        """New loop-detection thresholds for the metrics, e.g. ``{"bleu": 0.3}``."""
+        self._queue(_Command("thresholds_changed", value=json.dumps(dict(thresholds), sort_keys=True)))
 
     def subscribe(self, observer: Observer) -> None:
         self._observers.append(observer)
@@ -229,6 +237,8 @@ class Engine:
             previous=previous,
         )
         self._apply_state(record)
+        if self._metrics is not None:
+            self._metrics.apply_control(record)
         self._emit(ControlApplied(record))
 
     def _apply_state(self, record: ControlRecord) -> None:
@@ -257,14 +267,25 @@ class Engine:
         Each turn is journalled as it ends; the transcript takes them in index order once
         the whole batch is done, so the protocol never sees half a simultaneous round.
         """
-        first = self.next_turn_index
-        batch = list(enumerate(plans, start=first))
-        turns = await asyncio.gather(*(self._run_bounded(index, plan) for index, plan in batch))
+        indices, refilled = self._indices_for(len(plans))
+        turns = await asyncio.gather(
+            *(self._run_bounded(index, plan) for index, plan in zip(indices, plans, strict=True))
+        )
         self.transcript.extend(turns)
+        if refilled:
+            self.transcript.sort(key=lambda turn: turn.index)
         if self._metrics is not None:
             for turn in turns:
                 values = await asyncio.to_thread(self._metrics.observe, turn)
                 self._emit(MetricsUpdated(turn.index, turn.round, values))
+
+    def _indices_for(self, count: int) -> tuple[list[int], bool]:
+        """A batch's turn indices: first the holes left by a batch cut short (resuming that
+        round: the protocol asks again for the agents missing from it, in the same order),
+        then new ones after the last turn. True when holes were refilled."""
+        refilled, self._holes = self._holes[:count], self._holes[count:]
+        start = self.transcript[-1].index + 1 if self.transcript else 0
+        return refilled + list(range(start, start + count - len(refilled))), bool(refilled)
 
     async def _run_bounded(self, index: int, plan: TurnPlan) -> Turn:
         spec = self.config.agent(plan.agent_id).provider
@@ -319,6 +340,7 @@ class Engine:
             prompt_tokens=usage.prompt_tokens,
             completion_tokens=usage.completion_tokens,
             retries=retries,
+            phase=plan.phase,
         )
         self._emit(TurnFailed(turn) if turn.failed else TurnCompleted(turn))
         return turn
@@ -339,3 +361,10 @@ class Engine:
     def _emit(self, event: Event) -> None:
         for observer in self._observers:
             observer(event)
+
+
+def _missing_indices(transcript: Sequence[Turn]) -> list[int]:
+    """Turn indices below the last one that no turn has: a simultaneous batch interrupted
+    after some of its turns were journalled (they finish, and are saved, in any order)."""
+    present = {turn.index for turn in transcript}
+    return [index for index in range(transcript[-1].index if transcript else 0) if index not in present]

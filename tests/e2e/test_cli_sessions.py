@@ -23,7 +23,7 @@ def test_headless_group_chat_with_a_decommissioned_agent_runs_to_the_end_and_rec
     config.write_text(config.read_text(encoding="utf-8") + 'failure = "decommissioned"\n', encoding="utf-8")
     result = convscope("run", str(config), "--headless", home=home)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.count("I take the budget.") == 2
+    assert result.stdout.splitlines().count("I take the budget.") == 2
     assert result.stdout.count("⚠") == 2  # the failure is visible in the chat, each round
     [summary] = SessionStore(home / "sessions").list()
     assert summary.status == "finished" and summary.turns == 6
