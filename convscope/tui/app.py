@@ -1,0 +1,92 @@
+"""The convscope Textual app and ``run_tui``, the entry point the CLI calls.
+
+Textual is imported only under ``convscope.tui`` and ``convscope.themes``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import partial
+from typing import Any, Literal
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.theme import Theme
+
+from convscope.core.config import SessionConfig
+from convscope.sessions.store import SessionStore
+from convscope.themes import DEFAULT_THEME, STYLESHEET, THEMES
+from convscope.tui import settings
+from convscope.tui.live_session import LiveSession
+from convscope.tui.screens.home import HomeScreen
+from convscope.tui.screens.live import LiveScreen
+from convscope.tui.screens.replay import ReplayScreen
+
+TuiMode = Literal["home", "live", "replay", "resume"]
+ScreenFactory = Callable[[], Screen[Any]]
+
+
+class ConvscopeApp(App[None]):
+    CSS_PATH = STYLESHEET
+    TITLE = "convscope"
+
+    def __init__(
+        self, first_screen: ScreenFactory | None = None, *, store: SessionStore | None = None
+    ) -> None:
+        super().__init__()
+        self.store = store or SessionStore()
+        self._first_screen = first_screen or partial(HomeScreen, self.store)
+        for theme in THEMES:
+            self.register_theme(theme)
+        remembered = settings.load_theme(DEFAULT_THEME)
+        self.theme = remembered if remembered in self.available_themes else DEFAULT_THEME
+
+    def on_mount(self) -> None:
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+        self.push_screen(self._first_screen())
+
+    def _remember_theme(self, theme: Theme) -> None:
+        if not settings.save_theme(theme.name):
+            self.notify(
+                f"Could not save the theme: {settings.config_path()} is not valid TOML", severity="warning"
+            )
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Every key of the current screen is also a command in the palette."""
+        yield from super().get_system_commands(screen)
+        for binding in screen.BINDINGS:
+            if isinstance(binding, Binding) and binding.description and binding.show:
+                key = binding.key_display or binding.key
+                yield SystemCommand(
+                    binding.description, f"key: {key}", partial(screen.run_action, binding.action)
+                )
+
+
+def first_screen(
+    mode: TuiMode, store: SessionStore, config: SessionConfig | None, session_id: str | None
+) -> ScreenFactory:
+    """What the app opens on. Live sessions are created here, before the app starts, so that
+    a session that cannot be created or locked fails with a plain error message."""
+    if mode == "home":
+        return partial(HomeScreen, store)
+    if mode == "live":
+        if config is None:
+            raise ValueError("a live session needs a config")
+        return partial(LiveScreen, LiveSession.start(config, store=store))
+    if session_id is None:
+        raise ValueError(f"{mode} needs a session id")
+    if mode == "resume":
+        return partial(LiveScreen, LiveSession.resume(session_id, store=store))
+    return partial(ReplayScreen, store.load(session_id))
+
+
+def run_tui(
+    *, config: SessionConfig | None = None, session_id: str | None = None, mode: TuiMode | None = None
+) -> None:
+    """Open the TUI. Without ``mode``: live when given a config, replay when given a session id,
+    else the home screen."""
+    if mode is None:
+        mode = "live" if config is not None else "replay" if session_id is not None else "home"
+    store = SessionStore()
+    ConvscopeApp(first_screen(mode, store, config, session_id), store=store).run()

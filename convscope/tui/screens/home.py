@@ -1,0 +1,178 @@
+"""The home screen: saved sessions, newest first, and what can be done with each."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from convscope.core.text import terminal_safe
+from convscope.sessions.errors import SessionLockedError
+from convscope.sessions.schema import SessionSummary
+from convscope.sessions.store import SessionStore
+from convscope.tui.dialogs.confirm import ConfirmDialog
+from convscope.tui.dialogs.export import ExportChoice, ExportDialog
+from convscope.tui.live_session import LiveSession
+from convscope.tui.screens.exporting import export_in_background
+from convscope.tui.screens.live import LiveScreen
+from convscope.tui.screens.new_session import NewSessionScreen
+from convscope.tui.screens.replay import ReplayScreen
+from convscope.tui.widgets.status_bar import StatusBar
+
+_COLUMNS = ("Title", "Protocol", "Agents", "Turns", "Date", "State")
+_RESUMABLE = ("paused", "stopped", "interrupted")
+_AGENTS_WIDTH = 36
+
+
+def date_text(timestamp: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(timestamp))
+
+
+def agents_text(names: list[str]) -> str:
+    text = ", ".join(terminal_safe(name) for name in names)
+    return text if len(text) <= _AGENTS_WIDTH else text[: _AGENTS_WIDTH - 1] + "…"
+
+
+class HomeScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Open"),
+        Binding("r", "replay", "Replay"),
+        Binding("c", "resume", "Resume"),
+        Binding("e", "export", "Export"),
+        Binding("d", "delete", "Delete"),
+        Binding("n", "new", "New session"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(self, store: SessionStore) -> None:
+        super().__init__()
+        self.store = store
+        self.summaries: dict[str, SessionSummary] = {}
+        self.table: DataTable[str] = DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
+        self.empty = Static(
+            "No saved sessions yet. Press n to start one, or run `convscope run <preset>`.",
+            classes="home-empty",
+            markup=False,
+        )
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        yield self.table
+        yield self.empty
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.table.add_columns(*_COLUMNS)
+        self.table.focus()
+
+    async def on_screen_resume(self) -> None:
+        await self.refresh_sessions()
+
+    async def refresh_sessions(self) -> None:
+        """Reload the list (in a thread: it reads every session's files)."""
+        summaries = await asyncio.to_thread(self.store.list)
+        self.summaries = {summary.id: summary for summary in summaries}
+        selected = self.selected_id
+        self.table.clear()
+        for s in summaries:
+            row = (
+                terminal_safe(s.title),
+                s.protocol,
+                agents_text(s.agents),
+                str(s.turns),
+                date_text(s.created_at),
+                s.status,
+            )
+            self.table.add_row(*row, key=s.id)
+        if selected in self.summaries:
+            self.table.move_cursor(row=self.table.get_row_index(selected))
+        self.table.display = bool(summaries)
+        self.empty.display = not summaries
+        self.query_one(StatusBar).show("sessions", "home", [f"{len(summaries)} saved"])
+
+    @property
+    def selected_id(self) -> str | None:
+        if not self.summaries or self.table.cursor_row < 0:
+            return None
+        key = self.table.coordinate_to_cell_key(self.table.cursor_coordinate).row_key.value
+        return key if key in self.summaries else None
+
+    def _selected(self) -> SessionSummary | None:
+        selected = self.selected_id
+        if selected is None:
+            self.notify("No session selected.", severity="warning")
+            return None
+        return self.summaries[selected]
+
+    def on_data_table_row_selected(self, _: DataTable.RowSelected) -> None:
+        self.action_open()
+
+    def action_open(self) -> None:
+        """View a session where it ended."""
+        self._replay(at_start=False)
+
+    def action_replay(self) -> None:
+        self._replay(at_start=True)
+
+    def _replay(self, *, at_start: bool) -> None:
+        summary = self._selected()
+        if summary is not None:
+            document = self.store.load(summary.id)
+            self.app.push_screen(ReplayScreen(document, at_start=at_start))
+
+    def action_resume(self) -> None:
+        summary = self._selected()
+        if summary is None:
+            return
+        if summary.status not in _RESUMABLE:
+            self.notify(f"A {summary.status} session cannot be resumed.", severity="warning")
+            return
+        try:
+            session = LiveSession.resume(summary.id, store=self.store)
+        except SessionLockedError as exc:
+            self.notify(str(exc), severity="error")
+            return
+        self.app.push_screen(LiveScreen(session))
+
+    def action_export(self) -> None:
+        summary = self._selected()
+        if summary is None:
+            return
+
+        def export(choice: ExportChoice | None) -> None:
+            export_in_background(self, lambda: self.store.load(summary.id), choice)
+
+        self.app.push_screen(ExportDialog(summary.id, Path.cwd()), export)
+
+    def action_delete(self) -> None:
+        summary = self._selected()
+        if summary is None:
+            return
+
+        async def delete(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                self.store.delete(summary.id)
+            except (SessionLockedError, OSError) as exc:
+                self.notify(str(exc), severity="error")
+            await self.refresh_sessions()
+
+        question = f"Delete {summary.title!r} ({summary.turns} turns)? This cannot be undone."
+        self.app.push_screen(ConfirmDialog("Delete session", question, "Delete"), delete)
+
+    def action_new(self) -> None:
+        def started(session: LiveSession | None) -> None:
+            if session is not None:
+                self.app.push_screen(LiveScreen(session))
+
+        self.app.push_screen(NewSessionScreen(self.store), started)
+
+    def action_quit(self) -> None:
+        self.app.exit()

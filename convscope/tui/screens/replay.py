@@ -1,0 +1,123 @@
+"""Replay a saved session: no model call, scrub turn by turn; panes, chat and sidebar show
+the session as it was at that turn, with metrics recomputed by the code that ran live."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from pathlib import Path
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import Footer
+
+from convscope.sessions.schema import SessionDocument
+from convscope.tui.dialogs.export import ExportChoice, ExportDialog
+from convscope.tui.dialogs.prompt import PromptDialog
+from convscope.tui.metrics_board import MetricsBoard, MetricsPointLike, thresholds_of
+from convscope.tui.record_state import state_at
+from convscope.tui.screens.exporting import export_in_background
+from convscope.tui.screens.navigation import leave
+from convscope.tui.screens.plots import PlotsScreen
+from convscope.tui.tracking import recompute_metrics
+from convscope.tui.widgets.session_deck import SessionDeck
+from convscope.tui.widgets.status_bar import StatusBar
+from convscope.tui.widgets.timeline import Timeline
+
+
+class ReplayScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("left", "move(-1)", "Back"),
+        Binding("right", "move(1)", "Next"),
+        Binding("home", "jump('start')", "Start"),
+        Binding("end", "jump('end')", "End"),
+        Binding("g", "go_to", "Go to turn"),
+        Binding("c", "toggle_chat", "Chat/panes"),
+        Binding("p", "plots", "Plots"),
+        Binding("e", "export", "Export"),
+        Binding("q", "close", "Quit"),
+    ]
+
+    def __init__(self, document: SessionDocument, *, at_start: bool = False) -> None:
+        super().__init__()
+        self.document = document
+        config = document.config
+        self.position = -1 if at_start else len(document.turns) - 1
+        start = state_at(config, document.turns, document.controls, -1)
+        self.deck = SessionDeck(config, start.names, start.failures)
+        self.timeline = Timeline(document.turns, document.controls)
+        self.status = StatusBar()
+        self.points: Sequence[MetricsPointLike] = document.metrics  # until the recomputation lands
+
+    def compose(self) -> ComposeResult:
+        yield self.status
+        yield self.timeline
+        yield self.deck
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.deck.load_record(self.document.turns, self.document.controls)
+        self.deck.focus_agent(self.deck.focused_agent)
+        self._draw()
+        self.run_worker(self._recompute(), name="replay-metrics")
+
+    async def _recompute(self) -> None:
+        self.points = await asyncio.to_thread(recompute_metrics, self.document)
+        self._draw()
+
+    def _draw(self) -> None:
+        document, i = self.document, self.position
+        state = state_at(document.config, document.turns, document.controls, i)
+        speaking = document.turns[i].agent_id if i >= 0 else None
+        self.deck.show_state(state, speaking)
+        self.deck.chat.show_until(i)
+        board = MetricsBoard.from_points(self.points, up_to_turn=i)
+        self.deck.sidebar.show(board, thresholds_of(board))
+        self.timeline.show(i)
+        details = [f"turn {i + 1}/{len(document.turns)}", f"session {document.status}"]
+        self.status.show(document.config.title, "replay", details)
+
+    def _go(self, position: int) -> None:
+        self.position = max(-1, min(position, len(self.document.turns) - 1))
+        self._draw()
+
+    def action_move(self, delta: int) -> None:
+        self._go(self.position + delta)
+
+    def action_jump(self, where: str) -> None:
+        self._go(-1 if where == "start" else len(self.document.turns) - 1)
+
+    def action_go_to(self) -> None:
+        count = len(self.document.turns)
+
+        def check(value: str) -> str | None:
+            if not value.isdigit() or not 0 <= int(value) <= count:
+                return f"a turn number from 0 to {count}"
+            return None
+
+        def go(value: str | None) -> None:
+            if value is not None:
+                self._go(int(value) - 1)
+
+        self.app.push_screen(
+            PromptDialog("Go to turn", f"Turn number (1-{count}, 0: before the first):", "", check), go
+        )
+
+    def action_toggle_chat(self) -> None:
+        self.deck.toggle_chat()
+
+    def action_plots(self) -> None:
+        board = MetricsBoard.from_points(self.points, up_to_turn=self.position)
+        names = self.deck.sidebar.names
+        self.app.push_screen(PlotsScreen(self.document.config.title, board, thresholds_of(board), names))
+
+    def action_export(self) -> None:
+        def export(choice: ExportChoice | None) -> None:
+            export_in_background(self, lambda: self.document, choice)
+
+        self.app.push_screen(ExportDialog(self.document.id, Path.cwd()), export)
+
+    def action_close(self) -> None:
+        leave(self)

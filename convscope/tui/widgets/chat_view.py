@@ -1,0 +1,117 @@
+"""The shared chat in speaking order, with the person's interventions as small system lines."""
+
+from __future__ import annotations
+
+import json
+
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Static
+
+from convscope.core.records import ControlRecord, Turn
+from convscope.core.text import terminal_safe
+
+
+def describe_control(record: ControlRecord, names: dict[str, str]) -> str:
+    """A control record as one sentence, e.g. ``Agent-B renamed to Zed``."""
+    who = terminal_safe(names.get(record.agent_id, record.agent_id)) if record.agent_id else ""
+    value = terminal_safe(record.value or "")
+    match record.kind:
+        case "renamed":
+            text = f"{terminal_safe(record.previous or who)} renamed to {value}"
+        case "failure_injected":
+            text = f"failure {value!r} injected into {who}"
+        case "failure_cleared":
+            text = f"failure cleared on {who}"
+        case "thresholds_changed":
+            text = f"loop thresholds set to {_thresholds_text(record.value)}"
+        case _:
+            text = record.kind
+    return f"· {text} (before turn {record.turn_index})"
+
+
+def _thresholds_text(value: str | None) -> str:
+    try:
+        limits = json.loads(value or "")
+    except json.JSONDecodeError:
+        return terminal_safe(value or "")
+    if not isinstance(limits, dict):
+        return terminal_safe(str(limits))
+    return ", ".join(f"{terminal_safe(str(name))} {limit}" for name, limit in limits.items())
+
+
+class ChatEntry(Static):
+    """One turn of the chat; a turn in flight is redrawn as its tokens arrive."""
+
+    def __init__(self, turn_index: int, nickname: str) -> None:
+        super().__init__(classes="chat-entry", markup=False)
+        self.turn_index = turn_index
+        self.nickname = nickname
+        self._parts: list[str] = []
+        self._error: str | None = None
+
+    def on_mount(self) -> None:
+        self._draw()
+
+    def append(self, text: str) -> None:
+        self._parts.append(text)
+        self._draw()
+
+    def restart(self) -> None:
+        self._parts = []
+        self._draw()
+
+    def finish(self, turn: Turn) -> None:
+        self.nickname, self._parts, self._error = turn.nickname, [turn.text], turn.error
+        self.set_class(turn.failed, "-failed")
+        self._draw()
+
+    def _draw(self) -> None:
+        name = (terminal_safe(self.nickname), "bold $accent")
+        if self._error is not None:
+            self.update(Content.assemble(name, ": ", (f"⚠ {terminal_safe(self._error)}", "bold $error")))
+        else:
+            self.update(Content.assemble(name, ": ", terminal_safe("".join(self._parts))))
+
+
+class SystemLine(Static):
+    def __init__(self, text: str, turn_index: int) -> None:
+        super().__init__(text, classes="chat-system", markup=False)
+        self.turn_index = turn_index
+
+
+class ChatView(VerticalScroll):
+    """Live: entries are added as turns start. Replay: all are mounted, later ones hidden."""
+
+    def __init__(self) -> None:
+        super().__init__(id="chat-view")
+        self._entries: dict[int, ChatEntry] = {}
+
+    def begin_turn(self, turn_index: int, nickname: str) -> ChatEntry:
+        entry = self._entries[turn_index] = ChatEntry(turn_index, nickname)
+        self.mount(entry)
+        self._follow()
+        return entry
+
+    def entry(self, turn_index: int) -> ChatEntry | None:
+        return self._entries.get(turn_index)
+
+    def add_turn(self, turn: Turn) -> None:
+        entry = self.begin_turn(turn.index, turn.nickname)
+        entry.finish(turn)
+
+    def add_system(self, text: str, turn_index: int) -> None:
+        self.mount(SystemLine(text, turn_index))
+        self._follow()
+
+    def show_until(self, turn_index: int) -> None:
+        """Replay: show turns up to ``turn_index`` and the interventions made before them."""
+        for child in self.children:
+            if isinstance(child, ChatEntry):
+                child.display = child.turn_index <= turn_index
+            elif isinstance(child, SystemLine):
+                child.display = child.turn_index <= turn_index + 1
+        self._follow()
+
+    def _follow(self) -> None:
+        self.scroll_end(animate=False, immediate=False)

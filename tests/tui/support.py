@@ -1,0 +1,77 @@
+"""Builders for the TUI tests: scripted sessions, a deterministic clock, waiting on the app."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from textual.pilot import Pilot
+
+from convscope.core.agents import AgentSpec
+from convscope.core.config import SessionConfig
+from convscope.sessions.store import SessionStore
+from convscope.tui.app import ConvscopeApp
+from convscope.tui.live_session import LiveSession
+from convscope.tui.screens.live import LiveScreen
+
+SIZE = (160, 48)
+
+REPLIES = (
+    "We should start with a clear plan for the app and a budget split.",
+    "I agree, a clear plan first, then the budget split across design and backend.",
+    "Plan first. Budget: design 30%, backend 50%, testing 20%.",
+)
+
+
+class TickClock:
+    """Each call is one second after the previous one: turn timings (and tok/s) are fixed."""
+
+    def __init__(self, start: float = 1_700_000_000.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        self.now += 1.0
+        return self.now
+
+
+def scripted_config(
+    replies: Sequence[str] = REPLIES, *, rounds: int = 3, delay: float = 0.0, title: str = "scripted trio"
+) -> SessionConfig:
+    suffix = f"?delay={delay:g}" if delay else ""
+    agents = tuple(
+        AgentSpec(id=f"a{i}", nickname=f"Agent-{chr(65 + i)}", provider=f"scripted:text:{reply}{suffix}")
+        for i, reply in enumerate(replies)
+    )
+    return SessionConfig(title=title, brief="Plan a food delivery app.", rounds=rounds, agents=agents)
+
+
+def live_app(
+    config: SessionConfig, *, start_paused: bool = False, clock: Callable[[], float] | None = None
+) -> tuple[ConvscopeApp, LiveSession]:
+    store = SessionStore()
+    kwargs: dict[str, Any] = {"clock": clock} if clock is not None else {}
+    session = LiveSession.start(config, store=store, start_paused=start_paused, **kwargs)
+    return ConvscopeApp(lambda: LiveScreen(session), store=store), session
+
+
+async def until(pilot: Pilot[Any], condition: Callable[[], bool], *, limit_s: float = 20.0) -> None:
+    """Let the app run until ``condition`` holds; fail (not flake) only if it never does."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit_s
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError("condition never became true")
+        await pilot.pause(0.02)
+    await pilot.pause()
+
+
+def live_screen(pilot: Pilot[Any]) -> LiveScreen:
+    """The live screen, even with a dialog on top of it."""
+    return next(s for s in reversed(pilot.app.screen_stack) if isinstance(s, LiveScreen))
+
+
+async def until_drained(pilot: Pilot[Any]) -> None:
+    """Until the engine has ended and the screen has shown everything it emitted."""
+    screen = live_screen(pilot)
+    await until(pilot, lambda: screen.ended is not None)
