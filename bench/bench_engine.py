@@ -60,8 +60,18 @@ def main() -> None:
         print(f"{n_agents:>6} {turns:>6} {turns / run:>9.0f} {overhead_us:>17.0f} {run / base:>16.2f}")
         figures += [
             {"bench": "engine", "agents": n_agents, "figure": "turns_per_s", "value": round(turns / run, 1)},
-            {"bench": "engine", "agents": n_agents, "figure": "overhead_us_per_turn", "value": round(overhead_us, 1)},
-            {"bench": "engine", "agents": n_agents, "figure": "engine_over_baseline", "value": round(run / base, 3)},
+            {
+                "bench": "engine",
+                "agents": n_agents,
+                "figure": "overhead_us_per_turn",
+                "value": round(overhead_us, 1),
+            },
+            {
+                "bench": "engine",
+                "agents": n_agents,
+                "figure": "engine_over_baseline",
+                "value": round(run / base, 3),
+            },
         ]
     for figure in figures:
         print(json.dumps(figure))

@@ -8,8 +8,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from datetime import datetime
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 from convscope import __version__
@@ -116,8 +116,13 @@ def cmd_sessions(args: argparse.Namespace) -> int:
     for summary in store.list():
         date = datetime.fromtimestamp(summary.created_at).strftime("%Y-%m-%d %H:%M")
         table.add_row(
-            summary.id, date, summary.status, str(summary.turns), summary.protocol,
-            Text(summary.title), Text(", ".join(summary.agents)),
+            summary.id,
+            date,
+            summary.status,
+            str(summary.turns),
+            summary.protocol,
+            Text(summary.title),
+            Text(", ".join(summary.agents)),
         )
     Console(highlight=False).print(table)
     return 0

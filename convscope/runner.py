@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import TextIO
 
 from rich.console import Console
@@ -94,4 +93,3 @@ async def run_headless(
     finally:
         writer.close()
     return writer
-

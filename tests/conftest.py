@@ -15,7 +15,9 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
 @pytest.fixture(autouse=True)
-def convscope_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def convscope_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
     """Sessions and config go to a fresh folder, never to the user's real data directory."""
     home = tmp_path_factory.mktemp("convscope-home")
     monkeypatch.setenv("CONVSCOPE_HOME", str(home))

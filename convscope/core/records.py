@@ -42,6 +42,7 @@ class Turn(BaseModel):
     prompt_tokens: int | None = None
     completion_tokens: int | None = None
     retries: int = 0
+    phase: str | None = None  # the protocol's kind of turn, e.g. "code" or "summary" in a coding panel
 
     @property
     def failed(self) -> bool:

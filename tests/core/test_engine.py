@@ -27,7 +27,12 @@ async def test_runs_every_agent_once_per_round_in_order_then_finishes() -> None:
     await engine.run()
     turns = [e.turn for e in log.of(TurnCompleted)]
     assert [(t.round, t.agent_id) for t in turns] == [
-        (0, "a0"), (0, "a1"), (0, "a2"), (1, "a0"), (1, "a1"), (1, "a2"),
+        (0, "a0"),
+        (0, "a1"),
+        (0, "a2"),
+        (1, "a0"),
+        (1, "a1"),
+        (1, "a2"),
     ]
     assert [t.text for t in turns[:3]] == ["alpha", "beta", "gamma"]
     assert [t.index for t in turns] == list(range(6))
@@ -128,8 +133,10 @@ async def test_injected_failure_fails_that_agent_visibly_while_the_others_go_on_
 
 async def test_a_failing_agent_configured_as_decommissioned_fails_every_turn_and_the_session_ends() -> None:
     config = scripted_config("x", "y", rounds=2)
-    agents = (*config.agents, AgentSpec(id="dead", nickname="Agent-Z", provider="scripted:text:z",
-                                        failure="decommissioned"))
+    agents = (
+        *config.agents,
+        AgentSpec(id="dead", nickname="Agent-Z", provider="scripted:text:z", failure="decommissioned"),
+    )
     engine = Engine(config.model_copy(update={"agents": agents}))
     await engine.run()
     assert [t.failed for t in engine.transcript] == [False, False, True] * 2
@@ -138,8 +145,10 @@ async def test_a_failing_agent_configured_as_decommissioned_fails_every_turn_and
 
 async def test_drop_mode_stops_calling_an_agent_after_a_permanent_error() -> None:
     config = scripted_config("x", "y", rounds=3, on_permanent_failure="drop")
-    agents = (*config.agents, AgentSpec(id="dead", nickname="Agent-Z", provider="scripted:text:z",
-                                        failure="decommissioned"))
+    agents = (
+        *config.agents,
+        AgentSpec(id="dead", nickname="Agent-Z", provider="scripted:text:z", failure="decommissioned"),
+    )
     engine = Engine(config.model_copy(update={"agents": agents}))
     await engine.run()
     assert [t.agent_id for t in engine.transcript if t.failed] == ["dead"]

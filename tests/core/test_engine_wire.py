@@ -28,7 +28,9 @@ def wire_config(stub: OpenAIStub, rounds: int = 1) -> SessionConfig:
 async def test_a_500_then_a_cut_stream_are_retried_and_the_turn_keeps_only_the_final_text(
     openai_stub: OpenAIStub,
 ) -> None:
-    openai_stub.script(Status(500), Cut(after_chunks=2, text="partial words that vanish"), Reply("all good now"))
+    openai_stub.script(
+        Status(500), Cut(after_chunks=2, text="partial words that vanish"), Reply("all good now")
+    )
     engine = Engine(wire_config(openai_stub), provider_factory=fast_factory)
     log = EventLog(engine)
     await engine.run()

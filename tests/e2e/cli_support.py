@@ -8,12 +8,17 @@ import sys
 from pathlib import Path
 
 
-def convscope(*args: str, home: Path, env: dict[str, str] | None = None,
-              timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def convscope(
+    *args: str, home: Path, env: dict[str, str] | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, "CONVSCOPE_HOME": str(home), "HF_HUB_OFFLINE": "1", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "convscope.cli", *args],
-        capture_output=True, text=True, env=full_env, timeout=timeout, check=False,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=timeout,
+        check=False,
     )
 
 
@@ -29,7 +34,9 @@ def write_config(path: Path, *agents: tuple[str, str], rounds: int = 2, extra: s
     ]
     path.write_text(
         f'title = "cli test"\nprotocol = "group_chat"\nrounds = {rounds}\nbrief = "Plan a festival."\n'
-        + extra + "\n" + "\n".join(blocks),
+        + extra
+        + "\n"
+        + "\n".join(blocks),
         encoding="utf-8",
     )
     return path

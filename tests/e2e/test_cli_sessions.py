@@ -14,11 +14,16 @@ from convscope.sessions.store import SessionStore
 from tests.e2e.cli_support import convscope, files_under, write_config
 
 
-def test_headless_group_chat_with_a_decommissioned_agent_runs_to_the_end_and_records_it(tmp_path: Path) -> None:
+def test_headless_group_chat_with_a_decommissioned_agent_runs_to_the_end_and_records_it(
+    tmp_path: Path,
+) -> None:
     home = tmp_path / "home"
     config = write_config(
-        tmp_path / "c.toml", ("Agent-A", "scripted:text:I will design the API."),
-        ("Agent-B", "scripted:text:I take the budget."), ("Agent-C", "scripted:text:unused"), rounds=2,
+        tmp_path / "c.toml",
+        ("Agent-A", "scripted:text:I will design the API."),
+        ("Agent-B", "scripted:text:I take the budget."),
+        ("Agent-C", "scripted:text:unused"),
+        rounds=2,
     )
     config.write_text(config.read_text(encoding="utf-8") + 'failure = "decommissioned"\n', encoding="utf-8")
     result = convscope("run", str(config), "--headless", home=home)
@@ -45,7 +50,10 @@ def test_no_written_or_exported_file_contains_the_api_key(tmp_path: Path) -> Non
     [summary] = SessionStore(home / "sessions").list()
     for fmt in ("json", "jsonl", "md", "csv"):
         out = tmp_path / f"export.{fmt}"
-        assert convscope("export", summary.id, "--format", fmt, "-o", str(out), home=home, env=env).returncode == 0
+        assert (
+            convscope("export", summary.id, "--format", fmt, "-o", str(out), home=home, env=env).returncode
+            == 0
+        )
     written = files_under(home) + files_under(tmp_path)
     assert any(p.suffix == ".md" for p in written)
     for path in written:
@@ -65,7 +73,10 @@ def test_kill_9_mid_session_keeps_every_completed_turn_and_resume_finishes_it(tm
     env = {**os.environ, "CONVSCOPE_HOME": str(home)}
     child = subprocess.Popen(
         [sys.executable, "-m", "convscope.cli", "run", str(config), "--headless"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     store = SessionStore(home / "sessions")
     deadline = time.monotonic() + 60

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from convscope.core.config import SessionConfig
 from convscope.core.protocols.base import ConversationProtocol
+from convscope.core.protocols.coding import CodingPanel
 from convscope.core.protocols.group_chat import GroupChat
+from convscope.core.protocols.network import OpinionNetwork
+from convscope.core.protocols.relay import Relay
 
-PROTOCOLS: dict[str, type[ConversationProtocol]] = {GroupChat.name: GroupChat}
+PROTOCOLS: dict[str, type[ConversationProtocol]] = {
+    protocol.name: protocol for protocol in (GroupChat, Relay, CodingPanel, OpinionNetwork)
+}
 
 
 class UnknownProtocolError(ValueError):

@@ -21,6 +21,7 @@ class TurnPlan:
     agent_id: str
     round: int
     messages: tuple[ChatMessage, ...]
+    phase: str | None = None  # what the turn is for, when a protocol has kinds of turns (coding: "summary")
 
 
 class ConversationProtocol(ABC):

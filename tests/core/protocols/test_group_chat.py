@@ -19,9 +19,18 @@ def chat(rounds: int = 2, **options: object) -> GroupChat:
 
 
 def turn(index: int, agent_id: str, round_: int, text: str = "hi", error: str | None = None) -> Turn:
-    return Turn(index=index, round=round_, agent_id=agent_id, nickname=f"Agent-{agent_id.upper()}",
-                model="m", text=text, error=error, error_kind="permanent" if error else None,
-                started_at=0.0, ended_at=0.0)
+    return Turn(
+        index=index,
+        round=round_,
+        agent_id=agent_id,
+        nickname=f"Agent-{agent_id.upper()}",
+        model="m",
+        text=text,
+        error=error,
+        error_kind="permanent" if error else None,
+        started_at=0.0,
+        ended_at=0.0,
+    )
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,67 @@
+"""Opinion scores of a network session: the scorer its config names, live and afterwards.
+
+Live, the metrics tracker calls a synchronous function once per answer, in its worker
+thread (:func:`network_opinion`). Afterwards, :func:`consensus_of` scores every answer in
+one batch and sets the run against the DeGroot theory (seed 004's analysis).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+from convscope.core.agents import AgentSpec
+from convscope.core.config import SessionConfig
+from convscope.core.metrics.opinion import OpinionScorer, make_scorer
+from convscope.core.metrics.opinion_dynamics import ConsensusReport, consensus_report
+from convscope.core.protocols.network import NetworkOptions, NetworkTheory, network_theory
+from convscope.core.providers.factory import build_provider
+from convscope.core.records import Turn
+
+
+def network_scorer(config: SessionConfig) -> OpinionScorer:
+    """The opinion scorer the config names, on the network's topic."""
+    options = NetworkOptions.model_validate(config.options)
+    topic = network_theory(config).topic
+    if options.scorer != "judge" or options.judge is None:
+        return make_scorer(options.scorer, topic=topic)
+    judge = AgentSpec(id="judge", nickname="judge", provider=options.judge, key_env=options.judge_key_env)
+    return make_scorer("judge", topic=topic, provider=build_provider(judge, None, config.seed))
+
+
+def network_opinion(config: SessionConfig) -> Callable[[str], float | None]:
+    """One answer -> its score, synchronously (for the tracker's thread, where no loop runs).
+
+    A judge is rebuilt for every call: its HTTP client belongs to the event loop it was
+    first used on, and each call here runs its own loop.
+    """
+    if NetworkOptions.model_validate(config.options).scorer == "judge":
+        return lambda text: asyncio.run(network_scorer(config).score([text]))[0]
+    scorer = network_scorer(config)
+    return lambda text: asyncio.run(scorer.score([text]))[0]
+
+
+def score_matrix(
+    theory: NetworkTheory, turns: Sequence[Turn], scores: Sequence[float | None]
+) -> NDArray[np.float64]:
+    """(rounds, agents) scores in the theory's agent order, NaN where a turn failed or was unreadable."""
+    rounds = 1 + max((turn.round for turn in turns), default=-1)
+    matrix = np.full((rounds, len(theory.agents)), np.nan)
+    column = {agent: position for position, agent in enumerate(theory.agents)}
+    for turn, score in zip(turns, scores, strict=True):
+        if not turn.failed and score is not None:
+            matrix[turn.round, column[turn.agent_id]] = score
+    return matrix
+
+
+async def consensus_of(
+    config: SessionConfig, turns: Sequence[Turn], scorer: OpinionScorer | None = None
+) -> tuple[ConsensusReport, NDArray[np.float64]]:
+    """Score every answer and compare the run with DeGroot: the report and the score matrix."""
+    theory = network_theory(config)
+    scores = await (scorer or network_scorer(config)).score([turn.text for turn in turns])
+    matrix = score_matrix(theory, turns, scores)
+    return consensus_report(theory.matrix, theory.initial, matrix), matrix

@@ -1,0 +1,73 @@
+"""The two-agent relay (seed 002; REFERENCE.md §2).
+
+Two agents alternate, starting from a seed sentence. Each gets only the text of the
+previous turn as its one user message: no system prompt, no shared history, nothing
+else. A round is one turn here, so ``config.rounds`` is the number of turns (25 in the
+paper). A failed or empty turn passes nothing on: the next agent gets the last text
+there is (the seed sentence, at worst), so one error does not end the relay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import cache
+from importlib import resources
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from convscope.core.config import SessionConfig
+from convscope.core.protocols.base import ConversationProtocol, TurnPlan
+from convscope.core.providers.base import ChatMessage
+from convscope.core.records import Turn
+
+
+@cache
+def seed_sentences() -> tuple[str, ...]:
+    """The 50 seed sentences shipped with convscope, in a fixed order (indices are stable)."""
+    text = (resources.files("convscope.core.protocols") / "data" / "relay_seeds.txt").read_text("utf-8")
+    lines = (line.strip() for line in text.splitlines())
+    return tuple(line for line in lines if line and not line.startswith("#"))
+
+
+class RelayOptions(BaseModel):
+    """``seed_sentence`` picks a shipped seed by index; without it, the brief is the seed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    seed_sentence: int | None = Field(default=None, ge=0)
+
+
+class Relay(ConversationProtocol):
+    name = "relay"
+
+    def __init__(self, config: SessionConfig) -> None:
+        super().__init__(config)
+        if len(config.agents) != 2:
+            raise ValueError(f"a relay needs exactly 2 agents, not {len(config.agents)}")
+        self.options = RelayOptions.model_validate(config.options)
+        self.seed = self._seed_sentence()
+
+    def _seed_sentence(self) -> str:
+        index = self.options.seed_sentence
+        if index is None:
+            if not self.config.brief.strip():
+                raise ValueError("a relay needs a seed: set options.seed_sentence or the brief")
+            return self.config.brief.strip()
+        seeds = seed_sentences()
+        if index >= len(seeds):
+            raise ValueError(f"options.seed_sentence must be below {len(seeds)}, not {index}")
+        return seeds[index]
+
+    def next_turn(self, transcript: Sequence[Turn], names: Mapping[str, str]) -> TurnPlan | None:
+        turn = len(transcript)
+        if turn >= self.config.rounds:
+            return None
+        speaker = self.config.agents[turn % 2].id
+        return TurnPlan(speaker, turn, (ChatMessage("user", self.relayed_text(transcript)),))
+
+    def relayed_text(self, transcript: Sequence[Turn]) -> str:
+        """What the next agent reads: the latest text in the relay."""
+        for turn in reversed(transcript):
+            if not turn.failed and turn.text.strip():
+                return turn.text
+        return self.seed
