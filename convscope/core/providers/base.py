@@ -7,7 +7,7 @@ Providers raise :class:`ProviderError` for anything that should become a failed 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal, Protocol, runtime_checkable
 
 from convscope.core.agents import GenerationParams
@@ -24,7 +24,7 @@ class ChatMessage:
 @dataclass(frozen=True)
 class ChatRequest:
     messages: tuple[ChatMessage, ...]
-    params: GenerationParams = GenerationParams()
+    params: GenerationParams = field(default_factory=GenerationParams)
 
 
 @dataclass(frozen=True)
