@@ -99,4 +99,6 @@ def _validate(raw: Any, where: Path, *, live: bool) -> SessionDocument:
         raise CorruptSessionError(f"{where}: {exc}") from None
     if document.status == "running" and not live:
         document.status = "interrupted"
+    # The turns of a simultaneous batch are journalled as they finish, in any order.
+    document.turns.sort(key=lambda turn: turn.index)
     return document

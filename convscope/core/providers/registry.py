@@ -11,6 +11,7 @@ Spec grammar::
     anthropic:MODEL                     key from key_env or ANTHROPIC_API_KEY
     openai-compatible:BASE_URL#MODEL    key only if key_env is set (Ollama, vLLM, Groq...)
     scripted:echo | scripted:text:TEXT | scripted:file:PATH   [?delay=SECONDS]
+    degroot:DECIMALS                    a scripted DeGroot agent for the opinion network
     local:MODEL
 """
 
@@ -75,6 +76,12 @@ def _validate_scripted(target: str) -> None:
     parse_target(target)
 
 
+def _validate_degroot(target: str) -> None:
+    from convscope.core.providers.degroot import parse_decimals  # stdlib only: cheap
+
+    parse_decimals(target)
+
+
 @dataclass(frozen=True)
 class _Backend:
     module: str
@@ -89,6 +96,7 @@ _BACKENDS: dict[str, _Backend] = {
     "openai-compatible": _Backend("openai_provider", split_compatible_target, factory="create_compatible"),
     "anthropic": _Backend("anthropic_provider", key_env="ANTHROPIC_API_KEY", key_required=True),
     "scripted": _Backend("scripted", _validate_scripted),
+    "degroot": _Backend("degroot", _validate_degroot),
     "local": _Backend("local"),
 }
 

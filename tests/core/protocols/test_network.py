@@ -177,7 +177,7 @@ async def test_scripted_degroot_agents_on_a_random_digraph_follow_the_theory_end
     assert report.rmse <= 0.01
     assert report.forecast == pytest.approx(theory.forecast)
     assert report.lambda2 == pytest.approx(theory.lambda2)
-    np.testing.assert_allclose(report.tail_rate, rate, rtol=1e-6)
+    assert report.tail_rate == pytest.approx(rate)
 
 
 async def test_a_degroot_agent_states_the_weighted_average_of_what_it_hears_with_four_decimals() -> None:
