@@ -12,6 +12,7 @@ from convscope.core.engine import Engine, MetricsHook
 from convscope.core.events import (
     ControlApplied,
     Event,
+    MetricsUpdated,
     SessionEnded,
     StreamReset,
     TokenDelta,
@@ -22,6 +23,24 @@ from convscope.core.events import (
 from convscope.core.text import terminal_safe
 from convscope.sessions.schema import SessionDocument
 from convscope.sessions.store import SessionStore, SessionWriter
+
+
+def _fmt(value: object) -> str:
+    return f"{value:.2f}" if isinstance(value, float) else "n/a"
+
+
+def round_line(values: dict[str, object]) -> str:
+    """One line of a round's headline measures, for people watching a headless run."""
+    loop = "LOOP" if values.get("loop.active") else f"{values.get('loop.converged_steps', 0)} converged steps"
+    parts = [
+        f"round {values['round']}",
+        f"ROUGE-1/2/L {_fmt(values.get('rouge1'))}/{_fmt(values.get('rouge2'))}/{_fmt(values.get('rougeL'))}",
+        f"confidence {_fmt(values.get('confidence.mean'))}",
+        f"loop: {loop}",
+    ]
+    if values.get("disagreement.std") is not None:
+        parts.append(f"disagreement STD {_fmt(values['disagreement.std'])}")
+    return " · ".join(parts)
 
 
 class ConsolePrinter:
@@ -49,15 +68,17 @@ class ConsolePrinter:
                 record = event.record
                 detail = " ".join(str(x) for x in (record.agent_id, record.value) if x)
                 self.console.print(Text(f"· {record.kind} {detail} (before turn {record.turn_index})", "dim"))
+            case MetricsUpdated() if "round" in event.values:  # a round's snapshot, not a turn's
+                self.console.print(Text(round_line(event.values), style="magenta"))
             case SessionEnded():
                 self.console.print(Text(f"\nsession {event.reason}", style="bold"))
 
 
 def default_metrics(config: SessionConfig) -> MetricsHook | None:
     """The live tracker, with the cheap lexical metrics only (embeddings are opt-in)."""
-    from convscope.core.metrics.tracker import MetricsTracker
+    from convscope.core.tracking import tracker_for
 
-    return MetricsTracker(agents=config.agents)
+    return tracker_for(config)
 
 
 def engine_for(writer: SessionWriter, document: SessionDocument | None = None) -> Engine:
