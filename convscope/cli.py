@@ -145,6 +145,22 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     return analyze_command(args)
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from convscope.sweep.command import sweep_command
+
+    out = Path(args.out) if args.out else None
+    return sweep_command(Path(args.spec), out=out, concurrency=args.concurrency, ray_address=args.ray)
+
+
+def _add_sweep(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sweep = sub.add_parser("sweep", help="run many sessions headless: a grid of settings times seeds")
+    sweep.add_argument("spec", help="a sweep .toml file")
+    sweep.add_argument("--out", help="the sweep folder (default: <data dir>/sweeps/<name>); rerun to resume")
+    sweep.add_argument("--concurrency", type=int, help="sessions at once (default: the file's)")
+    sweep.add_argument("--ray", metavar="ADDRESS", help="run sessions as Ray tasks (auto, ray://..., local)")
+    sweep.set_defaults(handler=cmd_sweep)
+
+
 def cmd_replay(args: argparse.Namespace) -> int:
     from convscope.sessions.store import SessionStore
     from convscope.tui.app import run_tui
@@ -194,6 +210,8 @@ def parser() -> argparse.ArgumentParser:
     analyze.add_argument("target", help="session id, session file or folder")
     analyze.add_argument("--json", action="store_true", help="machine-readable output")
     analyze.set_defaults(handler=cmd_analyze)
+
+    _add_sweep(sub)
 
     replay = sub.add_parser("replay", help="replay a saved session in the TUI, with no model calls")
     replay.add_argument("session")

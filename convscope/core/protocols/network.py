@@ -19,12 +19,12 @@ import random
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, cast
+from typing import Literal, cast, get_args
 
 import networkx as nx
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from convscope.core.config import SessionConfig
 from convscope.core.graphs import (
@@ -39,7 +39,6 @@ from convscope.core.graphs import (
     ring_graph,
     second_eigenvalue_modulus,
 )
-from convscope.core.metrics.opinion import ScorerKind, parse_stated_opinion
 from convscope.core.protocols.base import ConversationProtocol, TurnPlan
 from convscope.core.providers.base import ChatMessage
 from convscope.core.records import Turn
@@ -89,9 +88,18 @@ class NetworkOptions(BaseModel):
     initial: Literal["uniform", "biased-for", "biased-against"] | tuple[Stance, ...] = "uniform"
     majority: float = Field(default=0.8, gt=0.5, le=1.0)  # share of the majority in a biased start
     topic: str | None = None  # None: drawn from TOPICS
-    scorer: ScorerKind = "embedding"
+    scorer: str = "embedding"  # judge, embedding, vader or pattern (metrics.opinion)
     judge: str | None = None  # provider spec of the judge, for scorer = "judge"
     judge_key_env: str | None = None
+
+    @field_validator("scorer")
+    @classmethod
+    def _known_scorer(cls, value: str) -> str:
+        from convscope.core.metrics.opinion import ScorerKind  # not at import: the metrics package is heavy
+
+        if value not in get_args(ScorerKind):
+            raise ValueError(f"unknown opinion scorer {value!r}; choose {', '.join(get_args(ScorerKind))}")
+        return value
 
     @model_validator(mode="after")
     def _judge_needs_a_model(self) -> NetworkOptions:
@@ -300,6 +308,8 @@ def read_prompt(messages: Sequence[ChatMessage]) -> PromptReading:
     line (its own answer first, unless the prompt gives its initial stance instead), and its
     self-weight from the weights stated in the system prompt or, in weightless runs, from
     its character's standard weight. ValueError when the prompt is not a network prompt."""
+    from convscope.core.metrics.opinion import parse_stated_opinion
+
     system = next((m.content for m in messages if m.role == "system"), "")
     user = next((m.content for m in reversed(messages) if m.role == "user"), "")
     stated = [value for line in user.splitlines() if (value := parse_stated_opinion(line)) is not None]

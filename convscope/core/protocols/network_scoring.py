@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+from typing import cast
 
 import numpy as np
 from numpy.typing import NDArray
 
 from convscope.core.agents import AgentSpec
 from convscope.core.config import SessionConfig
-from convscope.core.metrics.opinion import OpinionScorer, make_scorer
+from convscope.core.metrics.opinion import OpinionScorer, ScorerKind, make_scorer
 from convscope.core.metrics.opinion_dynamics import ConsensusReport, consensus_report
 from convscope.core.protocols.network import NetworkOptions, NetworkTheory, network_theory
 from convscope.core.providers.factory import build_provider
@@ -27,7 +28,7 @@ def network_scorer(config: SessionConfig) -> OpinionScorer:
     options = NetworkOptions.model_validate(config.options)
     topic = network_theory(config).topic
     if options.scorer != "judge" or options.judge is None:
-        return make_scorer(options.scorer, topic=topic)
+        return make_scorer(cast(ScorerKind, options.scorer), topic=topic)
     judge = AgentSpec(id="judge", nickname="judge", provider=options.judge, key_env=options.judge_key_env)
     return make_scorer("judge", topic=topic, provider=build_provider(judge, None, config.seed))
 

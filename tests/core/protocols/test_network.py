@@ -130,6 +130,7 @@ def test_a_biased_start_gives_the_majority_stance_to_that_share_of_agents() -> N
     [
         ({"initial": ["for", "against"]}, "2 values for 3 agents"),
         ({"scorer": "judge"}, "needs options.judge"),
+        ({"scorer": "magic"}, "unknown opinion scorer"),
         ({"graph": "erdos_renyi", "p": 0.01}, "no strongly connected"),
     ],
 )
