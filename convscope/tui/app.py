@@ -49,7 +49,9 @@ class ConvscopeApp(App[None]):
     def _remember_theme(self, theme: Theme) -> None:
         if not settings.save_theme(theme.name):
             self.notify(
-                f"Could not save the theme: {settings.config_path()} is not valid TOML", severity="warning"
+                f"Could not save the theme: {settings.config_path()} is not valid TOML",
+                severity="warning",
+                markup=False,
             )
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:

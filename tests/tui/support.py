@@ -10,10 +10,14 @@ from textual.pilot import Pilot
 
 from convscope.core.agents import AgentSpec
 from convscope.core.config import SessionConfig
+from convscope.core.engine import Engine
+from convscope.core.events import Event, TurnCompleted, TurnFailed
+from convscope.sessions.schema import SessionDocument
 from convscope.sessions.store import SessionStore
 from convscope.tui.app import ConvscopeApp
 from convscope.tui.live_session import LiveSession
 from convscope.tui.screens.live import LiveScreen
+from convscope.tui.tracking import new_tracker
 
 SIZE = (160, 48)
 
@@ -75,3 +79,34 @@ async def until_drained(pilot: Pilot[Any]) -> None:
     """Until the engine has ended and the screen has shown everything it emitted."""
     screen = live_screen(pilot)
     await until(pilot, lambda: screen.ended is not None)
+
+
+async def record_session(
+    config: SessionConfig,
+    *,
+    store: SessionStore | None = None,
+    after_turn: Callable[[Engine, int], None] | None = None,
+    stop_after: int | None = None,
+) -> SessionDocument:
+    """Run a whole session headless, as the CLI would, and return what was saved.
+
+    ``after_turn(engine, index)`` may send commands (they land before the next turn);
+    ``stop_after`` stops the session once that many turns are done.
+    """
+    store = store or SessionStore()
+    writer = store.create(config)
+    engine = Engine(config, observers=[writer.on_event], metrics=new_tracker(config), clock=TickClock())
+
+    def observe(event: Event) -> None:
+        if isinstance(event, TurnCompleted | TurnFailed):
+            if after_turn is not None:
+                after_turn(engine, event.turn.index)
+            if stop_after is not None and event.turn.index + 1 >= stop_after:
+                engine.stop()
+
+    engine.subscribe(observe)
+    try:
+        await engine.run()
+    finally:
+        writer.close()
+    return store.load(writer.session_id)

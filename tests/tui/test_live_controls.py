@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
 
 from convscope.core.events import Event, TurnStarted
@@ -23,7 +24,7 @@ from convscope.tui.widgets.chat_view import ChatEntry, SystemLine
 from .support import SIZE, live_app, live_screen, scripted_config, until, until_drained
 
 
-def system_lines(pilot) -> list[str]:  # type: ignore[no-untyped-def]
+def system_lines(pilot: Pilot[None]) -> list[str]:
     return [str(line.visual) for line in live_screen(pilot).deck.chat.query(SystemLine)]
 
 

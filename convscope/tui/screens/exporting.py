@@ -25,8 +25,8 @@ def export_in_background(
         try:
             await asyncio.to_thread(lambda: export_session(document(), fmt, path))
         except (OSError, ValueError, LookupError) as exc:
-            screen.notify(f"Export failed: {exc}", severity="error")
+            screen.notify(f"Export failed: {exc}", severity="error", markup=False)
         else:
-            screen.notify(f"Exported to {path}")
+            screen.notify(f"Exported to {path}", markup=False)
 
     screen.run_worker(run(), name="export")

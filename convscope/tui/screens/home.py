@@ -77,8 +77,8 @@ class HomeScreen(Screen[None]):
     async def refresh_sessions(self) -> None:
         """Reload the list (in a thread: it reads every session's files)."""
         summaries = await asyncio.to_thread(self.store.list)
-        self.summaries = {summary.id: summary for summary in summaries}
         selected = self.selected_id
+        self.summaries = {summary.id: summary for summary in summaries}
         self.table.clear()
         for s in summaries:
             row = (
@@ -98,7 +98,7 @@ class HomeScreen(Screen[None]):
 
     @property
     def selected_id(self) -> str | None:
-        if not self.summaries or self.table.cursor_row < 0:
+        if not self.summaries or not self.table.is_valid_row_index(self.table.cursor_row):
             return None
         key = self.table.coordinate_to_cell_key(self.table.cursor_coordinate).row_key.value
         return key if key in self.summaries else None
@@ -106,7 +106,7 @@ class HomeScreen(Screen[None]):
     def _selected(self) -> SessionSummary | None:
         selected = self.selected_id
         if selected is None:
-            self.notify("No session selected.", severity="warning")
+            self.notify("No session selected.", severity="warning", markup=False)
             return None
         return self.summaries[selected]
 
@@ -131,12 +131,12 @@ class HomeScreen(Screen[None]):
         if summary is None:
             return
         if summary.status not in _RESUMABLE:
-            self.notify(f"A {summary.status} session cannot be resumed.", severity="warning")
+            self.notify(f"A {summary.status} session cannot be resumed.", severity="warning", markup=False)
             return
         try:
             session = LiveSession.resume(summary.id, store=self.store)
         except SessionLockedError as exc:
-            self.notify(str(exc), severity="error")
+            self.notify(str(exc), severity="error", markup=False)
             return
         self.app.push_screen(LiveScreen(session))
 
@@ -161,7 +161,7 @@ class HomeScreen(Screen[None]):
             try:
                 self.store.delete(summary.id)
             except (SessionLockedError, OSError) as exc:
-                self.notify(str(exc), severity="error")
+                self.notify(str(exc), severity="error", markup=False)
             await self.refresh_sessions()
 
         question = f"Delete {summary.title!r} ({summary.turns} turns)? This cannot be undone."

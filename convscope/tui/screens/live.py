@@ -190,7 +190,7 @@ class LiveScreen(Screen[None]):
 
     def _controllable(self) -> bool:
         if self.ended is not None or not self.runner.alive:
-            self.notify("The session is over: nothing to control.", severity="warning")
+            self.notify("The session is over: nothing to control.", severity="warning", markup=False)
             return False
         return True
 
@@ -217,7 +217,9 @@ class LiveScreen(Screen[None]):
         if self.failure_wanted.get(agent):
             self.engine.clear_failure(agent)
             self.failure_wanted[agent] = None
-            self.notify(f"{self.deck.panes[agent].nickname}: failure cleared from the next turn on")
+            self.notify(
+                f"{self.deck.panes[agent].nickname}: failure cleared from the next turn on", markup=False
+            )
             return
 
         def inject(mode: str | None) -> None:
@@ -268,7 +270,7 @@ class LiveScreen(Screen[None]):
         if self.runner.alive:
             self._on_engine(self.session.writer.snapshot, f"Snapshot saved in {self.session.writer.path}")
         else:
-            self.notify("The session is over and fully saved.")
+            self.notify("The session is over and fully saved.", markup=False)
 
     def action_toggle_chat(self) -> None:
         self.deck.toggle_chat()
@@ -315,9 +317,9 @@ class LiveScreen(Screen[None]):
             try:
                 await asyncio.wrap_future(self.runner.call(fn))
             except (OSError, ValueError, RuntimeError, concurrent.futures.CancelledError) as exc:
-                self.notify(f"Failed: {exc}", severity="error")
+                self.notify(f"Failed: {exc}", severity="error", markup=False)
             else:
                 if done:
-                    self.notify(done)
+                    self.notify(done, markup=False)
 
         self.run_worker(run())

@@ -53,13 +53,16 @@ class AgentRow(Vertical):
         agent = self.agent
         with Horizontal(classes="form-row"):
             yield Label(agent.id, classes="form-label")
-            yield Input(agent.nickname, placeholder="nickname", classes="agent-nickname")
-            yield Input(agent.provider, placeholder="backend:model", classes="agent-provider")
-            yield Input(agent.failure or "", placeholder="failure mode", classes="agent-failure")
+            yield Input(agent.nickname, placeholder="nickname", classes="agent-nickname", compact=True)
+            yield Input(agent.provider, placeholder="backend:model", classes="agent-provider", compact=True)
+            yield Input(
+                agent.failure or "", placeholder="failure mode", classes="agent-failure", compact=True
+            )
             temperature = "" if agent.params.temperature is None else f"{agent.params.temperature:g}"
-            yield Input(temperature, placeholder="temp", classes="agent-temperature")
-            yield Input(str(agent.params.max_tokens), placeholder="max tok", classes="agent-max_tokens")
-            yield Button("✕", classes="agent-remove", tooltip="remove this agent")
+            yield Input(temperature, placeholder="temp", classes="agent-temperature", compact=True)
+            max_tokens = str(agent.params.max_tokens)
+            yield Input(max_tokens, placeholder="max tok", classes="agent-max_tokens", compact=True)
+            yield Button("✕", classes="agent-remove", tooltip="remove this agent", compact=True)
         yield self.error
 
     def field(self, name: str) -> str:
@@ -101,38 +104,45 @@ class NewSessionScreen(Screen[LiveSession | None]):
         widget = self._errors[key] = Static("", classes="field-error", markup=False)
         return widget
 
-    def _row(self, label: str, widget: Any) -> ComposeResult:
-        with Horizontal(classes="form-row"):
-            yield Label(label, classes="form-label")
-            yield widget
-
     def compose(self) -> ComposeResult:
         yield StatusBar()
         with VerticalScroll(id="new-session"):
             presets = [(name, name) for name in preset_names()]
-            yield from self._row("Preset", Select(presets, prompt="blank session", id="preset"))
-            yield from self._row("Title", Input(id="title"))
-            yield self._error("title")
             protocols = [(name, name) for name in sorted(PROTOCOLS)]
-            yield from self._row("Protocol", Select(protocols, allow_blank=False, id="protocol"))
-            yield self._error("protocol")
-            yield from self._row("Rounds", Input(id="rounds", type="integer"))
-            yield self._error("rounds")
-            yield from self._row("Seed", Input(id="seed", type="integer"))
-            yield self._error("seed")
-            yield from self._row("Brief", TextArea(id="brief", soft_wrap=True))
+            with Horizontal(classes="form-row"):
+                yield Label("Preset", classes="form-label")
+                yield Select(presets, prompt="blank session", id="preset", compact=True)
+                yield Label("Protocol", classes="form-label")
+                yield Select(protocols, allow_blank=False, id="protocol", compact=True)
+                yield Label("Rounds", classes="form-label")
+                yield Input(id="rounds", type="integer", compact=True)
+                yield Label("Seed", classes="form-label")
+                yield Input(id="seed", type="integer", compact=True)
+            for key in ("protocol", "rounds", "seed"):
+                yield self._error(key)
+            with Horizontal(classes="form-row"):
+                yield Label("Title", classes="form-label")
+                yield Input(id="title", compact=True)
+            yield self._error("title")
+            with Horizontal(classes="form-row"):
+                yield Label("Brief", classes="form-label")
+                yield TextArea(id="brief", soft_wrap=True, compact=True)
             yield self._error("brief")
-            yield from self._row("Options", TextArea(id="options", language=None))
+            with Horizontal(classes="form-row"):
+                yield Label("Options", classes="form-label")
+                yield TextArea(id="options", compact=True)
             yield self._error("options")
             yield Static(
-                "Agents: id, nickname, backend:model, failure mode, temperature, max tokens", markup=False
+                "Agents: id, nickname, backend:model, failure mode, temperature, max tokens",
+                classes="form-heading",
+                markup=False,
             )
             yield Vertical(id="agents")
             yield self._error("agents")
             with Horizontal(id="form-buttons"):
-                yield Button("Add agent", id="add-agent")
-                yield Button("Start", id="start", variant="primary")
-                yield Button("Cancel", id="cancel")
+                yield Button("Add agent", id="add-agent", compact=True)
+                yield Button("Start", id="start", variant="primary", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
         yield Footer()
 
     async def on_mount(self) -> None:
@@ -232,7 +242,7 @@ class NewSessionScreen(Screen[LiveSession | None]):
             try:
                 await self.fill(load_config(event.value))
             except ConfigError as exc:
-                self.notify(str(exc), severity="error")
+                self.notify(str(exc), severity="error", markup=False)
 
     # -- actions
 
@@ -259,12 +269,12 @@ class NewSessionScreen(Screen[LiveSession | None]):
     def action_start(self) -> None:
         config = self.validate()
         if config is None:
-            self.notify("Fix the errors shown in red first.", severity="warning")
+            self.notify("Fix the errors shown in red first.", severity="warning", markup=False)
             return
         try:
             session = LiveSession.start(config, store=self.store)
         except OSError as exc:
-            self.notify(f"Cannot create the session: {exc}", severity="error")
+            self.notify(f"Cannot create the session: {exc}", severity="error", markup=False)
             return
         self.dismiss(session)
 

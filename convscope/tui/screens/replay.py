@@ -50,6 +50,7 @@ class ReplayScreen(Screen[None]):
         self.timeline = Timeline(document.turns, document.controls)
         self.status = StatusBar()
         self.points: Sequence[MetricsPointLike] = document.metrics  # until the recomputation lands
+        self.recomputed = False
 
     def compose(self) -> ComposeResult:
         yield self.status
@@ -65,6 +66,7 @@ class ReplayScreen(Screen[None]):
 
     async def _recompute(self) -> None:
         self.points = await asyncio.to_thread(recompute_metrics, self.document)
+        self.recomputed = True
         self._draw()
 
     def _draw(self) -> None:

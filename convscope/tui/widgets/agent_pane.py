@@ -134,8 +134,8 @@ class AgentPane(Vertical, can_focus=True):
         self._draw_body()
 
     def _draw_frame(self) -> None:
-        self.border_title = terminal_safe(self.nickname)
-        self.border_subtitle = f"⚠ {self.failure}" if self.failure else ""
+        self.border_title = Content(terminal_safe(self.nickname))
+        self.border_subtitle = Content(f"⚠ {terminal_safe(self.failure)}" if self.failure else "")
 
     def _draw_meta(self) -> None:
         state = self.shown_state

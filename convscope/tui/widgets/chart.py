@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from textual.content import Content
 from textual.widget import Widget
 from textual.widgets import Static
 
@@ -41,7 +42,7 @@ class SparkChart(Static):
         super().__init__(id=chart_id, classes="chart plot-fallback", markup=False)
 
     def draw(self, data: ChartData) -> None:
-        self.border_title = data.title
+        self.border_title = Content(data.title)
         width = max(8, self.size.width - 22)
         rows = []
         for line in data.lines:

@@ -89,8 +89,7 @@ class ChatView(VerticalScroll):
 
     def begin_turn(self, turn_index: int, nickname: str) -> ChatEntry:
         entry = self._entries[turn_index] = ChatEntry(turn_index, nickname)
-        self.mount(entry)
-        self._follow()
+        self._add(entry)
         return entry
 
     def entry(self, turn_index: int) -> ChatEntry | None:
@@ -101,8 +100,12 @@ class ChatView(VerticalScroll):
         entry.finish(turn)
 
     def add_system(self, text: str, turn_index: int) -> None:
-        self.mount(SystemLine(text, turn_index))
-        self._follow()
+        self._add(SystemLine(text, turn_index))
+
+    def _add(self, line: Static) -> None:
+        if self.is_attached:  # events still queued while the screen closes are dropped
+            self.mount(line)
+            self._follow()
 
     def show_until(self, turn_index: int) -> None:
         """Replay: show turns up to ``turn_index`` and the interventions made before them."""

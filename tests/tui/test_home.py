@@ -1,0 +1,127 @@
+"""The home screen: saved sessions and what can be done with each."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from rich.text import Text
+from textual.widgets import DataTable, Input
+
+from convscope.sessions.store import SessionStore
+from convscope.tui.app import ConvscopeApp
+from convscope.tui.dialogs.confirm import ConfirmDialog
+from convscope.tui.dialogs.export import ExportDialog
+from convscope.tui.screens.home import HomeScreen
+from convscope.tui.screens.live import LiveScreen
+from convscope.tui.screens.new_session import NewSessionScreen
+from convscope.tui.screens.replay import ReplayScreen
+
+from .support import SIZE, record_session, scripted_config, until
+
+
+def table(app: ConvscopeApp) -> DataTable[Text]:
+    return app.screen.query_one("#sessions", DataTable)
+
+
+def rows(app: ConvscopeApp) -> list[list[str]]:
+    data = table(app)
+    return [[str(cell) for cell in data.get_row_at(i)] for i in range(data.row_count)]
+
+
+async def test_home_lists_saved_sessions_newest_first_with_their_state() -> None:
+    await record_session(scripted_config(title="first chat"))
+    await record_session(scripted_config(title="second chat"), stop_after=2)
+    app = ConvscopeApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, HomeScreen) and table(app).row_count == 2)
+        (second, first) = rows(app)
+        assert second[0] == "second chat" and second[1] == "group_chat" and second[3:4] == ["2"]
+        assert second[5] == "stopped"
+        assert first[0] == "first chat" and first[3] == "9" and first[5] == "finished"
+        assert first[2] == "Agent-A, Agent-B, Agent-C"
+
+
+async def test_home_without_sessions_says_how_to_start_one() -> None:
+    app = ConvscopeApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.screen.empty.display)
+        assert not table(app).display
+
+
+async def test_enter_opens_where_the_session_ended_and_r_replays_from_the_start() -> None:
+    await record_session(scripted_config())
+    app = ConvscopeApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: table(app).row_count == 1)
+        await pilot.press("enter")
+        assert isinstance(app.screen, ReplayScreen) and app.screen.position == 8
+        await pilot.press("q")
+        await until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        await pilot.press("r")
+        assert isinstance(app.screen, ReplayScreen) and app.screen.position == -1
+
+
+async def test_c_resumes_an_unfinished_session_which_then_runs_to_its_end() -> None:
+    saved = await record_session(scripted_config(), stop_after=2)
+    app = ConvscopeApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: table(app).row_count == 1)
+        await pilot.press("c")
+        screen = app.screen
+        assert isinstance(screen, LiveScreen)
+        assert screen.deck.panes["a1"].text == saved.turns[1].text  # the saved turns are on screen
+        await until(pilot, lambda: screen.ended is not None)
+        assert [t.index for t in screen.engine.transcript] == list(range(9))
+        await pilot.press("q")
+        await until(pilot, lambda: isinstance(app.screen, HomeScreen) and rows(app)[0][3] == "9")
+        assert rows(app)[0][5] == "finished"
+
+
+async def test_c_refuses_to_resume_a_finished_session() -> None:
+    await record_session(scripted_config(rounds=1))
+    app = ConvscopeApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: table(app).row_count == 1)
+        await pilot.press("c")
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_d_deletes_a_session_after_confirmation() -> None:
+    await record_session(scripted_config(rounds=1))
+    app = ConvscopeApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: table(app).row_count == 1)
+        await pilot.press("d")
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")
+        assert table(app).row_count == 1
+        await pilot.press("d", "y")
+        await until(pilot, lambda: isinstance(app.screen, HomeScreen) and app.screen.empty.display)
+    assert SessionStore().list() == []
+
+
+async def test_e_exports_the_selected_session(tmp_path: Path) -> None:
+    saved = await record_session(scripted_config(rounds=1))
+    target = tmp_path / "turns.jsonl"
+    app = ConvscopeApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: table(app).row_count == 1)
+        await pilot.press("e")
+        assert isinstance(app.screen, ExportDialog)
+        await pilot.click("#format-jsonl")
+        app.screen.query_one("#export-path", Input).value = str(target)
+        await pilot.click("#export")
+        await until(pilot, target.exists)
+    lines = target.read_text(encoding="utf-8").splitlines()
+    assert json.loads(lines[0])["id"] == saved.id and len(lines) == 1 + len(saved.turns)
+
+
+async def test_n_opens_the_new_session_form() -> None:
+    app = ConvscopeApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, HomeScreen))
+        await pilot.press("n")
+        assert isinstance(app.screen, NewSessionScreen)
+        await pilot.press("escape")
+        assert isinstance(app.screen, HomeScreen)

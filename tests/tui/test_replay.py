@@ -1,0 +1,140 @@
+"""Replay: a saved session scrubbed turn by turn, with no model call and metrics recomputed."""
+
+from __future__ import annotations
+
+from textual.widgets import Input, Static
+
+from convscope.core.agents import AgentSpec
+from convscope.core.engine import Engine
+from convscope.sessions.schema import SessionDocument
+from convscope.tui.app import ConvscopeApp
+from convscope.tui.dialogs.prompt import PromptDialog
+from convscope.tui.metrics_board import MetricsBoard
+from convscope.tui.screens.plots import PlotsScreen
+from convscope.tui.screens.replay import ReplayScreen
+from convscope.tui.tracking import recompute_metrics
+from convscope.tui.widgets.chat_view import ChatEntry, SystemLine
+
+from .support import SIZE, record_session, scripted_config, until
+
+
+async def session_with_interventions() -> SessionDocument:
+    """Nine turns; Agent-B renamed Zed before turn 3; Agent-C decommissioned before turn 5."""
+
+    def intervene(engine: Engine, index: int) -> None:
+        if index == 2:
+            engine.rename("a1", "Zed")
+        if index == 4:
+            engine.inject_failure("a2", "decommissioned")
+
+    return await record_session(scripted_config(rounds=3), after_turn=intervene)
+
+
+def replay_app(document: SessionDocument, *, at_start: bool = False) -> ConvscopeApp:
+    return ConvscopeApp(lambda: ReplayScreen(document, at_start=at_start))
+
+
+def replay(app: ConvscopeApp) -> ReplayScreen:
+    return next(s for s in reversed(app.screen_stack) if isinstance(s, ReplayScreen))
+
+
+def visible_chat(screen: ReplayScreen) -> list[str]:
+    return [
+        f"turn {w.turn_index}" if isinstance(w, ChatEntry) else str(w.visual)
+        for w in screen.deck.chat.children
+        if isinstance(w, ChatEntry | SystemLine) and w.display
+    ]
+
+
+async def test_replay_scrubs_turn_by_turn_with_arrows_home_end_and_a_turn_number() -> None:
+    document = await session_with_interventions()
+    app = replay_app(document)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = replay(app)
+        await pilot.pause()
+        assert screen.position == 8
+        await pilot.press("home")
+        panes = screen.deck.panes
+        assert screen.position == -1 and all(p.text == "" and p.state == "waiting" for p in panes.values())
+        assert visible_chat(screen) == []
+        await pilot.press("right")
+        assert panes["a0"].text == document.turns[0].text and panes["a0"].has_class("-speaking")
+        assert panes["a1"].text == ""
+        await pilot.press("right", "right")
+        assert screen.position == 2 and panes["a1"].nickname == "Zed"  # renamed right after turn 2
+        assert visible_chat(screen) == [
+            "turn 0",
+            "turn 1",
+            "turn 2",
+            "· Agent-B renamed to Zed (before turn 3)",
+        ]
+        await pilot.press("left")
+        assert panes["a1"].nickname == "Agent-B"
+        await pilot.press("end")
+        assert screen.position == 8
+        await pilot.press("g")
+        assert isinstance(app.screen, PromptDialog)
+        await pilot.press("9", "9", "enter")
+        assert "from 0 to 9" in str(app.screen.query_one(".dialog-error", Static).visual)
+        app.screen.query_one(Input).value = "5"
+        await pilot.press("enter")
+        assert screen.position == 4
+
+
+async def test_replay_shows_failed_turns_and_marks_interventions_on_the_timeline() -> None:
+    document = await session_with_interventions()
+    app = replay_app(document)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = replay(app)
+        await pilot.pause()
+        _, marks, flags = str(screen.timeline.render()).split("\n")
+        assert marks[:9] == "■■■■■✕■■✕"
+        assert [i for i, flag in enumerate(flags) if flag == "▲"] == [3, 5]
+        await pilot.press("g", "6", "enter")
+        pane = screen.deck.panes["a2"]
+        assert pane.shown_state == "failed" and pane.failure == "decommissioned"
+
+
+async def test_replay_recomputes_the_metrics_the_live_session_recorded() -> None:
+    document = await session_with_interventions()
+    recomputed = recompute_metrics(document)
+    assert [p.model_dump() for p in recomputed] == [p.model_dump() for p in document.metrics]
+
+
+async def test_the_sidebar_shows_the_metrics_as_they_were_at_that_turn() -> None:
+    document = await session_with_interventions()
+    app = replay_app(document)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = replay(app)
+        await until(pilot, lambda: screen.recomputed)
+        await pilot.press("g", "4", "enter")
+        expected = MetricsBoard.from_points(recompute_metrics(document), up_to_turn=3).number("rouge1")
+        assert expected is not None
+        assert f"{expected:.3f}" in screen.deck.sidebar.row_text("rouge1")
+
+
+async def test_replay_makes_no_model_call() -> None:
+    document = await session_with_interventions()
+    unreachable = tuple(
+        AgentSpec(id=a.id, nickname=a.nickname, provider="openai:gpt-never") for a in document.config.agents
+    )
+    offline = document.model_copy(
+        update={"config": document.config.model_copy(update={"agents": unreachable})}
+    )
+    app = replay_app(offline, at_start=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("end")
+        assert replay(app).deck.panes["a0"].text == document.turns[6].text
+
+
+async def test_chat_and_plots_from_replay() -> None:
+    document = await session_with_interventions()
+    app = replay_app(document)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("c")
+        assert replay(app).deck.showing_chat
+        await pilot.press("p")
+        assert isinstance(app.screen, PlotsScreen)
+        assert len(app.screen.board.series("rouge1")) == 3
+        await pilot.press("escape")
+        assert isinstance(app.screen, ReplayScreen)
