@@ -40,6 +40,11 @@ def round_line(values: dict[str, object]) -> str:
     ]
     if values.get("disagreement.std") is not None:
         parts.append(f"disagreement STD {_fmt(values['disagreement.std'])}")
+    if values.get("theory.lambda2") is not None:  # an opinion network: what DeGroot predicts
+        parts.append(
+            f"DeGroot |λ2| {_fmt(values['theory.lambda2'])}, halving {_fmt(values['theory.halving_time'])} "
+            f"rounds, forecast {_fmt(values['theory.forecast'])}"
+        )
     return " · ".join(parts)
 
 

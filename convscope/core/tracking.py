@@ -1,23 +1,40 @@
 """The live metrics tracker a session's protocol calls for: one place, so that the headless
 runner, sweeps, the TUI and replay compute the same numbers for the same session.
 
-Behaviour flags are coded in group chats only (seed 003's codebook is about chat roles);
-an opinion network scores every answer with the scorer its config names, which gives the
-live ``disagreement.std``.
+Behaviour flags are coded in group chats only (seed 003's codebook is about chat roles).
+An opinion network scores every answer with the scorer its config names, which gives the
+live ``disagreement.std``, and every round's snapshot carries the DeGroot theory beside it
+(``theory.lambda2``, ``theory.halving_time``, ``theory.forecast``).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from convscope.core.config import SessionConfig
 from convscope.core.metrics.tracker import MetricsTracker
 
 
-def tracker_for(config: SessionConfig, *, semantic: bool = False) -> MetricsTracker:
-    opinion = None
-    if config.protocol == "network":
-        from convscope.core.protocols.network_scoring import network_opinion
+class NetworkTracker(MetricsTracker):
+    """A tracker whose round snapshots also carry constant values (the network's theory)."""
 
-        opinion = network_opinion(config)
-    return MetricsTracker(
-        agents=config.agents, semantic=semantic, behaviour=config.protocol == "group_chat", opinion=opinion
-    )
+    def __init__(self, constants: dict[str, float], **options: Any) -> None:
+        super().__init__(**options)
+        self.constants = constants
+
+    def end_round(self, round_index: int) -> dict[str, Any]:
+        return {**super().end_round(round_index), **self.constants}
+
+
+def tracker_for(config: SessionConfig, *, semantic: bool = False) -> MetricsTracker:
+    options: dict[str, Any] = {
+        "agents": config.agents,
+        "semantic": semantic,
+        "behaviour": config.protocol == "group_chat",
+    }
+    if config.protocol != "network":
+        return MetricsTracker(**options)
+    from convscope.core.protocols.network import network_theory
+    from convscope.core.protocols.network_scoring import network_opinion
+
+    return NetworkTracker(network_theory(config).summary(), opinion=network_opinion(config), **options)

@@ -1,0 +1,48 @@
+"""One tracker per protocol: what each session's live metrics include."""
+
+from __future__ import annotations
+
+import pytest
+
+from convscope.core.engine import Engine
+from convscope.core.events import MetricsUpdated
+from convscope.core.protocols.network import network_theory
+from convscope.core.tracking import tracker_for
+from tests.core.protocols.support import make_config
+
+
+async def test_a_network_round_reports_the_live_std_beside_the_degroot_theory() -> None:
+    config = make_config(
+        "network",
+        ["degroot:4"] * 4,
+        rounds=3,
+        options={"graph": "ring", "scorer": "pattern", "topic": "Tea", "initial": ["for", "against"] * 2},
+    )
+    engine = Engine(config, metrics=tracker_for(config))
+    rounds: list[dict[str, object]] = []
+    engine.subscribe(
+        lambda e: rounds.append(e.values) if isinstance(e, MetricsUpdated) and "round" in e.values else None
+    )
+    await engine.run()
+    theory = network_theory(config)
+    assert [r["round"] for r in rounds] == [0, 1, 2]
+    assert rounds[0]["disagreement.std"] == pytest.approx(0.5)  # for, against, for, against
+    assert all(
+        r["theory.lambda2"] == theory.lambda2 and r["theory.forecast"] == theory.forecast for r in rounds
+    )
+
+
+@pytest.mark.parametrize(("protocol", "coded"), [("group_chat", True), ("relay", False)])
+async def test_behaviour_flags_are_coded_in_group_chats_only(protocol: str, coded: bool) -> None:
+    config = make_config(
+        protocol, ["scripted:text:@Agent-B I agree, let's ship it."] * 2, rounds=2, brief="Go."
+    )
+    engine = Engine(config, metrics=tracker_for(config))
+    turns: list[dict[str, object]] = []
+    engine.subscribe(
+        lambda e: (
+            turns.append(e.values) if isinstance(e, MetricsUpdated) and "turn.index" in e.values else None
+        )
+    )
+    await engine.run()
+    assert turns and all((values["behaviour.AGREE"] is not None) is coded for values in turns)
