@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from convscope.core.config import SessionConfig
 from convscope.core.engine import Engine
 from convscope.core.metrics.tracker import MetricsTracker
+from convscope.core.tracking import tracker_for
 from convscope.sessions.schema import SessionDocument
 from convscope.sessions.store import SessionStore, SessionWriter
-from convscope.tui.tracking import new_tracker
 
 
 @dataclass
@@ -44,7 +44,7 @@ class LiveSession:
         store = store or SessionStore()
         writer = store.create(config)
         with _closed_on_error(writer):
-            tracker = new_tracker(config)
+            tracker = tracker_for(config)
             engine = Engine(
                 config, observers=[writer.on_event], metrics=tracker, start_paused=start_paused, clock=clock
             )
@@ -63,7 +63,7 @@ class LiveSession:
         writer = store.open_writer(session_id)
         with _closed_on_error(writer):
             saved = writer.document.model_copy(deep=True)
-            tracker = new_tracker(saved.config)
+            tracker = tracker_for(saved.config)
             tracker.run(saved.turns, saved.controls)  # loops and ROUGE pick up where they were
             engine = Engine(
                 saved.config,

@@ -12,12 +12,12 @@ from convscope.core.agents import AgentSpec
 from convscope.core.config import SessionConfig
 from convscope.core.engine import Engine
 from convscope.core.events import Event, TurnCompleted, TurnFailed
+from convscope.core.tracking import tracker_for
 from convscope.sessions.schema import SessionDocument
 from convscope.sessions.store import SessionStore
 from convscope.tui.app import ConvscopeApp
 from convscope.tui.live_session import LiveSession
 from convscope.tui.screens.live import LiveScreen
-from convscope.tui.tracking import new_tracker
 
 SIZE = (160, 48)
 
@@ -95,7 +95,7 @@ async def record_session(
     """
     store = store or SessionStore()
     writer = store.create(config)
-    engine = Engine(config, observers=[writer.on_event], metrics=new_tracker(config), clock=TickClock())
+    engine = Engine(config, observers=[writer.on_event], metrics=tracker_for(config), clock=TickClock())
 
     def observe(event: Event) -> None:
         if isinstance(event, TurnCompleted | TurnFailed):

@@ -10,9 +10,9 @@ from convscope.sessions.schema import SessionDocument
 from convscope.tui.app import ConvscopeApp
 from convscope.tui.dialogs.prompt import PromptDialog
 from convscope.tui.metrics_board import MetricsBoard
+from convscope.tui.replay_metrics import recompute_metrics
 from convscope.tui.screens.plots import PlotsScreen
 from convscope.tui.screens.replay import ReplayScreen
-from convscope.tui.tracking import recompute_metrics
 from convscope.tui.widgets.chat_view import ChatEntry, SystemLine
 
 from .support import SIZE, record_session, scripted_config, until

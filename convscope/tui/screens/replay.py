@@ -18,10 +18,10 @@ from convscope.tui.dialogs.export import ExportChoice, ExportDialog
 from convscope.tui.dialogs.prompt import PromptDialog
 from convscope.tui.metrics_board import MetricsBoard, MetricsPointLike, thresholds_of
 from convscope.tui.record_state import state_at
+from convscope.tui.replay_metrics import recompute_metrics
 from convscope.tui.screens.exporting import export_in_background
 from convscope.tui.screens.navigation import leave
 from convscope.tui.screens.plots import PlotsScreen
-from convscope.tui.tracking import recompute_metrics
 from convscope.tui.widgets.session_deck import SessionDeck
 from convscope.tui.widgets.status_bar import StatusBar
 from convscope.tui.widgets.timeline import Timeline

@@ -1,16 +1,10 @@
-"""The metrics tracker as the TUI runs it, live and in replay: one set of options, so that a
-replay recomputes exactly the numbers the live session showed."""
+"""Replay's metrics: the saved turns run through the tracker the protocol calls for live
+(``convscope.core.tracking.tracker_for``), so a replay shows exactly what the live session did."""
 
 from __future__ import annotations
 
-from convscope.core.config import SessionConfig
-from convscope.core.metrics.tracker import MetricsTracker
+from convscope.core.tracking import tracker_for
 from convscope.sessions.schema import MetricsPoint, SessionDocument
-
-
-def new_tracker(config: SessionConfig) -> MetricsTracker:
-    """Lexical metrics, confidence, loops and behaviour; embeddings stay off live (too slow)."""
-    return MetricsTracker(agents=config.agents)
 
 
 def recompute_metrics(document: SessionDocument) -> list[MetricsPoint]:
@@ -19,7 +13,7 @@ def recompute_metrics(document: SessionDocument) -> list[MetricsPoint]:
     A round's values are stamped with the index of the round's last turn, as the engine
     does live, so that scrubbing to that turn shows them.
     """
-    tracker = new_tracker(document.config)
+    tracker = tracker_for(document.config)
     points: list[MetricsPoint] = []
     last_turn = -1
     for snapshot in tracker.run(document.turns, document.controls):
