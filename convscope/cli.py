@@ -140,9 +140,26 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
+    from convscope.corpus.command import corpus_command, is_corpus
+
+    if args.by or args.csv or is_corpus(args.target):
+        return corpus_command(args)
     from convscope.analysis import analyze_command
 
     return analyze_command(args)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from convscope.sessions.importers import importer
+    from convscope.sessions.importers.folder import import_folder, render_import
+    from convscope.sessions.store import SessionStore
+
+    store = SessionStore(Path(args.into).expanduser()) if args.into else SessionStore()
+    outcome = import_folder(importer(args.format), Path(args.folder).expanduser(), store)
+    sys.stdout.write(render_import(outcome, store))
+    if not outcome.imported:
+        raise UserError(f"no {args.format} transcript in {args.folder}")
+    return 0
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -209,7 +226,18 @@ def parser() -> argparse.ArgumentParser:
     analyze = sub.add_parser("analyze", help="metrics of a session file or a folder of sessions")
     analyze.add_argument("target", help="session id, session file or folder")
     analyze.add_argument("--json", action="store_true", help="machine-readable output")
+    analyze.add_argument("--by", metavar="FIELD", help="folder: group by this field (default series)")
+    analyze.add_argument("--csv", action="store_true", help="folder: one CSV row per group")
+    analyze.add_argument("--semantic", action="store_true", help="folder: add embedding distances to loops")
+    analyze.add_argument("--jobs", type=int, help="folder: worker processes (default: one per core)")
+    analyze.add_argument("--versus", metavar="GROUP", help="folder: compare every group with this one")
     analyze.set_defaults(handler=cmd_analyze)
+
+    importing = sub.add_parser("import", help="turn external transcripts into sessions")
+    importing.add_argument("format", help="transcript format: warroom")
+    importing.add_argument("folder", help="folder of transcripts (searched recursively)")
+    importing.add_argument("--into", metavar="DIR", help="session store folder (default: the user's store)")
+    importing.set_defaults(handler=cmd_import)
 
     _add_sweep(sub)
 

@@ -1,0 +1,49 @@
+"""``convscope analyze <folder> --by <field>``: the corpus tables, or JSON / CSV."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from convscope.corpus.render import render_tables, to_csv, to_json
+from convscope.corpus.run import analyse_corpus, find_sessions
+
+DEFAULT_FIELD = "series"
+WIDTH = 140  # when printing to a file or a pipe, where rich would assume 80 columns
+
+
+def is_corpus(target: str) -> bool:
+    """A folder that is not itself one session folder."""
+    path = Path(target).expanduser()
+    return path.is_dir() and not (path / "snapshot.json").is_file()
+
+
+def corpus_command(args: argparse.Namespace) -> int:
+    folder = Path(args.target).expanduser()
+    paths = find_sessions(folder)
+    if not paths:
+        raise FileNotFoundError(
+            f"no session in {folder}: import transcripts first (convscope import warroom <folder> --into DIR)"
+        )
+    by = args.by or DEFAULT_FIELD
+    progress = None if args.json or args.csv else _progress
+    analysis = analyse_corpus(
+        paths, by, semantic=args.semantic, jobs=args.jobs, versus=args.versus, progress=progress
+    )
+    if not analysis.rows:
+        raise ValueError(f"none of the {len(paths)} files under {folder} is a readable session")
+    if args.csv:
+        sys.stdout.write(to_csv(analysis))
+    elif args.json:
+        sys.stdout.write(to_json(analysis))
+    else:
+        render_tables(analysis, Console(highlight=False, width=None if sys.stdout.isatty() else WIDTH))
+    return 0
+
+
+def _progress(done: int, total: int) -> None:
+    end = "\n" if done == total else "\r"
+    print(f"analysed {done}/{total} sessions", end=end, file=sys.stderr, flush=True)
