@@ -18,11 +18,21 @@ assignment or an agreement with anyone in particular. A run of consecutive menti
 broadcast when it says "@all"/"@tous"... or names every other agent (all but one when there
 are four or more others, since a dropped agent is often left out of such lists).
 
-The rules are cue lists (``behaviour_cues``) looked up where the codebook says: LEAD and
-AGREE need their cue in the sentence naming the agent (AGREE: or the sentence after it);
-LEAD also reads bullet lines and owner columns of tables ("- @Agent-C: backend",
-"| Auth | @Agent-B |"). They are a fast offline approximation; the ``judge`` coder
-(``behaviour_judge``) is the paper's method.
+The rules are cue lists (``behaviour_cues``) looked up where the codebook says. LEAD needs
+a request or assignment cue in the sentence naming another agent, or a bullet line or a row
+of an owner table that names it ("- @Agent-C: backend", "| Auth | @Agent-B |"). AGREE needs
+an agreement cue and a specific reference to another agent anywhere in the message (the
+human coders of seed 003 read it that way: "Merci @Agent-F ... [later] Je suis d'accord").
+COMP needs either a phrase only a crash explains ("decommissioned", "n'est plus supporté")
+or a specific reference to the crashed agent with an absence, take-over or redistribution
+cue in the same or the next sentence: addressing a task to the crashed agent, unaware that
+it crashed, is not compensation.
+
+Checked against the 61 Series-A messages of the paper's human validation sample, Cohen's
+kappa between these rules and the human coder is PHATIC 1.0, META 0.35, LEAD 0.47, ARCH
+0.64, AGREE 0.32, COMP 0.25 (the paper's Gemini judge reaches 0.56-0.93 against that same
+coder): a fast offline approximation for live display and for corpora without a judge
+budget. The ``judge`` coder (``behaviour_judge``) is the paper's method.
 """
 
 from __future__ import annotations
@@ -54,7 +64,13 @@ _DIGIT = re.compile(r"\d")
 
 
 def _any_of(patterns: Iterable[str]) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{pattern})" for pattern in patterns), re.IGNORECASE)
+    """One case-insensitive regex; the leading ``\\b`` most cues share is tested once, not once
+    per cue, which makes a long message ten times faster to scan."""
+    listed = list(patterns)
+    at_word = [p.removeprefix(r"\b") for p in listed if p.startswith(r"\b")]
+    anywhere = [p for p in listed if not p.startswith(r"\b")]
+    groups = [rf"\b(?:{'|'.join(f'(?:{p})' for p in at_word)})"] if at_word else []
+    return re.compile("|".join([*groups, *(f"(?:{p})" for p in anywhere)]), re.IGNORECASE)
 
 
 _LEAD = _any_of(cues.LEAD)
@@ -64,32 +80,67 @@ _FAILURE = _any_of(cues.FAILURE)
 _ABSENCE = _any_of((*cues.ABSENCE, *cues.TAKE_OVER, *cues.REDISTRIBUTE))
 _REDISTRIBUTE = _any_of(cues.REDISTRIBUTE)
 _TAKE_OVER = _any_of(cues.TAKE_OVER)
+_HAND_OVER = _any_of(cues.HAND_OVER)
 _OWNER_COLUMNS = re.compile(cues.OWNER_COLUMNS, re.IGNORECASE)
 _EVERYONE = re.compile(cues.EVERYONE, re.IGNORECASE)
 _SUBSTANCE = re.compile(cues.SUBSTANCE, re.IGNORECASE)
 
 
+_TECH_TOKEN = re.compile(r"[^\W_][\w.+#]*")
+
+
+def _tech_tokens(text: str) -> list[str]:
+    return [match.group().rstrip(".") for match in _TECH_TOKEN.finditer(text)]
+
+
+@dataclass(frozen=True)
+class _TechnologyIndex:
+    """Every written form of every technology as a token tuple: lower-cased, or exact for the
+    forms that are also ordinary words; the lower-cased words a form can start with; the
+    longest form in tokens."""
+
+    insensitive: dict[tuple[str, ...], str]
+    sensitive: dict[tuple[str, ...], str]
+    starts: frozenset[str]
+    longest: int
+
+
 @cache
-def _technology_patterns() -> tuple[re.Pattern[str], dict[str, str]]:
-    """One regex for every written form of every technology, and form -> canonical name."""
-    canonical: dict[str, str] = {}
-    insensitive: list[str] = []
-    sensitive: list[str] = []
+def _technology_index() -> _TechnologyIndex:
+    insensitive: dict[tuple[str, ...], str] = {}
+    sensitive: dict[tuple[str, ...], str] = {}
     for name, forms in cues.TECHNOLOGIES.items():
         for form in forms:
-            canonical[form.lower()] = name
-            (sensitive if form in cues.CASE_SENSITIVE else insensitive).append(form)
-    by_length = sorted(insensitive, key=len, reverse=True)
-    alternatives = "|".join(re.escape(form) for form in by_length)
-    exact = "|".join(re.escape(form) for form in sorted(sensitive, key=len, reverse=True))
-    pattern = rf"(?<![\w.])(?:(?i:{alternatives})|{exact})(?![\w])"
-    return re.compile(pattern), canonical
+            tokens = tuple(_tech_tokens(form))
+            if form in cues.CASE_SENSITIVE:
+                sensitive[tokens] = name
+            else:
+                insensitive[tuple(token.lower() for token in tokens)] = name
+    keys = [*insensitive, *sensitive]
+    return _TechnologyIndex(
+        insensitive, sensitive, frozenset(key[0].lower() for key in keys), max(len(key) for key in keys)
+    )
 
 
 def technologies(text: str) -> set[str]:
-    """The distinct technologies and tools ``text`` names (canonical names)."""
-    pattern, canonical = _technology_patterns()
-    return {canonical[match.group().lower()] for match in pattern.finditer(text)}
+    """The distinct technologies and tools ``text`` names (canonical names).
+
+    Words are looked up, longest form first at each word, in a table rather than matched
+    with one regex of 200 alternatives: the same result, twenty times faster.
+    """
+    index = _technology_index()
+    tokens = _tech_tokens(text)
+    lowered = [token.lower() for token in tokens]
+    found: set[str] = set()
+    for start in (i for i, token in enumerate(lowered) if token in index.starts):
+        for size in range(min(index.longest, len(tokens) - start), 0, -1):
+            name = index.insensitive.get(tuple(lowered[start : start + size])) or index.sensitive.get(
+                tuple(tokens[start : start + size])
+            )
+            if name is not None:
+                found.add(name)
+                break
+    return found
 
 
 @lru_cache(maxsize=256)
@@ -170,8 +221,9 @@ def _assigns_in_line(text: str, mention: Mention) -> bool:
     return before.lstrip().startswith("|") and bool(_OWNER_COLUMNS.search(_table_header(text, start)))
 
 
-def _comp_level(text: str) -> int:
-    if _REDISTRIBUTE.search(text):
+def _comp_level(text: str, lead: bool) -> int:
+    """3: its work is shared out or handed to a named agent; 2: the speaker takes it over; 1: noted."""
+    if _REDISTRIBUTE.search(text) or (lead and _HAND_OVER.search(text)):
         return 3
     if _TAKE_OVER.search(text):
         return 2
@@ -222,7 +274,7 @@ def code_behaviour(
         "ARCH": len(tools) >= 2,
         "AGREE": agree,
         "COMP": comp,
-        "COMP_level": _comp_level(text) if comp else 0,
+        "COMP_level": _comp_level(text, lead) if comp else 0,
         "has_xref": any(m.name is not None for m in mentions),
     }
 

@@ -8,7 +8,8 @@ deliberately plain so that a reader can see why a message got a flag.
 
 from __future__ import annotations
 
-# LEAD: a request or an assignment, in the sentence that names another agent.
+# LEAD: a request or an assignment, in the sentence that names another agent ("I will"/"we will" are
+# the speaker's own plans, not assignments).
 LEAD = (
     # English: requests addressed to "you", and third-person assignments
     r"\b(?:can|could|would|will) you\b",
@@ -18,14 +19,15 @@ LEAD = (
     r"\byou(?:'ll| will) (?:handle|take|own|lead|draft|prepare|build|set up|work)\b",
     r"\byour (?:task|action item|job)\b",
     r"\byou(?:'re| are) (?:in charge|responsible)\b",
-    r"\bwill (?:handle|own|lead|take (?:care|charge|over|ownership)|be (?:responsible|in charge))\b",
+    r"\bwill(?<!\bi will)(?<!\bwe will) (?:handle|own|lead|take (?:care|charge|over|ownership))\b",
+    r"\bwill(?<!\bi will)(?<!\bwe will) be (?:responsible|in charge)\b",
     r"\bis (?:responsible|in charge)\b",
     r"\bin charge of\b",
     r"\btakes? care of\b",
     r"\bassign(?:ed)? to\b",
-    r"\bshould (?:handle|take|own|lead|focus on|start|prepare|draft)\b",
-    r"\bwill (?:work on|focus on|draft|prepare|set up|build)\b",
-    r"\bwill (?:implement|design|review|coordinate|manage|develop|deliver)\b",
+    r"\bshould(?<!\bi should)(?<!\bwe should) (?:handle|take|own|lead|focus on|start|prepare|draft)\b",
+    r"\bwill(?<!\bi will)(?<!\bwe will) (?:work on|focus on|draft|prepare|set up|build)\b",
+    r"\bwill(?<!\bi will)(?<!\bwe will) (?:implement|design|review|coordinate|manage|develop|deliver)\b",
     r"\bto (?:handle|own|lead)\b",
     r"\bowner\b",
     # French: requests addressed to "tu" / "vous", third-person assignments
@@ -62,7 +64,7 @@ OWNER_COLUMNS = (
     r"\b(?:owners?|assign(?:ee|ed)|responsables?|responsabilités?|who|qui|lead|porteur|en charge)\b"
 )
 
-# AGREE: agreement, near a specific reference to another agent.
+# AGREE: agreement, in a message with a specific reference to another agent.
 AGREE = (
     r"\bi (?:fully |totally |completely |strongly |also )?agree\b",
     r"\bagree(?:d|s)? with\b",
@@ -204,6 +206,16 @@ REDISTRIBUTE = (
     r"\bréparti(?:e|es|s)?\b",
     r"\brépartition\b",
     r"\bsplit (?:its|his|her|their) (?:tasks|work)\b",
+)
+
+# COMP level 3 too, in a message that assigns work (LEAD): the crashed agent's work handed to another.
+HAND_OVER = (
+    r"\btake over\b",
+    r"\bcover for\b",
+    r"\breprendre\b",
+    r"\bprendre le relais\b",
+    r"\bà sa place\b",
+    r"\bin (?:its|his|her|their) place\b",
 )
 
 # COMP level 2: the speaker takes its work over.

@@ -16,12 +16,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import combinations
+from itertools import combinations, pairwise
 from typing import Literal, TypedDict
 
 from rouge_score import scoring
 from rouge_score import tokenize as rouge_score_tokenize
 from sacrebleu.metrics.bleu import BLEU
+from sacrebleu.metrics.helpers import extract_all_word_ngrams
 
 from convscope.core.metrics.tokenize import words
 
@@ -45,8 +46,8 @@ class RougeText:
     """One text, tokenised and counted once, ready to be paired with any other."""
 
     tokens: tuple[str, ...]
-    unigrams: Counter[tuple[str, ...]] = field(repr=False)
-    bigrams: Counter[tuple[str, ...]] = field(repr=False)
+    unigrams: Counter[str] = field(repr=False)
+    bigrams: Counter[str] = field(repr=False)  # "first second": tokens never hold a space
     positions: dict[str, int] = field(repr=False)  # token -> bit mask of where it occurs
 
     @classmethod
@@ -55,11 +56,9 @@ class RougeText:
         positions: dict[str, int] = {}
         for i, token in enumerate(tokens):
             positions[token] = positions.get(token, 0) | (1 << i)
-        return cls(tokens, _ngrams(tokens, 1), _ngrams(tokens, 2), positions)
-
-
-def _ngrams(tokens: tuple[str, ...], n: int) -> Counter[tuple[str, ...]]:
-    return Counter(tokens[i : i + n] for i in range(len(tokens) - n + 1))
+        # n-grams as strings, not tuples: a string caches its hash, so pairing is cheaper
+        bigrams = Counter(f"{a} {b}" for a, b in pairwise(tokens))
+        return cls(tokens, Counter(tokens), bigrams, positions)
 
 
 def lcs_length(a: Sequence[str], b: RougeText) -> int:
@@ -72,13 +71,15 @@ def lcs_length(a: Sequence[str], b: RougeText) -> int:
     full = (1 << width) - 1
     row = full
     for token in a:
-        matches = row & b.positions.get(token, 0)
-        row = ((row + matches) | (row - matches)) & full
+        mask = b.positions.get(token)
+        if mask:  # a token absent from b leaves the row as it is
+            matches = row & mask
+            row = ((row + matches) | (row - matches)) & full
     return width - row.bit_count()
 
 
-def _ngram_f(target: Counter[tuple[str, ...]], prediction: Counter[tuple[str, ...]]) -> float:
-    overlap = sum(min(count, prediction[gram]) for gram, count in target.items())
+def _ngram_f(target: Counter[str], prediction: Counter[str]) -> float:
+    overlap = sum(min(target[gram], prediction[gram]) for gram in target.keys() & prediction.keys())
     precision = overlap / max(prediction.total(), 1)
     recall = overlap / max(target.total(), 1)
     return float(scoring.fmeasure(precision, recall))
@@ -139,15 +140,54 @@ def rouge_pairwise(texts: Sequence[str], *, tokenizer: TokenizerName = "unicode"
     return RougeGroup(rouge1=means["rouge1"], rouge2=means["rouge2"], rougeL=means["rougeL"], pairs=pairs)
 
 
+@dataclass(frozen=True)
+class BleuText:
+    """One text as sacrebleu sees it (13a tokens, 1- to 4-gram counts), computed once.
+
+    Loop detection compares each output with up to two earlier ones, so counting every
+    text once instead of once per comparison halves the cost of BLEU, the dearest measure.
+    """
+
+    ngrams: Counter[tuple[str, ...]] = field(repr=False)
+    totals: tuple[int, ...]  # n-grams of each order, 1 to 4
+    length: int
+
+    @classmethod
+    def of(cls, text: str) -> BleuText:
+        ngrams, length = extract_all_word_ngrams(_BLEU.tokenizer(text.rstrip()), 1, _BLEU.max_ngram_order)
+        totals = [0] * _BLEU.max_ngram_order
+        for gram, count in ngrams.items():
+            totals[len(gram) - 1] += count
+        return cls(ngrams, tuple(totals), length)
+
+
+def bleu_text_distance(current: BleuText, previous: BleuText) -> float:
+    """:func:`bleu_distance` on prepared texts: sacrebleu's statistics and its own formula."""
+    correct = [0] * _BLEU.max_ngram_order
+    for gram in current.ngrams.keys() & previous.ngrams.keys():
+        correct[len(gram) - 1] += min(current.ngrams[gram], previous.ngrams[gram])
+    score = BLEU.compute_bleu(
+        correct=correct,
+        total=list(current.totals),
+        sys_len=current.length,
+        ref_len=previous.length,
+        smooth_method=_BLEU.smooth_method,
+        smooth_value=_BLEU.smooth_value,
+        effective_order=True,
+        max_ngram_order=_BLEU.max_ngram_order,
+    ).score
+    return min(1.0, max(0.0, 1.0 - score / 100.0))
+
+
 def bleu_distance(current: str, previous: str) -> float:
     """``1 - sentence_bleu(current, [previous]).score / 100``, clipped to [0, 1].
 
-    sacrebleu's defaults (13a tokenizer, exponential smoothing, effective order). The clip
-    absorbs the 100.00000000000004 that identical strings score; two empty strings score
-    0, hence distance 1.
+    sacrebleu's defaults (13a tokenizer, exponential smoothing, effective order), with the
+    reference's statistics computed as sacrebleu does. The clip absorbs the
+    100.00000000000004 that identical strings score; two empty strings score 0, hence
+    distance 1.
     """
-    score = _BLEU.sentence_score(current, [previous]).score
-    return min(1.0, max(0.0, 1.0 - score / 100.0))
+    return bleu_text_distance(BleuText.of(current), BleuText.of(previous))
 
 
 def set_jaccard_distance(a: set[str] | frozenset[str], b: set[str] | frozenset[str]) -> float:

@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field
 
 from convscope.core.metrics.embeddings import cosine_distance
-from convscope.core.metrics.lexical import bleu_distance, set_jaccard_distance, token_coherence
+from convscope.core.metrics.lexical import BleuText, bleu_text_distance, set_jaccard_distance, token_coherence
 from convscope.core.metrics.tokenize import words
 
 DISTANCES = ("bleu", "jaccard", "coherence_change", "cosine")
@@ -73,7 +73,7 @@ def comparison_converges(distances: Distances | None, thresholds: LoopThresholds
 class Output:
     """An output with what the distances need, computed once."""
 
-    text: str
+    bleu: BleuText = field(repr=False)
     vocabulary: frozenset[str]
     coherence: float
     embedding: NDArray[np.float32] | None = field(default=None, repr=False)
@@ -81,7 +81,7 @@ class Output:
     @classmethod
     def of(cls, text: str, embedding: NDArray[np.float32] | None = None) -> Output:
         tokens = words(text)
-        return cls(text, frozenset(tokens), token_coherence(tokens), embedding)
+        return cls(BleuText.of(text), frozenset(tokens), token_coherence(tokens), embedding)
 
 
 def distances_between(current: Output, previous: Output) -> Distances:
@@ -90,7 +90,7 @@ def distances_between(current: Output, previous: Output) -> Distances:
     if current.embedding is not None and previous.embedding is not None:
         cosine = cosine_distance(current.embedding, previous.embedding)
     return {
-        "bleu": bleu_distance(current.text, previous.text),
+        "bleu": bleu_text_distance(current.bleu, previous.bleu),
         "jaccard": set_jaccard_distance(current.vocabulary, previous.vocabulary),
         "coherence_change": abs(current.coherence - previous.coherence),
         "cosine": cosine,
@@ -143,7 +143,7 @@ class LoopDetector:
         step = Step(len(self.steps) if key is None else key, agent, previous, own)
         self.steps.append(step)
         self._last = self._last_by_agent[agent] = output
-        self._advance(step.converges(self.thresholds))
+        self._advance(len(self.steps) - 1, step.converges(self.thresholds))
         return step
 
     def set_thresholds(self, thresholds: LoopThresholds) -> None:
@@ -152,14 +152,15 @@ class LoopDetector:
         self._converged = []
         self.converged_steps = 0
         self.onset = None
-        for step in self.steps:
-            self._advance(step.converges(thresholds))
+        for position, step in enumerate(self.steps):
+            self._advance(position, step.converges(thresholds))
 
-    def _advance(self, converged: bool) -> None:
+    def _advance(self, position: int, converged: bool) -> None:
+        """Account for step ``position`` having converged or not."""
         self._converged.append(converged)
         self.converged_steps = self.converged_steps + 1 if converged else 0
         if self.onset is None and self.converged_steps >= self.thresholds.min_steps:
-            self.onset = self.steps[len(self.steps) - self.converged_steps].key
+            self.onset = self.steps[position + 1 - self.converged_steps].key
 
     @property
     def detected(self) -> bool:

@@ -37,12 +37,15 @@ def code_stability(outputs: Sequence[str]) -> float | None:
 
 def token_retention(previous: str, current: str) -> float:
     """2·LCS / (|previous| + |current|) over word tokens; 1 when both are empty."""
-    before = RougeText.of(previous)
-    after = RougeText.of(current)
-    total = len(before.tokens) + len(after.tokens)
+    return prepared_token_retention(RougeText.of(previous), RougeText.of(current))
+
+
+def prepared_token_retention(previous: RougeText, current: RougeText) -> float:
+    """:func:`token_retention` of texts already tokenised for ROUGE (the live tracker has them)."""
+    total = len(previous.tokens) + len(current.tokens)
     if total == 0:
         return 1.0
-    return 2 * lcs_length(after.tokens, before) / total
+    return 2 * lcs_length(current.tokens, previous) / total
 
 
 def mean_token_retention(outputs: Sequence[str]) -> float | None:

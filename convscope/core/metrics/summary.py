@@ -16,6 +16,7 @@ import numpy as np
 
 from convscope.core.config import SessionConfig
 from convscope.core.metrics.behaviour import TRAITS
+from convscope.core.metrics.embeddings import default_embedder
 from convscope.core.metrics.lexical import ROUGE_TYPES
 from convscope.core.metrics.profile import any_trait_share, profile_similarity, profiles
 from convscope.core.metrics.stability import code_stability, mean_token_retention, self_consistency
@@ -35,6 +36,8 @@ def session_summary(
 ) -> dict[str, Any]:
     """The metrics of one session; ``semantic`` adds embedding distances to loop detection."""
     group = config.protocol in GROUP_PROTOCOLS
+    if semantic:  # one batched encoding up front; the replay then finds every text in the cache
+        default_embedder().encode([turn.text for turn in turns if not turn.failed])
     tracker = MetricsTracker(agents=config.agents, semantic=semantic, behaviour=group)
     snapshots = tracker.run(turns, controls)
     rounds = [s.values for s in snapshots if s.turn_index is None]

@@ -34,8 +34,9 @@ outputs; ``confidence.<agent_id>`` (mean over the agent's turns in the round) an
 ``confidence.mean``; the ``loop.*`` state at the end of the round (not the distances);
 ``disagreement.std`` over the round's scores; ``stability.identical`` (share of agents whose
 output is string-identical to their previous round's) and ``stability.retention`` (mean
-token retention against the previous round); ``behaviour.<TRAIT>`` (share of the round's
-messages), ``behaviour.any_share`` and ``profile.similarity`` (over the session so far).
+token retention against the previous round, with the tracker's tokenizer);
+``behaviour.<TRAIT>`` (share of the round's messages), ``behaviour.any_share`` and
+``profile.similarity`` (over the session so far).
 """
 
 from __future__ import annotations
@@ -58,7 +59,7 @@ from convscope.core.metrics.lexical import ROUGE_TYPES, RougeText, TokenizerName
 from convscope.core.metrics.loops import DISTANCES, Distances, LoopDetector, LoopThresholds, thresholds_from
 from convscope.core.metrics.opinion_dynamics import disagreement
 from convscope.core.metrics.profile import any_trait_share, profile_similarity, profiles
-from convscope.core.metrics.stability import normalise_whitespace, token_retention
+from convscope.core.metrics.stability import normalise_whitespace, prepared_token_retention
 from convscope.core.records import ControlRecord, Turn
 
 OpinionFn = Callable[[str], float | None]
@@ -281,7 +282,7 @@ class MetricsTracker:
         if not compared:
             return {"stability.identical": None, "stability.retention": None}
         same = [normalise_whitespace(a.turn.text) == normalise_whitespace(b.turn.text) for a, b in compared]
-        kept = [token_retention(a.turn.text, b.turn.text) for a, b in compared]
+        kept = [prepared_token_retention(a.rouge, b.rouge) for a, b in compared]
         return {"stability.identical": sum(same) / len(same), "stability.retention": float(np.mean(kept))}
 
 
