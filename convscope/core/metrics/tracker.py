@@ -110,7 +110,9 @@ class MetricsTracker:
         self.opinion = opinion
         self._embedder = embedder
         self.loops = LoopDetector(thresholds)
-        self._names: dict[str, None] = {agent.nickname: None for agent in agents}  # ordered set
+        specs = list(agents)
+        self._names: dict[str, None] = {agent.nickname: None for agent in specs}  # ordered set
+        self._model_names = {agent.id: agent.model_name for agent in specs}
         self._crashed: dict[str, None] = {}
         self._latest: dict[str, _Output] = {}  # agent id -> its last successful output
         self._pairs: dict[tuple[int, int], dict[str, float]] = {}  # ROUGE F by pair of turn indexes
@@ -142,7 +144,7 @@ class MetricsTracker:
         codes: BehaviourCodes | None = None
         if turn.failed:
             if turn.error_kind == "permanent":
-                for alias in (turn.nickname, turn.model.partition(":")[2] or turn.model):
+                for alias in (turn.nickname, self._model_names.get(turn.agent_id, turn.model)):
                     self._crashed.setdefault(alias, None)
         else:
             codes = self._add_output(turn)
