@@ -82,7 +82,7 @@ async def test_r_renames_the_focused_agent_and_the_next_prompts_use_the_new_name
         await until(pilot, lambda: engine.names["a1"] == "Zed")
         screen = live_screen(pilot)
         assert screen.deck.panes["a1"].border_title == "Zed"
-        assert "· Agent-B renamed to Zed (before turn 0)" in system_lines(pilot)
+        assert "· Agent-B renamed to Zed (before turn #0)" in system_lines(pilot)
         await pilot.press("space")
         await until_drained(pilot)
     assert {t.nickname for t in engine.transcript if t.agent_id == "a1"} == {"Zed"}
@@ -105,7 +105,7 @@ async def test_f_injects_decommissioned_and_only_that_agent_fails_from_its_next_
         await until(pilot, lambda: engine.failures["a1"] == "decommissioned")
         screen = live_screen(pilot)
         assert screen.deck.panes["a1"].border_subtitle == "⚠ decommissioned"
-        assert "· failure 'decommissioned' injected into Agent-B (before turn 0)" in system_lines(pilot)
+        assert "· failure 'decommissioned' injected into Agent-B (before turn #0)" in system_lines(pilot)
         await pilot.press("space")
         await until_drained(pilot)
         pane = screen.deck.panes["a1"]
@@ -130,7 +130,7 @@ async def test_f_on_an_agent_with_an_injected_failure_clears_it() -> None:
         await pilot.press("f")
         await until(pilot, lambda: engine.failures["a2"] is None)
         assert live_screen(pilot).deck.panes["a2"].border_subtitle == ""
-        assert "· failure cleared on Agent-C (before turn 0)" in system_lines(pilot)
+        assert "· failure cleared on Agent-C (before turn #0)" in system_lines(pilot)
 
 
 async def test_a_mistyped_failure_mode_is_refused_in_the_dialog() -> None:

@@ -66,7 +66,7 @@ async def test_replay_scrubs_turn_by_turn_with_arrows_home_end_and_a_turn_number
             "turn 0",
             "turn 1",
             "turn 2",
-            "· Agent-B renamed to Zed (before turn 3)",
+            "· Agent-B renamed to Zed (before turn #3)",
         ]
         await pilot.press("left")
         assert panes["a1"].nickname == "Agent-B"
@@ -75,8 +75,8 @@ async def test_replay_scrubs_turn_by_turn_with_arrows_home_end_and_a_turn_number
         await pilot.press("g")
         assert isinstance(app.screen, PromptDialog)
         await pilot.press("9", "9", "enter")
-        assert "from 0 to 9" in str(app.screen.query_one(".dialog-error", Static).visual)
-        app.screen.query_one(Input).value = "5"
+        assert "from 0 to 8" in str(app.screen.query_one(".dialog-error", Static).visual)
+        app.screen.query_one(Input).value = "4"
         await pilot.press("enter")
         assert screen.position == 4
 
@@ -90,7 +90,7 @@ async def test_replay_shows_failed_turns_and_marks_interventions_on_the_timeline
         _, marks, flags = str(screen.timeline.render()).split("\n")
         assert marks[:9] == "■■■■■✕■■✕"
         assert [i for i, flag in enumerate(flags) if flag == "▲"] == [3, 5]
-        await pilot.press("g", "6", "enter")
+        await pilot.press("g", "5", "enter")
         pane = screen.deck.panes["a2"]
         assert pane.shown_state == "failed" and pane.failure == "decommissioned"
 
@@ -107,7 +107,7 @@ async def test_the_sidebar_shows_the_metrics_as_they_were_at_that_turn() -> None
     async with app.run_test(size=SIZE) as pilot:
         screen = replay(app)
         await until(pilot, lambda: screen.recomputed)
-        await pilot.press("g", "4", "enter")
+        await pilot.press("g", "3", "enter")
         expected = MetricsBoard.from_points(recompute_metrics(document), up_to_turn=3).number("rouge1")
         assert expected is not None
         assert f"{expected:.3f}" in screen.deck.sidebar.row_text("rouge1")

@@ -41,7 +41,7 @@ def agents_text(names: list[str]) -> str:
 
 class HomeScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", "Open"),
+        Binding("enter", "open", "Open", priority=True),
         Binding("r", "replay", "Replay"),
         Binding("c", "resume", "Resume"),
         Binding("e", "export", "Export"),

@@ -146,11 +146,13 @@ class LiveScreen(Screen[None]):
             self.ended = event
             self.pause_wanted = False
             for pane in self.deck.panes.values():
-                pane.set_paused(False)
+                pane.set_ended()
             detail = f": {event.detail}" if event.detail else ""
             self.deck.chat.add_system(f"· session {event.reason}{detail}", self.engine.next_turn_index)
         elif isinstance(event, SessionStarted) and event.next_turn_index:
-            self.deck.chat.add_system(f"· resumed at turn {event.next_turn_index}", event.next_turn_index)
+            self.deck.chat.add_system(
+                f"· resumed before turn #{event.next_turn_index}", event.next_turn_index
+            )
         self._draw_status()
 
     def _control_applied(self, record: ControlRecord) -> None:
@@ -179,7 +181,7 @@ class LiveScreen(Screen[None]):
             state = "pausing"
         details = []
         if self.round is not None:
-            details.append(f"round {self.round + 1}/{config.rounds}")
+            details.append(f"round #{self.round} of {config.rounds}")
         details.append(f"{self.engine.next_turn_index} turns")
         if self.speaking:
             names = ", ".join(self.deck.panes[agent].nickname for agent in sorted(self.speaking))

@@ -78,7 +78,7 @@ class ReplayScreen(Screen[None]):
         board = MetricsBoard.from_points(self.points, up_to_turn=i)
         self.deck.sidebar.show(board, thresholds_of(board))
         self.timeline.show(i)
-        details = [f"turn {i + 1}/{len(document.turns)}", f"session {document.status}"]
+        details = [f"{i + 1} of {len(document.turns)} turns shown", f"session {document.status}"]
         self.status.show(document.config.title, "replay", details)
 
     def _go(self, position: int) -> None:
@@ -95,17 +95,15 @@ class ReplayScreen(Screen[None]):
         count = len(self.document.turns)
 
         def check(value: str) -> str | None:
-            if not value.isdigit() or not 0 <= int(value) <= count:
-                return f"a turn number from 0 to {count}"
+            if not value.isdigit() or not 0 <= int(value) < count:
+                return f"a turn number from 0 to {count - 1}"
             return None
 
         def go(value: str | None) -> None:
             if value is not None:
-                self._go(int(value) - 1)
+                self._go(int(value))
 
-        self.app.push_screen(
-            PromptDialog("Go to turn", f"Turn number (1-{count}, 0: before the first):", "", check), go
-        )
+        self.app.push_screen(PromptDialog("Go to turn", f"Turn # (0-{count - 1}):", "", check), go)
 
     def action_toggle_chat(self) -> None:
         self.deck.toggle_chat()

@@ -13,7 +13,7 @@ from textual.widgets import Static
 from convscope.core.records import Turn
 from convscope.core.text import terminal_safe
 
-PaneState = Literal["waiting", "thinking", "streaming", "failed", "paused"]
+PaneState = Literal["waiting", "thinking", "streaming", "failed", "paused", "done"]
 
 _STATE_STYLE: dict[str, str] = {
     "waiting": "$text-muted",
@@ -21,10 +21,11 @@ _STATE_STYLE: dict[str, str] = {
     "streaming": "bold $success",
     "failed": "bold $error",
     "paused": "bold $secondary",
+    "done": "$text-muted",
 }
 
 
-def turn_rate(tokens: int, seconds: float) -> float | None:
+def turn_rate(tokens: int | None, seconds: float) -> float | None:
     return tokens / seconds if tokens and seconds > 0 else None
 
 
@@ -41,8 +42,9 @@ class AgentPane(Vertical, can_focus=True):
         self.paused = False
         self.turn_index: int | None = None
         self.round: int | None = None
-        self.tokens = 0
+        self.tokens: int | None = None  # unknown for a replayed turn without usage data
         self.rate: float | None = None
+        self.ended = False
         self.retries = 0
         self._parts: list[str] = []
         self._error: str | None = None
@@ -69,7 +71,7 @@ class AgentPane(Vertical, can_focus=True):
 
     def begin_turn(self, turn_index: int, round_index: int, nickname: str) -> None:
         self.turn_index, self.round, self.nickname = turn_index, round_index, nickname
-        self.state, self.tokens, self.rate, self.retries = "thinking", 0, None, 0
+        self.state, self.tokens, self.rate, self.retries = "thinking", None, None, 0
         self._parts, self._error, self._started = [], None, time.monotonic()
         self.set_class(True, "-speaking")
         self.set_class(False, "-failed")
@@ -77,7 +79,7 @@ class AgentPane(Vertical, can_focus=True):
 
     def append(self, text: str, deltas: int) -> None:
         self._parts.append(text)
-        self.tokens += deltas
+        self.tokens = (self.tokens or 0) + deltas
         self.state = "streaming"
         self.rate = turn_rate(self.tokens, time.monotonic() - self._started)
         self._draw_meta()
@@ -85,7 +87,7 @@ class AgentPane(Vertical, can_focus=True):
 
     def restart(self, attempt: int) -> None:
         """A retry discarded the partial answer."""
-        self._parts, self.tokens, self.retries, self.state = [], 0, attempt, "thinking"
+        self._parts, self.tokens, self.retries, self.state = [], None, attempt, "thinking"
         self._draw_meta()
         self._draw_body()
 
@@ -93,12 +95,12 @@ class AgentPane(Vertical, can_focus=True):
         """The turn is over: show it as recorded (the engine's text is the reference)."""
         self.show_turn(turn, deltas=self.tokens)
 
-    def show_turn(self, turn: Turn | None, *, deltas: int = 0, speaking: bool = False) -> None:
+    def show_turn(self, turn: Turn | None, *, deltas: int | None = None, speaking: bool = False) -> None:
         """Draw a recorded turn (replay, resume), or an agent that has not spoken yet."""
         self.set_class(speaking, "-speaking")
         if turn is None:
             self.turn_index = self.round = None
-            self._parts, self._error, self.tokens, self.rate = [], None, 0, None
+            self._parts, self._error, self.tokens, self.rate = [], None, None, None
             self.state = "waiting"
         else:
             self.turn_index, self.round, self.nickname = turn.index, turn.round, turn.nickname
@@ -122,11 +124,17 @@ class AgentPane(Vertical, can_focus=True):
         self.paused = paused
         self._draw_meta()
 
+    def set_ended(self) -> None:
+        self.ended, self.paused = True, False
+        self._draw_meta()
+
     # -- drawing
 
     @property
     def shown_state(self) -> PaneState:
-        return "paused" if self.paused and self.state == "waiting" else self.state
+        if self.state == "waiting" and (self.ended or self.paused):
+            return "done" if self.ended else "paused"
+        return self.state
 
     def _redraw(self) -> None:
         self._draw_frame()
@@ -139,20 +147,22 @@ class AgentPane(Vertical, can_focus=True):
 
     def _draw_meta(self) -> None:
         state = self.shown_state
-        stats = f"{self.tokens} tok"
+        stats = []
+        if self.tokens is not None:
+            stats.append(f"{self.tokens} tok")
         if self.rate is not None:
-            stats += f" · {self.rate:.1f} tok/s"
+            stats.append(f"{self.rate:.1f} tok/s")
         if self.retries:
-            stats += f" · retry {self.retries}"
+            stats.append(f"retry {self.retries}")
         if self.turn_index is not None:
-            stats += f" · turn {self.turn_index}"
+            stats.append(f"turn #{self.turn_index}")
         self._meta.update(
             Content.assemble(
                 (state, _STATE_STYLE[state]),
                 "  ",
                 (terminal_safe(self.model), "$text-muted"),
                 "\n",
-                (stats, "$text-muted"),
+                (" · ".join(stats), "$text-muted"),
             )
         )
 

@@ -27,7 +27,7 @@ def describe_control(record: ControlRecord, names: dict[str, str]) -> str:
             text = f"loop thresholds set to {_thresholds_text(record.value)}"
         case _:
             text = record.kind
-    return f"· {text} (before turn {record.turn_index})"
+    return f"· {text} (before turn #{record.turn_index})"
 
 
 def _thresholds_text(value: str | None) -> str:

@@ -167,7 +167,7 @@ class MetricsSidebar(VerticalScroll):
         self._rows["loop.converged_steps"].update(f"converged {steps} / {thresholds.min_steps} steps")
         onset = board.latest.get("loop.onset_turn")
         if board.latest.get("loop.detected"):
-            since = f" since turn {onset}" if onset is not None else ""
+            since = f" since turn #{onset}" if onset is not None else ""
             flag = Content.assemble((f"● LOOP{since}", "bold $error"))
         else:
             flag = Content.assemble(("○ no loop", "$text-muted"))

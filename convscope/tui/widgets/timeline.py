@@ -44,7 +44,8 @@ class Timeline(Widget):
             flags[min(self._cell(record.turn_index, width), cells - 1)] = "▲"
         if 0 <= self.position < count:
             turn = self.turns[self.position]
-            head = f"turn {turn.index + 1}/{count} · round {turn.round + 1} · {terminal_safe(turn.nickname)}"
+            name = terminal_safe(turn.nickname)
+            head = f"turn #{turn.index} ({turn.index + 1} of {count}) · round #{turn.round} · {name}"
         else:
             head = f"before the first turn · {count} turns"
         head += "   ←/→ turn · home/end · g go to turn · ▲ intervention"

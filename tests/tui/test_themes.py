@@ -1,0 +1,51 @@
+"""Dark and light themes; the choice is remembered in the user config."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from convscope.themes import DARK, LIGHT
+from convscope.tui import settings
+from convscope.tui.app import ConvscopeApp
+
+from .support import SIZE, until
+
+
+async def test_the_dark_theme_is_the_default() -> None:
+    app = ConvscopeApp()
+    async with app.run_test(size=SIZE):
+        assert app.theme == DARK.name and app.current_theme.dark
+
+
+async def test_a_chosen_theme_is_remembered_for_the_next_start(convscope_home: Path) -> None:
+    app = ConvscopeApp()
+    async with app.run_test(size=SIZE) as pilot:
+        app.theme = LIGHT.name
+        await until(pilot, settings.config_path().exists)
+    assert settings.config_path() == convscope_home / "config.toml"
+    assert tomllib.loads(settings.config_path().read_text())["tui"]["theme"] == LIGHT.name
+    again = ConvscopeApp()
+    async with again.run_test(size=SIZE):
+        assert again.theme == LIGHT.name and not again.current_theme.dark
+
+
+async def test_the_theme_is_saved_beside_the_rest_of_the_config() -> None:
+    settings.config_path().write_text('[engine]\nretries = 5\n\n[tui]\ntheme = "convscope-dark"\n')
+    assert settings.save_theme(LIGHT.name)
+    saved = tomllib.loads(settings.config_path().read_text())
+    assert saved == {"engine": {"retries": 5}, "tui": {"theme": LIGHT.name}}
+
+
+async def test_an_unreadable_config_is_left_untouched() -> None:
+    settings.config_path().write_text("this is [not toml")
+    assert not settings.save_theme(LIGHT.name)
+    assert settings.config_path().read_text() == "this is [not toml"
+    assert settings.load_theme(DARK.name) == DARK.name
+
+
+async def test_an_unknown_remembered_theme_falls_back_to_the_default() -> None:
+    settings.save_theme("no-such-theme")
+    app = ConvscopeApp()
+    async with app.run_test(size=SIZE):
+        assert app.theme == DARK.name
