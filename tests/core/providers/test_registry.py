@@ -103,7 +103,7 @@ def test_unknown_backend_is_one_line_naming_the_known_ones() -> None:
 
     assert str(failure.value) == (
         "agent 'a': unknown provider backend 'gemini' in 'gemini:pro' "
-        "(known: anthropic, local, openai, openai-compatible, scripted)"
+        "(known: anthropic, degroot, local, openai, openai-compatible, scripted)"
     )
 
 
