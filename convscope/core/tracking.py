@@ -2,6 +2,7 @@
 runner, sweeps, the TUI and replay compute the same numbers for the same session.
 
 Behaviour flags are coded in group chats only (seed 003's codebook is about chat roles).
+A coding panel's one-sentence summaries are left out of the measures.
 An opinion network scores every answer with the scorer its config names, which gives the
 live ``disagreement.std``, and every round's snapshot carries the DeGroot theory beside it
 (``theory.lambda2``, ``theory.halving_time``, ``theory.forecast``).
@@ -13,6 +14,7 @@ from typing import Any
 
 from convscope.core.config import SessionConfig
 from convscope.core.metrics.tracker import MetricsTracker
+from convscope.core.records import Turn
 
 
 class NetworkTracker(MetricsTracker):
@@ -26,12 +28,24 @@ class NetworkTracker(MetricsTracker):
         return {**super().end_round(round_index), **self.constants}
 
 
+class CodingTracker(MetricsTracker):
+    """A coding panel's summaries are its memory, not its codes: only codes are measured,
+    so that ROUGE, stability and loops compare code with code."""
+
+    def observe(self, turn: Turn) -> dict[str, Any]:
+        if turn.phase != "summary":
+            return super().observe(turn)
+        return {"turn.index": turn.index, "turn.round": turn.round, "turn.agent_id": turn.agent_id}
+
+
 def tracker_for(config: SessionConfig, *, semantic: bool = False) -> MetricsTracker:
     options: dict[str, Any] = {
         "agents": config.agents,
         "semantic": semantic,
         "behaviour": config.protocol == "group_chat",
     }
+    if config.protocol == "coding":
+        return CodingTracker(**options)
     if config.protocol != "network":
         return MetricsTracker(**options)
     from convscope.core.protocols.network import network_theory

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from convscope.core.engine import Engine
 from convscope.core.events import MetricsUpdated
 from convscope.core.protocols.network import network_theory
 from convscope.core.tracking import tracker_for
-from tests.core.protocols.support import make_config
+from tests.core.protocols.support import make_config, scripted_file
 
 
 async def test_a_network_round_reports_the_live_std_beside_the_degroot_theory() -> None:
@@ -46,3 +48,19 @@ async def test_behaviour_flags_are_coded_in_group_chats_only(protocol: str, code
     )
     await engine.run()
     assert turns and all((values["behaviour.AGREE"] is not None) is coded for values in turns)
+
+
+async def test_a_coding_panel_is_measured_on_its_codes_not_on_its_summaries(tmp_path: Path) -> None:
+    codes = ["alpha beta gamma", "delta epsilon zeta"]
+    specs = [
+        scripted_file(tmp_path, f"agent{i}", [code, "The same summary."]) for i, code in enumerate(codes)
+    ]
+    config = make_config("coding", specs, rounds=3, brief="A text to code.")
+    engine = Engine(config, metrics=tracker_for(config))
+    rounds: list[dict[str, object]] = []
+    engine.subscribe(
+        lambda e: rounds.append(e.values) if isinstance(e, MetricsUpdated) and "round" in e.values else None
+    )
+    await engine.run()
+    assert [values["rouge1"] for values in rounds[:2]] == [0.0, 0.0]  # the codes share no word
+    assert rounds[1]["stability.identical"] == 1.0  # each agent repeated its code
