@@ -7,7 +7,8 @@ lengths and languages are what the tracker meets: mostly French, about 230 words
 - ``tracker_round_time``: time to observe every turn of one round and close it, for 3, 8
   and 20 agents, with and without embeddings (median and worst over rounds 1..N-1; round 0
   has nothing to compare with). Every text is new, so no embedding comes from the cache.
-  Target: under 250 ms for 20 agents with embeddings.
+  Target: under 250 ms for 20 agents with embeddings. The same again with every text cut
+  to its first 40 words, the length of a relay output (seed 002: 50 new tokens).
 - ``batch_throughput``: utterances per second of ``session_summary`` (every measure: the
   tracker, stability, self-consistency, behaviour profiles, Kruskal-Wallis) over every K-th
   War Room run imported with the War Room importer, with and without embeddings.
@@ -27,6 +28,8 @@ from convscope.core.metrics.summary import session_summary
 from convscope.core.metrics.tracker import MetricsTracker
 from convscope.core.records import Turn
 from convscope.sessions.importers.warroom import WarRoomImporter
+
+SHORT_WORDS = 40
 
 
 def emit(figure: str, value: float, unit: str, **context: object) -> None:
@@ -99,21 +102,25 @@ def main() -> None:
     emit("embedding_model_load", time.perf_counter() - start, "s")
 
     offset = 0
-    for embeddings in (False, True):
-        for agents in (3, 8, 20):
-            needed = agents * args.rounds
-            sample = texts[offset : offset + needed]  # fresh texts: nothing cached from a previous run
-            offset += needed
-            times = round_times(sample, agents, args.rounds, embeddings=embeddings)
-            emit(
-                "tracker_round_time",
-                statistics.median(times) * 1000,
-                "ms",
-                agents=agents,
-                embeddings=embeddings,
-                worst_ms=round(max(times) * 1000, 3),
-                rounds=len(times),
-            )
+    for words in (None, SHORT_WORDS):
+        for embeddings in (False, True):
+            for agents in (3, 8, 20):
+                needed = agents * args.rounds
+                sample = texts[offset : offset + needed]  # fresh texts: nothing cached from a previous run
+                offset += needed
+                if words is not None:
+                    sample = [" ".join(text.split()[:words]) for text in sample]
+                times = round_times(sample, agents, args.rounds, embeddings=embeddings)
+                emit(
+                    "tracker_round_time",
+                    statistics.median(times) * 1000,
+                    "ms",
+                    agents=agents,
+                    embeddings=embeddings,
+                    words=words or "full",
+                    worst_ms=round(max(times) * 1000, 3),
+                    rounds=len(times),
+                )
 
     importer = WarRoomImporter()
     documents = [importer.read(path).document for path in files[:: args.every]]
