@@ -244,7 +244,7 @@ def code_behaviour(
     me = speaker.translate(_NORMALISE).lower()
     crashed_names = {name.translate(_NORMALISE).lower() for name in crashed} - {me}
     names = [name.translate(_NORMALISE) for name in (*agents, *crashed)]
-    others = {name.lower() for name in names} - {me}
+    others = {name.translate(_NORMALISE).lower() for name in agents} - {me}  # aliases are not more agents
     mentions = [m for m in find_mentions(text, names, others) if m.name != me]
     specific = [m for m in mentions if m.name is not None and not m.broadcast]
 

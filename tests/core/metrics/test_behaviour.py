@@ -202,6 +202,12 @@ def test_a_broadcast_list_that_includes_the_crashed_agent_is_not_comp() -> None:
     assert flags("@Agent-G, the error handling must be robust.")["COMP"]  # the same cue, addressed to it
 
 
+def test_the_crashed_agent_aliases_do_not_make_a_broadcast_list_look_partial() -> None:
+    aliases = ("Agent-G", "DeepSeek R1", "deepseek-r1-distill-llama-70b")
+    text = f"{BROADCAST}\n\nThe error handling of the payment module must be robust."
+    assert not flags(text, crashed=aliases)["COMP"]
+
+
 def test_at_all_is_a_broadcast_too() -> None:
     assert not flags("@all @Agent-G: une erreur de paiement est possible.")["COMP"]
 
