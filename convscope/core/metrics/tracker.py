@@ -42,6 +42,7 @@ token retention against the previous round, with the tracker's tokenizer);
 from __future__ import annotations
 
 import json
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -122,17 +123,25 @@ class MetricsTracker:
         self.codes: dict[str, list[BehaviourCodes]] = defaultdict(list)  # agent id -> per coded turn
         self._latest_confidence: dict[str, float] = {}
         self._round_codes: list[BehaviourCodes] = []
+        self._lock = threading.Lock()
 
     # -- controls ------------------------------------------------------------------------
 
     def set_thresholds(self, thresholds: LoopThresholds | Mapping[str, float | int]) -> None:
-        """New loop thresholds (whole or some fields); the loop state is re-read at once."""
-        if not isinstance(thresholds, LoopThresholds):
-            thresholds = thresholds_from(thresholds, self.loops.thresholds)
-        self.loops.set_thresholds(thresholds)
+        """New loop thresholds (whole or some fields); the loop state is re-read at once.
+
+        Safe to call from another thread (the TUI's) while the engine's worker observes turns.
+        """
+        with self._lock:
+            if not isinstance(thresholds, LoopThresholds):
+                thresholds = thresholds_from(thresholds, self.loops.thresholds)
+            self.loops.set_thresholds(thresholds)
 
     def apply_control(self, record: ControlRecord) -> None:
-        """Take a recorded ``thresholds_changed`` into account (other controls do not touch metrics)."""
+        """Take a recorded ``thresholds_changed`` into account (other controls do not touch metrics).
+
+        Its ``value`` is a JSON object of :class:`LoopThresholds` fields, e.g. ``{"bleu": 0.4}``.
+        """
         if record.kind == "thresholds_changed" and record.value:
             self.set_thresholds(json.loads(record.value))
 
@@ -140,6 +149,15 @@ class MetricsTracker:
 
     def observe(self, turn: Turn) -> dict[str, Any]:
         """Take one completed (or failed) turn; return its snapshot."""
+        with self._lock:
+            return self._observe(turn)
+
+    def end_round(self, round_index: int) -> dict[str, Any]:
+        """Close the round in progress; return its snapshot."""
+        with self._lock:
+            return self._end_round(round_index)
+
+    def _observe(self, turn: Turn) -> dict[str, Any]:
         self._names.setdefault(turn.nickname, None)
         codes: BehaviourCodes | None = None
         if turn.failed:
@@ -162,8 +180,7 @@ class MetricsTracker:
             values[f"behaviour.{flag}"] = None if codes is None else codes[flag]
         return values
 
-    def end_round(self, round_index: int) -> dict[str, Any]:
-        """Close the round in progress; return its snapshot."""
+    def _end_round(self, round_index: int) -> dict[str, Any]:
         outputs = self._round
         round_confidence: dict[str, list[float]] = defaultdict(list)
         for output in outputs:
