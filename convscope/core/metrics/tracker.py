@@ -121,7 +121,6 @@ class MetricsTracker:
         self._previous_round: dict[str, _Output] = {}  # agent id -> its output in the last closed round
         self.confidence: dict[str, list[float]] = defaultdict(list)  # agent id -> per successful turn
         self.codes: dict[str, list[BehaviourCodes]] = defaultdict(list)  # agent id -> per coded turn
-        self._latest_confidence: dict[str, float] = {}
         self._round_codes: list[BehaviourCodes] = []
         self._lock = threading.Lock()
 
@@ -173,7 +172,7 @@ class MetricsTracker:
             "turn.failed": turn.failed,
         }
         values.update(self._rouge_values(list(self._window(turn.round))))
-        values.update(self._confidence_values(self._latest_confidence))
+        values.update(self._confidence_values({a: o.confidence for a, o in self._latest.items()}))
         values.update(self._loop_values(with_distances=True))
         values["disagreement.std"] = _std([o.opinion for o in self._window(turn.round)])
         for flag in (*FLAGS, "COMP_level", "has_xref"):
@@ -244,7 +243,6 @@ class MetricsTracker:
         self._latest[agent] = output
         self._round.append(output)
         self.confidence[agent].append(score)
-        self._latest_confidence[agent] = score
         embedding = self._embedding(turn.text) if self.semantic else None
         self.loops.feed(turn.text, agent=agent, key=turn.index, embedding=embedding)
         if not self.behaviour:
