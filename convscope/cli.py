@@ -162,6 +162,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from convscope.report.command import report_command
+
+    return report_command(args)
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     from convscope.sweep.command import sweep_command
 
@@ -238,6 +244,19 @@ def parser() -> argparse.ArgumentParser:
     importing.add_argument("folder", help="folder of transcripts (searched recursively)")
     importing.add_argument("--into", metavar="DIR", help="session store folder (default: the user's store)")
     importing.set_defaults(handler=cmd_import)
+
+    report = sub.add_parser(
+        "report", help="a self-contained HTML report of a session or a folder of sessions"
+    )
+    report.add_argument("target", help="session id, session file, or folder of sessions")
+    report.add_argument(
+        "-o", "--output", default="report.html", help="HTML file to write (default report.html)"
+    )
+    report.add_argument("--png", metavar="DIR", help="also write every figure as a PNG file")
+    report.add_argument("--by", metavar="FIELD", help="folder: group by this field (default series)")
+    report.add_argument("--jobs", type=int, help="folder: worker processes (default: one per core)")
+    report.add_argument("--no-embeddings", action="store_true", help="session: skip the MiniLM plots")
+    report.set_defaults(handler=cmd_report)
 
     _add_sweep(sub)
 

@@ -1,0 +1,117 @@
+"""A whole session, or a whole corpus, as the charts and tables of a report.
+
+The session's metrics are its points (saved, or recomputed by its protocol's tracker);
+the summary table is ``session_summary``'s, so the report says what ``convscope analyze``
+says. Embedding charts are optional: they load the MiniLM model and encode every utterance.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from convscope.core.metrics.embeddings import Embedder, default_embedder
+from convscope.core.metrics.summary import session_summary
+from convscope.core.metrics.tokenize import words
+from convscope.core.metrics.twonn import twonn
+from convscope.plotdata.embedding import influence_heatmap, projection_scatter
+from convscope.plotdata.model import Chart, LineChart, Plots, Table
+from convscope.plotdata.points import session_points
+from convscope.plotdata.session import (
+    behaviour_chart,
+    confidence_chart,
+    disagreement_chart,
+    distance_chart,
+    profile_chart,
+    rouge_chart,
+    stability_chart,
+)
+from convscope.sessions.schema import SessionDocument
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.3f}"
+    return str(value)
+
+
+def summary_table(summary: Mapping[str, Any], extra: Mapping[str, Any]) -> Table:
+    session, loop = summary["session"], summary["loop"]
+    rows: dict[str, Any] = {
+        "protocol": session["protocol"],
+        "agents": session["agents"],
+        "rounds": session["rounds"],
+        "turns (failed)": f"{session['turns']} ({session['failed_turns']})",
+        **{f"final {k}": v for k, v in summary["rouge"]["final"].items()},
+        "mean confidence": summary["confidence"]["mean"],
+        "loop detected": loop["detected"],
+        "loop onset (turn)": loop["onset_turn"],
+        "converged steps": f"{loop['steps_converged']} of {loop['steps']}",
+    }
+    behaviour = summary.get("behaviour")
+    if behaviour:
+        rows["profile similarity"] = behaviour["profile_similarity"]
+        rows["any-trait share"] = behaviour["any_trait_share"]
+        rows["COMP events (L1/L2/L3)"] = "/".join(str(n) for n in behaviour["comp_events"].values())
+    rows.update(extra)
+    return Table("Summary", ["measure", "value"], [[key, _cell(value)] for key, value in rows.items()])
+
+
+def agents_table(summary: Mapping[str, Any], names: Mapping[str, str]) -> Table:
+    confidence = summary["confidence"]["by_agent"]
+    stability = summary["stability"]
+    consistency = summary["self_consistency"]
+    rows = [
+        [
+            name,
+            _cell(confidence.get(agent)),
+            _cell(stability.get(agent, {}).get("retention")),
+            _cell(consistency.get(agent)),
+        ]
+        for agent, name in names.items()
+        if agent in confidence or agent in stability
+    ]
+    headers = ["agent", "confidence", "token retention", "TF-IDF self-consistency"]
+    return Table("Agents", headers, rows)
+
+
+def session_plots(
+    document: SessionDocument, *, embeddings: bool = False, embedder: Embedder | None = None
+) -> Plots:
+    """Every chart of one session; ``embeddings`` adds cosine loop distances, the influence
+    heatmap, the projection and the TwoNN dimension."""
+    names = {agent.id: agent.nickname for agent in document.config.agents}
+    points = session_points(document, semantic=embeddings)
+    group = document.config.protocol == "group_chat"
+    charts: list[Chart] = [rouge_chart(points), confidence_chart(points, names)]
+    if group:
+        charts.append(behaviour_chart(points))
+    charts += [stability_chart(points), distance_chart(points, "previous"), distance_chart(points, "own")]
+    disagreement = disagreement_chart(points)
+    if disagreement is not None:
+        charts.append(disagreement)
+    extra: dict[str, Any] = {}
+    if embeddings:
+        spoken = [turn for turn in document.turns if not turn.failed and words(turn.text)]
+        vectors = (embedder or default_embedder()).encode([turn.text for turn in spoken])
+        charts += [
+            c
+            for c in (influence_heatmap(spoken, vectors, names), projection_scatter(spoken, vectors, names))
+            if c
+        ]
+        estimate = twonn(np.asarray(vectors))
+        extra["intrinsic dimension (TwoNN)"] = estimate.dimension
+        extra["duplicate utterances removed"] = f"{100 * estimate.duplicate_share:.1f}%"
+    if group:
+        charts.append(profile_chart(points, names))
+    charts = [c for c in charts if not (isinstance(c, LineChart) and c.empty)]
+    summary = session_summary(document.config, document.turns, controls=document.controls)
+    tables = [summary_table(summary, extra), agents_table(summary, names)]
+    subtitle = f"{document.id} · {document.status} · {len(document.turns)} turns"
+    return Plots(document.config.title, subtitle, charts, tables)

@@ -1,0 +1,1 @@
+"""``convscope report``: a session or a corpus as one self-contained HTML file of matplotlib figures."""

@@ -1,0 +1,36 @@
+"""``convscope report <session-or-folder> -o report.html [--png DIR]``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from convscope.corpus.command import DEFAULT_FIELD, is_corpus
+from convscope.corpus.run import analyse_corpus, find_sessions
+from convscope.plotdata import corpus_plots, session_plots
+from convscope.plotdata.model import Plots
+from convscope.report.html import write_report
+from convscope.sessions.store import SessionStore
+
+
+def _plots(args: argparse.Namespace) -> Plots:
+    if is_corpus(args.target):
+        folder = Path(args.target).expanduser()
+        paths = find_sessions(folder)
+        if not paths:
+            raise FileNotFoundError(f"no session in {folder}")
+        analysis = analyse_corpus(paths, args.by or DEFAULT_FIELD, jobs=args.jobs)
+        return corpus_plots(analysis, f"Corpus {folder.name}")
+    document = SessionStore().load(args.target)
+    return session_plots(document, embeddings=not args.no_embeddings)
+
+
+def report_command(args: argparse.Namespace) -> int:
+    plots = _plots(args)
+    output = Path(args.output).expanduser()
+    pngs = write_report(plots, output, png_dir=Path(args.png).expanduser() if args.png else None)
+    print(f"wrote {output} ({len(plots.charts)} figures)", file=sys.stderr)
+    for path in pngs:
+        print(f"wrote {path}", file=sys.stderr)
+    return 0
