@@ -31,14 +31,17 @@ def _values(ys: Sequence[float | None]) -> list[float]:
 
 
 def _finish(figure: Figure, axes: Axes, note: str) -> bytes:
-    if note:
-        axes.annotate(
-            note, (0, 0), xycoords="figure fraction", xytext=(6, 4), textcoords="offset points",
-            fontsize=8, color="#555555",
-        )  # fmt: skip
+    if note:  # a figure-level label, so the constrained layout makes room for it
+        figure.supxlabel(note, x=0.01, ha="left", fontsize=8, color="#555555")
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
+
+
+def _legend(figure: Figure, entries: int) -> None:
+    """Beside the plot; in two narrower columns when there are many agents."""
+    columns = 1 if entries <= 12 else 2
+    figure.legend(loc="outside right upper", fontsize=8 if columns == 1 else 7, frameon=False, ncols=columns)
 
 
 def _new(title: str, xlabel: str, ylabel: str) -> tuple[Figure, Axes]:
@@ -53,7 +56,8 @@ def _new(title: str, xlabel: str, ylabel: str) -> tuple[Figure, Axes]:
 
 def _line(chart: LineChart) -> bytes:
     figure, axes = _new(chart.title, chart.xlabel, chart.ylabel)
-    colours = iter(color_sequences[_PALETTE])
+    measured = sum(series.kind == "measured" for series in chart.series)
+    colours = iter(color_sequences[_PALETTE if measured <= 10 else "tab20"])
     colour: ColorType = "black"
     for series in chart.series:
         if series.kind == "measured":
@@ -66,14 +70,14 @@ def _line(chart: LineChart) -> bytes:
             series.xs, _values(series.ys), linestyle=style, color=drawn, drawstyle=steps, marker=marker,
             linewidth=1.4 if series.kind == "measured" else 1.0, label=series.label,
         )  # fmt: skip
-    for marker_ in chart.markers:
+    for number, marker_ in enumerate(chart.markers):
         axes.axvline(marker_.x, color="#aa3333", linewidth=1, linestyle="-.")
         axes.annotate(
-            marker_.label, (marker_.x, 1), xycoords=("data", "axes fraction"), xytext=(3, -12),
+            marker_.label, (marker_.x, 1), xycoords=("data", "axes fraction"), xytext=(3, -12 - 11 * number),
             textcoords="offset points", fontsize=8, color="#aa3333",
         )  # fmt: skip
     if chart.series:
-        figure.legend(loc="outside right upper", fontsize=8, frameon=False)
+        _legend(figure, len(chart.series))
     return _finish(figure, axes, chart.note)
 
 
@@ -104,7 +108,7 @@ def _scatter(chart: Scatter) -> bytes:
         colours = [(red, green, blue, 0.25 + 0.75 * chart.steps[i] / last) for i in index]
         xs, ys = [chart.xs[i] for i in index], [chart.ys[i] for i in index]
         axes.scatter(xs, ys, c=colours, s=22, label=group, edgecolors="none")
-    figure.legend(loc="outside right upper", fontsize=8, frameon=False)
+    _legend(figure, len(dict.fromkeys(chart.groups)))
     return _finish(figure, axes, chart.note)
 
 
@@ -140,7 +144,7 @@ def _bars(chart: BarChart) -> bytes:
             )
     axes.set_xticks(centres, chart.categories)
     axes.grid(axis="x", visible=False)
-    figure.legend(loc="outside right upper", fontsize=8, frameon=False)
+    _legend(figure, len(chart.series))
     return _finish(figure, axes, chart.note)
 
 

@@ -13,8 +13,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from convscope.plotdata import session_plots
+from convscope.core.config_files import load_config
+from convscope.plotdata import LineChart, session_plots
 from convscope.report.html import write_report
+from convscope.runner import run_headless
 from convscope.sessions.importers import importer
 from convscope.sessions.importers.folder import import_file
 from convscope.sessions.schema import SessionDocument
@@ -156,6 +158,21 @@ def test_report_command_on_a_session_without_embeddings(
     assert result.returncode == 0, result.stderr
     assert "7 figures" in result.stderr
     assert len(_parse(tmp_path / "r.html").images) == 7
+
+
+async def test_a_network_report_sets_the_opinion_spread_beside_degroots_halving_time(tmp_path: Path) -> None:
+    config = load_config("network-degroot").model_copy(update={"rounds": 15})
+    store = SessionStore(tmp_path / "store")
+    writer = await run_headless(config, store=store, file=io.StringIO())
+    plots = session_plots(store.load(writer.session_id))
+
+    chart = next(c for c in plots.charts if c.key == "disagreement")
+    assert isinstance(chart, LineChart)
+    assert [s.kind for s in chart.series] == ["measured", "fit", "theory"]
+    assert [m.label for m in chart.markers] == ["STD halved", "theoretical halving time"]
+    assert "halving time" in chart.note and "|λ2|" in chart.note
+    write_report(plots, tmp_path / "network.html")
+    assert len(_parse(tmp_path / "network.html").images) == len(plots.charts)
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed (Debian package 'chromium')")

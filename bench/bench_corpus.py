@@ -1,0 +1,73 @@
+"""The War Room corpus end to end: import the 208 transcripts, then analyse them by series.
+
+    .venv/bin/python bench/bench_corpus.py [--transcripts DIR] [--jobs N] [--lexical-only]
+
+Prints one JSON line per figure: the import time; the analysis time with the lexical and
+behaviour metrics (what ``convscope analyze <folder> --by series`` does by default); and,
+unless ``--lexical-only``, the analysis time with every metric, embedding distances
+included (``--semantic``). Wall time depends on what else runs on the machine, so each
+analysis also reports the CPU seconds it used (this process and its workers) and the cost
+per turn. Sessions go to a temporary store.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+from convscope.corpus.run import analyse_corpus, find_sessions
+from convscope.sessions.importers import importer
+from convscope.sessions.importers.folder import import_folder
+from convscope.sessions.store import SessionStore
+
+TRANSCRIPTS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "warroom" / "Transcripts"
+
+
+def emit(figure: str, value: float, unit: str, **context: object) -> None:
+    print(json.dumps({"figure": figure, "value": round(value, 3), "unit": unit, **context}), flush=True)
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (the analysis workers)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def analyse(store: SessionStore, *, semantic: bool, jobs: int, turns: int) -> None:
+    paths = find_sessions(store.root)
+    cpu, start = cpu_seconds(), time.perf_counter()
+    analysis = analyse_corpus(paths, "series", semantic=semantic, jobs=jobs)
+    wall, used = time.perf_counter() - start, cpu_seconds() - cpu
+    metrics = "all, embeddings included" if semantic else "lexical and behaviour"
+    context = {"metrics": metrics, "sessions": len(analysis.rows), "turns": turns, "jobs": jobs}
+    emit("analysis_time", wall, "s", **context)
+    emit("analysis_cpu_time", used, "s", **context)
+    emit("analysis_cpu_per_turn", 1000 * used / turns, "ms", metrics=metrics)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--transcripts", type=Path, default=TRANSCRIPTS)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--lexical-only", action="store_true", help="skip the analysis with embeddings")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as folder:
+        store = SessionStore(Path(folder))
+        start = time.perf_counter()
+        outcome = import_folder(importer("warroom"), args.transcripts, store)
+        emit("import_time", time.perf_counter() - start, "s", sessions=len(outcome.imported))
+        turns = sum(len(item.result.document.turns) for item in outcome.imported)
+        analyse(store, semantic=False, jobs=args.jobs, turns=turns)
+        if not args.lexical_only:
+            analyse(store, semantic=True, jobs=args.jobs, turns=turns)
+
+
+if __name__ == "__main__":
+    main()
