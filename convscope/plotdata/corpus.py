@@ -97,7 +97,8 @@ def corpus_plots(analysis: CorpusAnalysis, title: str) -> Plots:
     ]  # fmt: skip
     versus = next((g.versus.reference for g in analysis.groups.values() if g.versus), None)
     headers = [
-        analysis.by, "sessions", "messages", "similarity [CI]", "paper", "any trait", "paper", "COMP/run",
+        analysis.by, "sessions", "messages", "similarity [CI]", "similarity (paper)", "any trait",
+        "any trait (paper)", "COMP/run",
         f"vs {versus}" if versus else "",
     ]  # fmt: skip
     rows = [_row(name, g, analysis.paper.get(name, PaperSeries())) for name, g in analysis.groups.items()]
