@@ -24,9 +24,13 @@ async def test_markup_links_and_escape_sequences_in_model_text_are_shown_literal
     async with app.run_test(size=SIZE) as pilot:
         await until_drained(pilot)
         screen = live_screen(pilot)
-        body = drawn(screen.deck.panes["a0"].query_one(".pane-text", Static))
-        assert body.plain == SHOWN
-        assert body.spans == []  # no bold, no link, no colour came from the text
+        body = screen.deck.panes["a0"].body
+        assert body.text == SHOWN and " ".join(body.lines) == SHOWN
+        drawn_line = body.render_line(0)
+        assert drawn_line.text.rstrip() == body.lines[0]
+        assert all(segment.style is None or segment.style.link is None for segment in drawn_line)
+        assert len({segment.style for segment in drawn_line}) == 1  # the text brought no style of its own
+        await pilot.press("c")
         entry = next(e for e in screen.deck.chat.query(ChatEntry) if e.turn_index == 0)
         assert drawn(entry).plain == f"Agent-A: {SHOWN}"
         assert all(span.start < len("Agent-A") for span in drawn(entry).spans)  # only the name is styled

@@ -25,7 +25,7 @@ from .support import SIZE, live_app, live_screen, scripted_config, until, until_
 
 
 def system_lines(pilot: Pilot[None]) -> list[str]:
-    return [str(line.visual) for line in live_screen(pilot).deck.chat.query(SystemLine)]
+    return [str(line.visual) for line in live_screen(pilot).deck.chat.items if isinstance(line, SystemLine)]
 
 
 async def test_space_pauses_within_one_turn_and_resumes() -> None:
@@ -81,7 +81,8 @@ async def test_r_renames_the_focused_agent_and_the_next_prompts_use_the_new_name
         await pilot.press(*"Zed", "enter")
         await until(pilot, lambda: engine.names["a1"] == "Zed")
         screen = live_screen(pilot)
-        assert screen.deck.panes["a1"].border_title == "Zed"
+        assert screen.deck.panes["a1"].nickname == "Zed"
+        assert "Zed" in (screen.deck.panes["a1"].border_title or "")
         assert "· Agent-B renamed to Zed (before turn #0)" in system_lines(pilot)
         await pilot.press("space")
         await until_drained(pilot)
@@ -110,7 +111,9 @@ async def test_f_injects_decommissioned_and_only_that_agent_fails_from_its_next_
         await until_drained(pilot)
         pane = screen.deck.panes["a1"]
         assert pane.has_class("-failed") and pane.shown_state == "failed"
-        failed_entries = [e for e in screen.deck.chat.query(ChatEntry) if e.has_class("-failed")]
+        failed_entries = [
+            e for e in screen.deck.chat.items if isinstance(e, ChatEntry) and e.has_class("-failed")
+        ]
         assert {e.nickname for e in failed_entries} == {"Agent-B"}
     by_agent = {agent: [t for t in engine.transcript if t.agent_id == agent] for agent in ("a0", "a1", "a2")}
     assert all(t.failed and "decommissioned" in (t.error or "") for t in by_agent["a1"])
@@ -238,7 +241,7 @@ async def test_c_shows_the_shared_chat_in_speaking_order_and_back() -> None:
         deck = live_screen(pilot).deck
         await pilot.press("c")
         assert deck.showing_chat
-        entries = list(deck.chat.query(ChatEntry))
+        entries = [e for e in deck.chat.items if isinstance(e, ChatEntry)]
         assert [e.turn_index for e in entries] == list(range(6))
         assert [e.nickname for e in entries[:3]] == ["Agent-A", "Agent-B", "Agent-C"]
         await pilot.press("c")

@@ -13,7 +13,7 @@ from convscope.tui.metrics_board import MetricsBoard
 from convscope.tui.replay_metrics import recompute_metrics
 from convscope.tui.screens.plots import PlotsScreen
 from convscope.tui.screens.replay import ReplayScreen
-from convscope.tui.widgets.chat_view import ChatEntry, SystemLine
+from convscope.tui.widgets.chat_view import ChatEntry
 
 from .support import SIZE, record_session, scripted_config, until
 
@@ -41,8 +41,8 @@ def replay(app: ConvscopeApp) -> ReplayScreen:
 def visible_chat(screen: ReplayScreen) -> list[str]:
     return [
         f"turn {w.turn_index}" if isinstance(w, ChatEntry) else str(w.visual)
-        for w in screen.deck.chat.children
-        if isinstance(w, ChatEntry | SystemLine) and w.display
+        for w in screen.deck.chat.items
+        if w.display
     ]
 
 
@@ -58,7 +58,7 @@ async def test_replay_scrubs_turn_by_turn_with_arrows_home_end_and_a_turn_number
         assert screen.position == -1 and all(p.text == "" and p.state == "waiting" for p in panes.values())
         assert visible_chat(screen) == []
         await pilot.press("right")
-        assert panes["a0"].text == document.turns[0].text and panes["a0"].has_class("-speaking")
+        assert panes["a0"].text == document.turns[0].text and panes["a0"].speaking
         assert panes["a1"].text == ""
         await pilot.press("right", "right")
         assert screen.position == 2 and panes["a1"].nickname == "Zed"  # renamed right after turn 2

@@ -42,6 +42,7 @@ from convscope.tui.live_session import LiveSession
 from convscope.tui.messages import EngineEvent, MetricsChanged, TokensFlushed
 from convscope.tui.metrics_board import MetricsBoard
 from convscope.tui.record_state import state_at
+from convscope.tui.responsiveness import keep_ui_responsive
 from convscope.tui.screens.exporting import export_in_background
 from convscope.tui.screens.navigation import leave
 from convscope.tui.screens.plots import PlotsScreen
@@ -102,6 +103,7 @@ class LiveScreen(Screen[None]):
             self.round = saved.turns[-1].round if saved.turns else None
         self.deck.sidebar.show(self.bridge.board.snapshot(), self.thresholds)
         self.deck.focus_agent(self.deck.focused_agent)
+        keep_ui_responsive()  # the heap is built and the engine thread is about to start
         self.bridge.start()
         self.runner.start()
         self._draw_status()

@@ -6,23 +6,28 @@ import time
 from typing import Literal
 
 from textual.app import ComposeResult
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Static
 
 from convscope.core.records import Turn
 from convscope.core.text import terminal_safe
+from convscope.tui.widgets.stream_text import StreamText
 
-PaneState = Literal["waiting", "thinking", "streaming", "failed", "paused", "done"]
+PaneState = Literal["waiting", "thinking", "streaming", "speaking", "failed", "paused", "done"]
 
 _STATE_STYLE: dict[str, str] = {
     "waiting": "$text-muted",
     "thinking": "bold $warning",
     "streaming": "bold $success",
+    "speaking": "bold $success",  # replay: the agent whose turn is shown
     "failed": "bold $error",
     "paused": "bold $secondary",
     "done": "$text-muted",
 }
+
+
+META_INTERVAL_S = 0.25  # tokens and tok/s are redrawn 4 times a second while streaming, not 25
 
 
 def turn_rate(tokens: int | None, seconds: float) -> float | None:
@@ -45,17 +50,19 @@ class AgentPane(Vertical, can_focus=True):
         self.tokens: int | None = None  # unknown for a replayed turn without usage data
         self.rate: float | None = None
         self.ended = False
+        self.speaking = False  # drawn in the meta line: a class or title change repaints the whole pane
+        self._frame: tuple[str, str] | None = None
+        self._meta_drawn = 0.0
         self.retries = 0
         self._parts: list[str] = []
         self._error: str | None = None
         self._started = 0.0
         self._meta = Static(classes="pane-meta", markup=False)
-        self._body = Static(classes="pane-text", markup=False)
+        self.body = StreamText(classes="pane-text")
 
     def compose(self) -> ComposeResult:
         yield self._meta
-        with VerticalScroll(classes="pane-scroll"):
-            yield self._body
+        yield self.body
 
     def on_mount(self) -> None:
         self._draw_frame()
@@ -73,16 +80,18 @@ class AgentPane(Vertical, can_focus=True):
         self.turn_index, self.round, self.nickname = turn_index, round_index, nickname
         self.state, self.tokens, self.rate, self.retries = "thinking", None, None, 0
         self._parts, self._error, self._started = [], None, time.monotonic()
-        self.set_class(True, "-speaking")
+        self.speaking = True
         self.set_class(False, "-failed")
         self._redraw()
 
     def append(self, text: str, deltas: int) -> None:
         self._parts.append(text)
         self.tokens = (self.tokens or 0) + deltas
-        self.state = "streaming"
-        self.rate = turn_rate(self.tokens, time.monotonic() - self._started)
-        self._draw_meta()
+        now = time.monotonic()
+        self.rate = turn_rate(self.tokens, now - self._started)
+        if self.state != "streaming" or now - self._meta_drawn >= META_INTERVAL_S:
+            self.state = "streaming"
+            self._draw_meta()
         self._draw_body()
 
     def restart(self, attempt: int) -> None:
@@ -97,7 +106,7 @@ class AgentPane(Vertical, can_focus=True):
 
     def show_turn(self, turn: Turn | None, *, deltas: int | None = None, speaking: bool = False) -> None:
         """Draw a recorded turn (replay, resume), or an agent that has not spoken yet."""
-        self.set_class(speaking, "-speaking")
+        self.speaking = speaking
         if turn is None:
             self.turn_index = self.round = None
             self._parts, self._error, self.tokens, self.rate = [], None, None, None
@@ -108,7 +117,7 @@ class AgentPane(Vertical, can_focus=True):
             self.tokens = turn.completion_tokens or deltas
             self.rate = turn_rate(self.tokens, turn.ended_at - turn.started_at)
             self.retries = turn.retries
-            self.state = "failed" if turn.failed else "waiting"
+            self.state = "failed" if turn.failed else "speaking" if speaking else "waiting"
         self.set_class(self.state == "failed", "-failed")
         self._redraw()
 
@@ -142,8 +151,12 @@ class AgentPane(Vertical, can_focus=True):
         self._draw_body()
 
     def _draw_frame(self) -> None:
-        self.border_title = Content(terminal_safe(self.nickname))
-        self.border_subtitle = Content(f"⚠ {terminal_safe(self.failure)}" if self.failure else "")
+        """Only when the name or the failure mode changed: a new title repaints the whole pane."""
+        frame = (terminal_safe(self.nickname), f"⚠ {terminal_safe(self.failure)}" if self.failure else "")
+        if frame != self._frame:
+            self._frame = frame
+            self.border_title = Content(frame[0])
+            self.border_subtitle = Content(frame[1])
 
     def _draw_meta(self) -> None:
         state = self.shown_state
@@ -156,21 +169,20 @@ class AgentPane(Vertical, can_focus=True):
             stats.append(f"retry {self.retries}")
         if self.turn_index is not None:
             stats.append(f"turn #{self.turn_index}")
+        self._meta_drawn = time.monotonic()
+        badge = (f" ▶ {state} ", "bold reverse $accent") if self.speaking else (state, _STATE_STYLE[state])
         self._meta.update(
-            Content.assemble(
-                (state, _STATE_STYLE[state]),
+            layout=False,
+            content=Content.assemble(
+                badge,
                 "  ",
                 (terminal_safe(self.model), "$text-muted"),
                 "\n",
                 (" · ".join(stats), "$text-muted"),
-            )
+            ),
         )
 
     def _draw_body(self) -> None:
-        if self._error is not None:
-            self._body.update(Content.assemble((f"⚠ {terminal_safe(self._error)}", "bold $error")))
-        else:
-            self._body.update(Content(terminal_safe(self.text)))
-        scroll = self._body.parent
-        if isinstance(scroll, VerticalScroll):
-            scroll.scroll_end(animate=False, immediate=False)
+        failed = self._error is not None
+        self.body.set_class(failed, "-error")
+        self.body.show(f"⚠ {terminal_safe(self._error or '')}" if failed else terminal_safe(self.text))

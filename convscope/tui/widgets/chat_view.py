@@ -41,7 +41,11 @@ def _thresholds_text(value: str | None) -> str:
 
 
 class ChatEntry(Static):
-    """One turn of the chat; a turn in flight is redrawn as its tokens arrive."""
+    """One turn of the chat; a turn in flight is redrawn as its tokens arrive, if the chat is shown.
+
+    A growing entry makes Textual lay out the screen again, so a hidden chat only notes
+    that it is behind and catches up when it is shown.
+    """
 
     def __init__(self, turn_index: int, nickname: str) -> None:
         super().__init__(classes="chat-entry", markup=False)
@@ -49,24 +53,35 @@ class ChatEntry(Static):
         self.nickname = nickname
         self._parts: list[str] = []
         self._error: str | None = None
+        self.behind = True
 
     def on_mount(self) -> None:
         self._draw()
 
     def append(self, text: str) -> None:
         self._parts.append(text)
-        self._draw()
+        self._changed()
 
     def restart(self) -> None:
         self._parts = []
-        self._draw()
+        self._changed()
 
     def finish(self, turn: Turn) -> None:
         self.nickname, self._parts, self._error = turn.nickname, [turn.text], turn.error
         self.set_class(turn.failed, "-failed")
-        self._draw()
+        self._changed()
+
+    def _changed(self) -> None:
+        self.behind = True
+        if isinstance(self.parent, ChatView) and self.parent.display:
+            self._draw()
+
+    def catch_up(self) -> None:
+        if self.behind:
+            self._draw()
 
     def _draw(self) -> None:
+        self.behind = False
         name = (terminal_safe(self.nickname), "bold $accent")
         if self._error is not None:
             self.update(Content.assemble(name, ": ", (f"⚠ {terminal_safe(self._error)}", "bold $error")))
@@ -86,11 +101,17 @@ class ChatView(VerticalScroll):
     def __init__(self) -> None:
         super().__init__(id="chat-view")
         self._entries: dict[int, ChatEntry] = {}
+        self._unmounted: list[Static] = []  # lines added while hidden: mounting lays out the screen
 
     def begin_turn(self, turn_index: int, nickname: str) -> ChatEntry:
         entry = self._entries[turn_index] = ChatEntry(turn_index, nickname)
         self._add(entry)
         return entry
+
+    @property
+    def items(self) -> list[ChatEntry | SystemLine]:
+        """Every line of the chat in order, drawn or not yet mounted."""
+        return [w for w in [*self.children, *self._unmounted] if isinstance(w, ChatEntry | SystemLine)]
 
     def entry(self, turn_index: int) -> ChatEntry | None:
         return self._entries.get(turn_index)
@@ -103,17 +124,28 @@ class ChatView(VerticalScroll):
         self._add(SystemLine(text, turn_index))
 
     def _add(self, line: Static) -> None:
-        if self.is_attached:  # events still queued while the screen closes are dropped
+        if not self.is_attached:
+            return  # events still queued while the screen closes are dropped
+        if self.display:
             self.mount(line)
             self._follow()
+        else:
+            self._unmounted.append(line)
+
+    def catch_up(self) -> None:
+        """Mount the lines added and draw the entries that changed while the chat was hidden."""
+        if self._unmounted:
+            self.mount_all(self._unmounted)
+            self._unmounted = []
+        for entry in self._entries.values():
+            entry.catch_up()
+        self._follow()
 
     def show_until(self, turn_index: int) -> None:
         """Replay: show turns up to ``turn_index`` and the interventions made before them."""
-        for child in self.children:
-            if isinstance(child, ChatEntry):
-                child.display = child.turn_index <= turn_index
-            elif isinstance(child, SystemLine):
-                child.display = child.turn_index <= turn_index + 1
+        for item in self.items:
+            shown_until = turn_index if isinstance(item, ChatEntry) else turn_index + 1
+            item.display = item.turn_index <= shown_until
         self._follow()
 
     def _follow(self) -> None:

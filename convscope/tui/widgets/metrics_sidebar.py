@@ -67,6 +67,14 @@ class MetricRow(Static, can_focus=True):
     def __init__(self, key: str) -> None:
         super().__init__(classes="metric-row", markup=False)
         self.key = key
+        self._shown: object = None
+
+    def show(self, content: str | Content) -> None:
+        """Redraw only on a change, and never re-lay out the screen (a row is one line)."""
+        key = (content.plain, tuple(content.spans)) if isinstance(content, Content) else content
+        if key != self._shown:
+            self._shown = key
+            self.update(content, layout=False)
 
     def on_focus(self, _: events.Focus) -> None:
         self.screen.query_one("#metric-help", Static).update(HELP.get(self.key, HELP["other"]))
@@ -127,16 +135,16 @@ class MetricsSidebar(VerticalScroll):
         for key, label in _ROUGE:
             series = board.series(key)
             line = f"{label:<9} {_value(board.number(key))}  {sparkline(series, SPARK_WIDTH, 0.0, 1.0)}"
-            self._rows[key].update(line)
+            self._rows[key].show(line)
         for agent_id, name in self.names.items():
             value = _value(board.number(f"confidence.{agent_id}"), signed=True)
-            self._rows[f"confidence.{agent_id}"].update(f"{terminal_safe(name)[:12]:<12} {value}")
-        self._rows["confidence.mean"].update(f"{'mean':<12} {_value(board.number('confidence.mean'), True)}")
+            self._rows[f"confidence.{agent_id}"].show(f"{terminal_safe(name)[:12]:<12} {value}")
+        self._rows["confidence.mean"].show(f"{'mean':<12} {_value(board.number('confidence.mean'), True)}")
         self._draw_loop()
         std = board.number("disagreement.std")
         for widget in (self._rows["disagreement.std"], self.query_one("#disagreement-title")):
             widget.display = std is not None
-        self._rows["disagreement.std"].update(
+        self._rows["disagreement.std"].show(
             f"{'STD':<9} {_value(std)}  {sparkline(board.series('disagreement.std'), SPARK_WIDTH)}"
         )
         self._draw_other()
@@ -150,7 +158,7 @@ class MetricsSidebar(VerticalScroll):
             if row is None:
                 row = self._row(key)
                 holder.mount(row)
-            row.update(f"{terminal_safe(key)[:24]:<24} {number:.3f}")
+            row.show(f"{terminal_safe(key)[:24]:<24} {number:.3f}")
         self.query_one("#other-title").display = bool(other)
 
     def _draw_loop(self) -> None:
@@ -160,15 +168,15 @@ class MetricsSidebar(VerticalScroll):
             limit = thresholds.limit(name)
             converged = value is not None and value <= limit
             mark = ("✓", "$success") if converged else ("·", "$text-muted")
-            self._rows[f"loop.{name}"].update(
+            self._rows[f"loop.{name}"].show(
                 Content.assemble(f"{_DISTANCE_LABELS[name]:<9} {_value(value)} ≤ {limit:.2f} ", mark)
             )
         steps = int(board.number("loop.converged_steps") or 0)
-        self._rows["loop.converged_steps"].update(f"converged {steps} / {thresholds.min_steps} steps")
+        self._rows["loop.converged_steps"].show(f"converged {steps} / {thresholds.min_steps} steps")
         onset = board.latest.get("loop.onset_turn")
         if board.latest.get("loop.detected"):
             since = f" since turn #{onset}" if onset is not None else ""
             flag = Content.assemble((f"● LOOP{since}", "bold $error"))
         else:
             flag = Content.assemble(("○ no loop", "$text-muted"))
-        self._rows["loop.detected"].update(flag)
+        self._rows["loop.detected"].show(flag)

@@ -48,6 +48,7 @@ class SessionDeck(Horizontal):
         showing_chat = not self.showing_chat
         self._switcher.current = self.chat.id if showing_chat else self.grid.id
         if showing_chat:
+            self.chat.catch_up()
             self.chat.focus()
         else:
             self.panes[self.focused_agent].focus()

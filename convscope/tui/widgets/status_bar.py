@@ -31,4 +31,4 @@ class StatusBar(Static):
         ]
         for detail in details:
             parts += ["  ·  ", terminal_safe(detail)]
-        self.update(Content.assemble(*parts))
+        self.update(Content.assemble(*parts), layout=False)
