@@ -110,3 +110,16 @@ async def record_session(
     finally:
         writer.close()
     return store.load(writer.session_id)
+
+
+def intervene(engine: Engine, index: int) -> None:
+    """Agent-B renamed Zed before turn 3; Agent-C decommissioned before turn 5."""
+    if index == 2:
+        engine.rename("a1", "Zed")
+    if index == 4:
+        engine.inject_failure("a2", "decommissioned")
+
+
+async def session_with_interventions() -> SessionDocument:
+    """Nine turns of the scripted trio, with the interventions of ``intervene``."""
+    return await record_session(scripted_config(rounds=3), after_turn=intervene)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from textual.widgets import Input, Static
 
 from convscope.core.agents import AgentSpec
-from convscope.core.engine import Engine
 from convscope.sessions.schema import SessionDocument
 from convscope.tui.app import ConvscopeApp
 from convscope.tui.dialogs.prompt import PromptDialog
@@ -15,19 +14,7 @@ from convscope.tui.screens.plots import PlotsScreen
 from convscope.tui.screens.replay import ReplayScreen
 from convscope.tui.widgets.chat_view import ChatEntry
 
-from .support import SIZE, record_session, scripted_config, until
-
-
-async def session_with_interventions() -> SessionDocument:
-    """Nine turns; Agent-B renamed Zed before turn 3; Agent-C decommissioned before turn 5."""
-
-    def intervene(engine: Engine, index: int) -> None:
-        if index == 2:
-            engine.rename("a1", "Zed")
-        if index == 4:
-            engine.inject_failure("a2", "decommissioned")
-
-    return await record_session(scripted_config(rounds=3), after_turn=intervene)
+from .support import SIZE, session_with_interventions, until
 
 
 def replay_app(document: SessionDocument, *, at_start: bool = False) -> ConvscopeApp:

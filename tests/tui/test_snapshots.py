@@ -24,7 +24,16 @@ from convscope.tui.screens.home import HomeScreen
 from convscope.tui.screens.new_session import AgentRow
 from convscope.tui.screens.replay import ReplayScreen
 
-from .support import SIZE, TickClock, live_app, live_screen, record_session, scripted_config, until
+from .support import (
+    SIZE,
+    TickClock,
+    intervene,
+    live_app,
+    live_screen,
+    record_session,
+    scripted_config,
+    until,
+)
 
 Compare = Callable[..., bool]
 FIXED_DATE = 1_767_225_600.0  # 2026-01-01 00:00 UTC
@@ -115,9 +124,9 @@ def replay_at(position: int, *keys: str) -> Callable[[Pilot[Any]], Any]:
 
 
 def test_replay_screen(snap_compare: Compare) -> None:
-    document = saved("replayed chat")
+    document = saved("replayed chat", after_turn=intervene)
     app = ConvscopeApp(lambda: ReplayScreen(document))
-    assert snap_compare(app, terminal_size=SIZE, run_before=replay_at(4))
+    assert snap_compare(app, terminal_size=SIZE, run_before=replay_at(5))
 
 
 def test_plots_screen(snap_compare: Compare) -> None:
