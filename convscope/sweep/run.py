@@ -92,15 +92,23 @@ class SweepProgress:
 
     def finished(self, outcome: Outcome) -> None:
         self.done += 1
-        self.failed_sessions += outcome.error is not None
+        if outcome.error is not None:
+            self.failed_sessions += 1
+            if self.progress is not None:
+                self.progress.console.print(
+                    f"session {outcome.session_id} ({outcome.key}) failed: {outcome.error}", markup=False
+                )
         self._refresh()
+
+    @property
+    def failures(self) -> str:
+        return f"{self.failed_turns} failed turns, {self.failed_sessions} failed sessions"
 
     def _refresh(self) -> None:
         if self.progress is None or self.task is None:
             return
         rate = self.turns / max(time.monotonic() - self.started, 1e-9)
-        failures = f"{self.failed_turns} failed turns, {self.failed_sessions} failed sessions"
-        self.progress.update(self.task, completed=self.done, rate=rate, failures=failures)
+        self.progress.update(self.task, completed=self.done, rate=rate, failures=self.failures)
 
 
 def progress_bar(console: Console) -> Progress:
@@ -175,7 +183,7 @@ def run_sweep(
     with progress_bar(console) as progress:
         state.progress = progress
         state.task = progress.add_task(
-            sweep.name, total=state.total, completed=state.done, rate=0.0, failures="0 failed"
+            sweep.name, total=state.total, completed=state.done, rate=0.0, failures=state.failures
         )
         if ray_address is None:
             asyncio.run(run_local(folder, sweep, todo, state, limit))

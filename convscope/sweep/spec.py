@@ -28,6 +28,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from convscope.core.config import SessionConfig
 from convscope.core.config_files import ConfigError, load_config, validate_config
+from convscope.core.protocols import protocol_for
+from convscope.core.providers.registry import check as check_agent
 from convscope.sweep.items import read_items
 
 Scalar = str | int | float | bool
@@ -112,9 +114,26 @@ def load_sweep(path: Path) -> Sweep:
     base = load_config(base_ref)
     try:
         runs = expand(spec, base, folder)
+        check_runs(runs)
     except ValueError as error:
         raise ConfigError(f"{path}: {error}") from None
     return Sweep(spec.name or path.stem, spec, runs)
+
+
+def check_runs(runs: list[Run]) -> None:
+    """Refuse now what would fail every session later: a protocol's options, an agent's
+    provider spec or missing key (each distinct agent is checked once, with no network call)."""
+    checked: set[str] = set()
+    for run in runs:
+        try:
+            protocol_for(run.config)
+            for agent in run.config.agents:
+                if agent.model_dump_json() not in checked:
+                    check_agent(agent)
+                    checked.add(agent.model_dump_json())
+        except ValueError as error:
+            labels = ", ".join(f"{key}={value}" for key, value in run.point.items())
+            raise ValueError(f"sweep point {labels}: {error}") from None
 
 
 def expand(spec: SweepSpec, base: SessionConfig, folder: Path) -> list[Run]:

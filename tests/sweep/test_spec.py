@@ -88,8 +88,16 @@ def test_items_from_a_file_become_briefs_labelled_by_their_id(tmp_path: Path, ki
         ("[grid]\nrounds = [0]\n", "rounds"),
         ('[grid]\nbrief = { items = "missing.csv" }\n', "cannot read items"),
         ("concurrency = 0\n", "concurrency"),
+        ('[grid]\n"agents.0.provider" = ["openai:gpt-4o-mini"]\n', "OPENAI_API_KEY is not set"),
+        (
+            '[grid]\n"options.seed_sentence" = [49, 50]\n',
+            "seed_sentence=50, seed=0: options.seed_sentence must be below 50",
+        ),
     ],
 )
-def test_a_bad_sweep_file_is_one_line_naming_the_problem(tmp_path: Path, body: str, message: str) -> None:
+def test_a_bad_sweep_file_is_one_line_naming_the_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, body: str, message: str
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     with pytest.raises(ConfigError, match=message):
         load_sweep(sweep_file(tmp_path, body))

@@ -39,9 +39,9 @@ def network_opinion(config: SessionConfig) -> Callable[[str], float | None]:
     A judge is rebuilt for every call: its HTTP client belongs to the event loop it was
     first used on, and each call here runs its own loop.
     """
+    scorer = network_scorer(config)  # now, so that a judge without its key fails before the first turn
     if NetworkOptions.model_validate(config.options).scorer == "judge":
         return lambda text: asyncio.run(network_scorer(config).score([text]))[0]
-    scorer = network_scorer(config)
     return lambda text: asyncio.run(scorer.score([text]))[0]
 
 
