@@ -51,7 +51,7 @@ def _project(vectors: NDArray[np.float32]) -> tuple[NDArray[np.float64], str]:
     if importlib.util.find_spec("umap") is not None and len(vectors) >= UMAP_MIN_POINTS:
         import umap
 
-        reducer = umap.UMAP(n_components=2, random_state=0, metric="cosine")
+        reducer = umap.UMAP(n_components=2, random_state=0, metric="cosine", n_jobs=1)
         return np.asarray(reducer.fit_transform(vectors), dtype=np.float64), "UMAP"
     components = min(2, len(vectors), vectors.shape[1])
     projected = PCA(n_components=components).fit_transform(np.asarray(vectors, dtype=np.float64))

@@ -14,7 +14,7 @@ from convscope.corpus.paper import PAPER
 from convscope.corpus.run import CorpusAnalysis
 from convscope.corpus.sessions import AgentCounts, BehaviourCounts, SessionRow
 from convscope.plotdata import BarChart, corpus_plots
-from convscope.plotdata.embedding import influence_heatmap, projection_scatter
+from convscope.plotdata.embedding import UMAP_MIN_POINTS, influence_heatmap, projection_scatter
 from convscope.plotdata.points import Point, points_from_saved
 from convscope.plotdata.session import disagreement_chart, distance_chart, profile_chart, rouge_chart
 from convscope.sessions.schema import MetricsPoint
@@ -134,3 +134,15 @@ def test_corpus_bars_carry_the_published_figure_beside_each_measured_one() -> No
     measured, paper = similarity.series
     assert measured.values == pytest.approx([0.53, 0.585])
     assert (paper.kind, paper.values) == ("reference", [0.56, 0.85])
+
+
+@pytest.mark.slow  # numba compiles UMAP on first use (half a minute of CPU)
+def test_projection_uses_umap_when_it_is_installed_and_there_are_enough_utterances() -> None:
+    pytest.importorskip("umap", reason="umap-learn is not installed (optional extra 'umap')")
+    rng = np.random.default_rng(1)
+    turns = [_turn(i, "ab"[i % 2], i // 2) for i in range(UMAP_MIN_POINTS)]
+    scatter = projection_scatter(
+        turns, rng.standard_normal((len(turns), 8)).astype(np.float32), {"a": "A", "b": "B"}
+    )
+    assert scatter is not None and scatter.title.endswith("(UMAP)")
+    assert all(math.isfinite(x) and math.isfinite(y) for x, y in zip(scatter.xs, scatter.ys, strict=True))
