@@ -7,16 +7,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from functools import partial
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from textual.app import App, SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.theme import Theme
 
 from convscope.core.config import SessionConfig
 from convscope.sessions.store import SessionStore
-from convscope.themes import DEFAULT_THEME, STYLESHEET, THEMES
+from convscope.themes import DARK, DEFAULT_THEME, LIGHT, STYLESHEET, THEMES
 from convscope.tui import settings
 from convscope.tui.live_session import LiveSession
 from convscope.tui.screens.home import HomeScreen
@@ -30,6 +30,7 @@ ScreenFactory = Callable[[], Screen[Any]]
 class ConvscopeApp(App[None]):
     CSS_PATH = STYLESHEET
     TITLE = "convscope"
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("ctrl+t", "toggle_theme", "Dark/light", show=False)]
 
     def __init__(
         self, first_screen: ScreenFactory | None = None, *, store: SessionStore | None = None
@@ -54,9 +55,17 @@ class ConvscopeApp(App[None]):
                 markup=False,
             )
 
+    def action_toggle_theme(self) -> None:
+        self.theme = LIGHT.name if self.current_theme.dark else DARK.name
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Every key of the current screen is also a command in the palette."""
         yield from super().get_system_commands(screen)
+        yield SystemCommand(
+            "Dark/light",
+            "Switch between convscope's dark and light themes (ctrl+t)",
+            self.action_toggle_theme,
+        )
         for binding in screen.BINDINGS:
             if isinstance(binding, Binding) and binding.description and binding.show:
                 key = binding.key_display or binding.key

@@ -271,3 +271,15 @@ async def test_the_live_commands_are_in_the_command_palette() -> None:
         await pilot.pause(0.3)
         await pilot.press("enter")
         await until(pilot, lambda: len(session.engine.transcript) == 1)
+
+
+async def test_closing_the_app_mid_turn_stops_the_engine_and_keeps_the_session() -> None:
+    app, session = live_app(scripted_config(rounds=50, delay=0.05))
+    engine = session.engine
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: len(engine.transcript) >= 1 and bool(engine.in_flight))
+        await pilot.press("ctrl+q")
+        await until(pilot, lambda: app.return_code is not None)
+    assert not session.engine.in_flight and engine.state == "stopped"
+    [summary] = SessionStore().list()
+    assert summary.status == "stopped" and summary.turns == len(engine.transcript)

@@ -30,6 +30,16 @@ async def test_a_chosen_theme_is_remembered_for_the_next_start(convscope_home: P
         assert again.theme == LIGHT.name and not again.current_theme.dark
 
 
+async def test_ctrl_t_switches_between_dark_and_light() -> None:
+    app = ConvscopeApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+t")
+        assert app.theme == LIGHT.name
+        await pilot.press("ctrl+t")
+        assert app.theme == DARK.name
+        assert "Dark/light" in {command.title for command in app.get_system_commands(app.screen)}
+
+
 async def test_the_theme_is_saved_beside_the_rest_of_the_config() -> None:
     settings.config_path().write_text('[engine]\nretries = 5\n\n[tui]\ntheme = "convscope-dark"\n')
     assert settings.save_theme(LIGHT.name)
