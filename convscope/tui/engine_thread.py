@@ -21,15 +21,14 @@ T = TypeVar("T")
 
 
 class EngineThread:
-    def __init__(self, engine: Engine, *, on_exit: Callable[[], None] = lambda: None) -> None:
-        """``on_exit`` runs on the engine thread after the engine has returned or failed."""
+    def __init__(self, engine: Engine, *, on_exit: Callable[[BaseException | None], None]) -> None:
+        """``on_exit(error)`` runs on the engine thread once the engine has returned (or crashed)."""
         self.engine = engine
         self._on_exit = on_exit
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
         self._started = threading.Event()
         self._thread = threading.Thread(target=self._main, name="convscope-engine", daemon=True)
-        self.error: BaseException | None = None
 
     def start(self) -> None:
         self._thread.start()
@@ -65,16 +64,17 @@ class EngineThread:
         return not self._thread.is_alive()
 
     def _main(self) -> None:
+        error: BaseException | None = None
         try:
             asyncio.run(self._run())
         except asyncio.CancelledError:
             pass
         except BaseException as exc:
-            self.error = exc
+            error = exc
         finally:
             self._started.set()  # never leave start() waiting, even when the loop failed
             _wait_for_local_generation()
-            self._on_exit()
+            self._on_exit(error)
 
     async def _run(self) -> None:
         self._loop = asyncio.get_running_loop()

@@ -40,12 +40,8 @@ class MetricsBoard:
     latest: dict[str, Any] = field(default_factory=dict)
     by_round: dict[str, dict[int, float]] = field(default_factory=dict)
     by_turn: dict[str, dict[int, float]] = field(default_factory=dict)
-    turn_index: int = -1
-    round: int = -1
 
     def absorb(self, turn_index: int, round_index: int, values: Mapping[str, Any]) -> None:
-        self.turn_index = max(self.turn_index, turn_index)
-        self.round = max(self.round, round_index)
         for key, value in values.items():
             self.latest[key] = value
             number = _number(value)
@@ -73,8 +69,6 @@ class MetricsBoard:
             dict(self.latest),
             {key: dict(points) for key, points in self.by_round.items()},
             {key: dict(points) for key, points in self.by_turn.items()},
-            self.turn_index,
-            self.round,
         )
 
     @classmethod

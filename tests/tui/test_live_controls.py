@@ -283,3 +283,20 @@ async def test_closing_the_app_mid_turn_stops_the_engine_and_keeps_the_session()
     assert not session.engine.in_flight and engine.state == "stopped"
     [summary] = SessionStore().list()
     assert summary.status == "stopped" and summary.turns == len(engine.transcript)
+
+
+async def test_an_engine_crash_is_shown_and_the_session_is_saved_as_interrupted() -> None:
+    app, session = live_app(scripted_config(rounds=2))
+
+    def broken_observer(event: Event) -> None:
+        if isinstance(event, TurnStarted) and event.turn_index == 1:
+            raise RuntimeError("observer bug")
+
+    session.engine.subscribe(broken_observer)
+    async with app.run_test(size=SIZE) as pilot:
+        await until_drained(pilot)
+        screen = live_screen(pilot)
+        assert screen.ended is not None and screen.ended.reason == "error"
+        assert "· session error: RuntimeError: observer bug" in system_lines(pilot)
+    [summary] = SessionStore().list()
+    assert (summary.status, summary.turns) == ("interrupted", 1)

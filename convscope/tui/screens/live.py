@@ -81,7 +81,7 @@ class LiveScreen(Screen[None]):
         saved_metrics = session.saved.metrics if session.saved else ()
         self.bridge = EngineBridge(self, MetricsBoard.from_points(saved_metrics))
         engine.subscribe(self.bridge)
-        self.runner = EngineThread(engine, on_exit=session.writer.close)
+        self.runner = EngineThread(engine, on_exit=self._engine_exited)
         self.pause_wanted = engine.state == "paused"
         self.failure_wanted: dict[str, str | None] = dict(engine.failures)
         self.speaking: set[str] = set()
@@ -112,6 +112,14 @@ class LiveScreen(Screen[None]):
         await self._stop_engine(cancel=True)
 
     # -- engine -> screen
+
+    def _engine_exited(self, error: BaseException | None) -> None:
+        """On the engine thread, once it is done: report a crash like any end, release the session."""
+        if error is not None:
+            ended = SessionEnded("error", f"{type(error).__name__}: {error}")
+            self.session.writer.on_event(ended)
+            self.bridge(ended)
+        self.session.writer.close()
 
     def on_tokens_flushed(self, message: TokensFlushed) -> None:
         self.deck.panes[message.agent_id].append(message.text, message.deltas)

@@ -13,6 +13,7 @@ _STATE_STYLE = {
     "pausing": "bold $warning",
     "finished": "bold $primary",
     "stopped": "bold $error",
+    "error": "bold $error",
     "replay": "bold $secondary",
 }
 
