@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from textual.app import App, ComposeResult
+from textual.app import App
 
 from convscope.core.metrics.loops import LoopThresholds
 from convscope.tui.metrics_board import MetricsBoard
@@ -15,8 +15,7 @@ from convscope.tui.screens.plots import (
     distance_chart,
     rouge_chart,
 )
-from convscope.tui.widgets.chart import ChartData, Line, SparkChart
-from convscope.tui.widgets.plotext_chart import PlotextChart
+from convscope.tui.widgets.chart import Chart
 
 from .support import SIZE
 
@@ -59,20 +58,6 @@ def test_an_empty_board_gives_empty_charts() -> None:
     assert rouge_chart(MetricsBoard()).empty and disagreement_chart(MetricsBoard()).lines[0].ys == []
 
 
-class ChartApp(App[None]):
-    def compose(self) -> ComposeResult:
-        yield SparkChart("chart-test")
-
-
-async def test_without_plotext_the_chart_falls_back_to_sparklines() -> None:
-    app = ChartApp()
-    async with app.run_test(size=(60, 10)) as pilot:
-        chart = app.query_one(SparkChart)
-        chart.draw(ChartData("ROUGE", "round", [Line("ROUGE-1", [1, 2, 3], [0.1, 0.5, 0.9])]))
-        await pilot.pause()
-        assert str(chart.visual).startswith("ROUGE-1        0.900 ▁▅█")
-
-
 async def test_the_plots_screen_draws_four_plotext_charts() -> None:
     class PlotsApp(App[None]):
         def on_mount(self) -> None:
@@ -81,6 +66,6 @@ async def test_the_plots_screen_draws_four_plotext_charts() -> None:
     app = PlotsApp()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        charts = list(app.screen.query(PlotextChart))
+        charts = list(app.screen.query(Chart))
         assert [c.id for c in charts] == ["chart-rouge", "chart-confidence", "chart-loop", "chart-std"]
         assert "ROUGE&#160;between&#160;agents" in app.export_screenshot()

@@ -17,7 +17,7 @@ from convscope.core.metrics.loops import DISTANCES, LoopThresholds
 from convscope.core.metrics.opinion_dynamics import fit_decay
 from convscope.tui.metrics_board import MetricsBoard
 from convscope.tui.screens.navigation import leave
-from convscope.tui.widgets.chart import ChartData, Line, make_chart
+from convscope.tui.widgets.chart import Chart, ChartData, Line
 from convscope.tui.widgets.status_bar import StatusBar
 
 _ROUGE_LABELS = {"rouge1": "ROUGE-1", "rouge2": "ROUGE-2", "rougeL": "ROUGE-L"}
@@ -75,12 +75,12 @@ class PlotsScreen(Screen[None]):
         self.board = board
         self.thresholds = thresholds
         self.names = dict(names)
-        self._charts = {name: make_chart(f"chart-{name}") for name in ("rouge", "confidence", "loop", "std")}
+        self._charts = {name: Chart(f"chart-{name}") for name in ("rouge", "confidence", "loop", "std")}
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
         with Grid(id="plots"):
-            yield from (widget for widget, _ in self._charts.values())
+            yield from self._charts.values()
         yield Footer()
 
     def on_mount(self) -> None:
@@ -98,8 +98,8 @@ class PlotsScreen(Screen[None]):
             "loop": distance_chart(self.board, self.thresholds),
             "std": disagreement_chart(self.board),
         }
-        for name, (_, draw) in self._charts.items():
-            draw(data[name])
+        for name, chart in self._charts.items():
+            chart.draw(data[name])
 
     def action_close(self) -> None:
         leave(self)

@@ -1,19 +1,12 @@
-"""A small line chart: plotext through textual-plotext when it is installed, sparklines otherwise.
-
-Both draw the same ``ChartData`` so the plots screen does not care which one it got.
-"""
+"""A line chart drawn by plotext (textual-plotext), fed with plain data so it is easy to test."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from textual.content import Content
-from textual.widget import Widget
-from textual.widgets import Static
+from textual_plotext import PlotextPlot
 
 from convscope.core.text import terminal_safe
-from convscope.tui.widgets.sparkline import sparkline
 
 
 @dataclass(frozen=True)
@@ -35,34 +28,17 @@ class ChartData:
         return not any(line.ys for line in self.lines if not line.dashed)
 
 
-class SparkChart(Static):
-    """The fallback: one sparkline per measured line, thresholds as numbers."""
-
+class Chart(PlotextPlot):
     def __init__(self, chart_id: str) -> None:
-        super().__init__(id=chart_id, classes="chart plot-fallback", markup=False)
+        super().__init__(id=chart_id)
 
     def draw(self, data: ChartData) -> None:
-        self.border_title = Content(data.title)
-        width = max(8, self.size.width - 22)
-        rows = []
+        plt = self.plt
+        plt.clear_data()
+        plt.title(data.title if not data.empty else f"{data.title} (no data yet)")
+        plt.xlabel(data.xlabel)
         for line in data.lines:
-            label = terminal_safe(line.label)[:14]
-            if line.dashed:
-                rows.append(f"{label:<14} {line.ys[-1]:.3f}" if line.ys else label)
-            elif line.ys:
-                rows.append(f"{label:<14} {line.ys[-1]:.3f} {sparkline(line.ys, width)}")
-        self.update("\n".join(rows) if not data.empty else "no data yet")
-
-
-Draw = Callable[[ChartData], None]
-
-
-def make_chart(chart_id: str) -> tuple[Widget, Draw]:
-    """A plotext chart when textual-plotext is installed, else the sparkline chart; and its draw."""
-    try:
-        from convscope.tui.widgets.plotext_chart import PlotextChart
-    except ImportError:
-        fallback = SparkChart(chart_id)
-        return fallback, fallback.draw
-    chart = PlotextChart(chart_id)
-    return chart, chart.draw
+            if line.ys:
+                marker = "dot" if line.dashed else "braille"
+                plt.plot(line.xs, line.ys, marker=marker, label=terminal_safe(line.label))
+        self.refresh()
