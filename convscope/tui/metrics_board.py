@@ -1,4 +1,5 @@
-"""Every metric value seen so far, folded into "latest value" and "value per round".
+"""Every metric snapshot seen so far, as points (``convscope.plotdata``) plus the two views the
+sidebar reads: each key's latest value and its value at the end of each round.
 
 Live and replay fill the same board (live from ``MetricsUpdated`` events, replay from the
 saved or recomputed points), so the sidebar and the plots draw one shape either way.
@@ -6,79 +7,62 @@ saved or recomputed points), so the sidebar and the plots draw one shape either 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from pydantic import ValidationError
 
 from convscope.core.metrics.loops import LoopThresholds, thresholds_from
+from convscope.plotdata import Point
+from convscope.plotdata.points import number
 
 _THRESHOLD_PREFIX = "loop.thresholds."
 
 
-class MetricsPointLike(Protocol):
-    @property
-    def turn_index(self) -> int: ...
-
-    @property
-    def round(self) -> int: ...
-
-    @property
-    def values(self) -> Mapping[str, Any]: ...
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value) if math.isfinite(value) else None
+def point_of(turn_index: int, round_index: int, values: Mapping[str, Any]) -> Point:
+    """A ``MetricsUpdated``'s values as a point: a round's snapshot carries no ``turn.index``."""
+    return Point(round_index, turn_index if "turn.index" in values else None, values)
 
 
 @dataclass
 class MetricsBoard:
+    points: list[Point] = field(default_factory=list)
     latest: dict[str, Any] = field(default_factory=dict)
     by_round: dict[str, dict[int, float]] = field(default_factory=dict)
-    by_turn: dict[str, dict[int, float]] = field(default_factory=dict)
 
-    def absorb(self, turn_index: int, round_index: int, values: Mapping[str, Any]) -> None:
-        for key, value in values.items():
+    def absorb(self, point: Point) -> None:
+        self.points.append(point)
+        for key, value in point.values.items():
             self.latest[key] = value
-            number = _number(value)
-            if number is not None:
-                self.by_round.setdefault(key, {})[round_index] = number
-                self.by_turn.setdefault(key, {})[turn_index] = number
+            measured = number(value)
+            if measured is not None:
+                self.by_round.setdefault(key, {})[point.round] = measured
 
     def series(self, key: str) -> list[float]:
         """The key's value at the end of each round it was measured in, in round order."""
-        points = self.by_round.get(key, {})
-        return [points[r] for r in sorted(points)]
-
-    def turn_series(self, key: str) -> tuple[list[int], list[float]]:
-        """The key's values turn by turn: (turn indices, values)."""
-        points = self.by_turn.get(key, {})
-        turns = sorted(points)
-        return turns, [points[t] for t in turns]
+        rounds = self.by_round.get(key, {})
+        return [rounds[r] for r in sorted(rounds)]
 
     def number(self, key: str) -> float | None:
-        return _number(self.latest.get(key))
+        return number(self.latest.get(key))
 
     def snapshot(self) -> MetricsBoard:
         """An independent copy, safe to hand to the UI while the original keeps growing."""
         return MetricsBoard(
-            dict(self.latest),
-            {key: dict(points) for key, points in self.by_round.items()},
-            {key: dict(points) for key, points in self.by_turn.items()},
+            list(self.points), dict(self.latest), {key: dict(r) for key, r in self.by_round.items()}
         )
 
     @classmethod
-    def from_points(
-        cls, points: Iterable[MetricsPointLike], *, up_to_turn: int | None = None
-    ) -> MetricsBoard:
+    def from_points(cls, points: Iterable[Point], *, up_to_turn: int | None = None) -> MetricsBoard:
+        """The board once turn ``up_to_turn`` is over; a round's snapshot counts from its last turn."""
         board = cls()
+        last_turn = -1
         for point in points:
-            if up_to_turn is None or point.turn_index <= up_to_turn:
-                board.absorb(point.turn_index, point.round, point.values)
+            last_turn = last_turn if point.turn_index is None else point.turn_index
+            if up_to_turn is not None and last_turn > up_to_turn:
+                break
+            board.absorb(point)
         return board
 
 

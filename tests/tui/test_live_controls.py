@@ -254,7 +254,7 @@ async def test_p_opens_the_plots_and_q_comes_back() -> None:
         await until_drained(pilot)
         await pilot.press("p")
         assert isinstance(app.screen, PlotsScreen)
-        assert app.screen.board.series("rouge1")
+        assert app.screen.board.series("rouge1")  # the plots show what the sidebar read
         await pilot.press("q")
         assert isinstance(app.screen, LiveScreen)
 

@@ -1,4 +1,4 @@
-"""The plots: what each chart draws, with plotext or with the sparkline fallback."""
+"""The plots screen draws ``convscope.plotdata``'s charts of the session's metric points."""
 
 from __future__ import annotations
 
@@ -6,66 +6,58 @@ import math
 
 from textual.app import App
 
-from convscope.core.metrics.loops import LoopThresholds
-from convscope.tui.metrics_board import MetricsBoard
-from convscope.tui.screens.plots import (
-    PlotsScreen,
-    confidence_chart,
-    disagreement_chart,
-    distance_chart,
-    rouge_chart,
-)
+from convscope.plotdata import Point, points_from_saved
+from convscope.tui.screens.plots import PlotsScreen, charts
 from convscope.tui.widgets.chart import Chart
 
-from .support import SIZE
+from .support import SIZE, record_session, scripted_config
 
 
-def board_of(rounds: int) -> MetricsBoard:
-    board = MetricsBoard()
-    for t in range(rounds):
-        turn = 2 * t + 1
-        board.absorb(turn - 1, t, {"loop.bleu": 0.9 - 0.1 * t, "loop.jaccard": 0.5, "loop.cosine": None})
-        board.absorb(turn, t, {"rouge1": 0.1 * t, "rouge2": 0.05 * t, "rougeL": 0.08 * t})
-        board.absorb(turn, t, {"confidence.a": 0.2, "confidence.mean": 0.1})
-        board.absorb(turn, t, {"disagreement.std": 0.4 * math.exp(-0.3 * t) + 0.1})
-    return board
+def opinion_points(rounds: int) -> list[Point]:
+    """Round snapshots of a spread that decays as STD(t) = 0.4·exp(-0.3·t) + 0.1."""
+    return [Point(t, None, {"disagreement.std": 0.4 * math.exp(-0.3 * t) + 0.1}) for t in range(rounds)]
 
 
-def test_rouge_and_confidence_are_drawn_per_round() -> None:
-    board = board_of(4)
-    rouge = rouge_chart(board)
-    assert [line.label for line in rouge.lines] == ["ROUGE-1", "ROUGE-2", "ROUGE-L"]
-    assert rouge.lines[0].xs == [1.0, 2.0, 3.0, 4.0] and rouge.lines[0].ys[-1] == 0.30000000000000004
-    confidence = confidence_chart(board, {"a": "Ann"})
-    assert [line.label for line in confidence.lines] == ["Ann", "mean"]
+async def test_the_fourth_chart_is_the_opinion_spread_with_its_fitted_decay_when_opinions_are_scored() -> (
+    None
+):
+    spread = charts(opinion_points(10), {})["spread"]
+    assert spread.key == "disagreement"
+    assert [series.kind for series in spread.series] == ["measured", "fit"]
+    assert "b = 0.300" in spread.note
 
 
-def test_distances_are_drawn_per_turn_against_their_thresholds() -> None:
-    chart = distance_chart(board_of(3), LoopThresholds(bleu=0.4))
-    labels = [(line.label, line.dashed) for line in chart.lines]
-    assert labels == [("bleu", False), ("bleu ≤ 0.4", True), ("jaccard", False), ("jaccard ≤ 0.3", True)]
-    assert chart.lines[0].xs == [0.0, 2.0, 4.0] and chart.lines[1].ys == [0.4, 0.4]
+async def test_without_opinion_scores_the_fourth_chart_is_stability_between_rounds() -> None:
+    document = await record_session(scripted_config(rounds=3))
+    drawn = charts(points_from_saved(document.metrics), {a.id: a.nickname for a in document.config.agents})
+    assert [chart.key for chart in drawn.values()] == [
+        "rouge",
+        "confidence",
+        "distances-previous",
+        "stability",
+    ]
+    assert not drawn["rouge"].empty and not drawn["confidence"].empty
 
 
-def test_disagreement_is_drawn_with_its_fitted_exponential_decay() -> None:
-    chart = disagreement_chart(board_of(10))
-    measured, fit = chart.lines
-    assert fit.dashed and "b=0.300" in fit.label and "c=0.100" in fit.label
-    assert all(abs(a - b) < 1e-6 for a, b in zip(measured.ys, fit.ys, strict=True))
+class PlotsApp(App[None]):
+    def __init__(self, points: list[Point]) -> None:
+        super().__init__()
+        self.points = points
 
-
-def test_an_empty_board_gives_empty_charts() -> None:
-    assert rouge_chart(MetricsBoard()).empty and disagreement_chart(MetricsBoard()).lines[0].ys == []
+    def on_mount(self) -> None:
+        self.push_screen(PlotsScreen("plots", self.points, {"a": "Ann"}))
 
 
 async def test_the_plots_screen_draws_four_plotext_charts() -> None:
-    class PlotsApp(App[None]):
-        def on_mount(self) -> None:
-            self.push_screen(PlotsScreen("t", board_of(5), LoopThresholds(), {"a": "Ann"}))
-
-    app = PlotsApp()
+    app = PlotsApp(opinion_points(8))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        charts = list(app.screen.query(Chart))
-        assert [c.id for c in charts] == ["chart-rouge", "chart-confidence", "chart-loop", "chart-std"]
-        assert "ROUGE&#160;between&#160;agents" in app.export_screenshot()
+        assert [c.id for c in app.screen.query(Chart)] == [
+            "chart-rouge",
+            "chart-confidence",
+            "chart-loop",
+            "chart-spread",
+        ]
+        svg = app.export_screenshot()
+    assert "Disagreement:&#160;STD&#160;of&#160;opinion&#160;scores" in svg
+    assert "ROUGE&#160;F&#160;between&#160;agents,&#160;by&#160;round:&#160;no&#160;data&#160;yet" in svg

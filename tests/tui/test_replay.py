@@ -5,11 +5,11 @@ from __future__ import annotations
 from textual.widgets import Input, Static
 
 from convscope.core.agents import AgentSpec
+from convscope.plotdata import points_from_saved, recompute_points
 from convscope.sessions.schema import SessionDocument
 from convscope.tui.app import ConvscopeApp
 from convscope.tui.dialogs.prompt import PromptDialog
 from convscope.tui.metrics_board import MetricsBoard
-from convscope.tui.replay_metrics import recompute_metrics
 from convscope.tui.screens.plots import PlotsScreen
 from convscope.tui.screens.replay import ReplayScreen
 from convscope.tui.widgets.chat_view import ChatEntry
@@ -84,8 +84,7 @@ async def test_replay_shows_failed_turns_and_marks_interventions_on_the_timeline
 
 async def test_replay_recomputes_the_metrics_the_live_session_recorded() -> None:
     document = await session_with_interventions()
-    recomputed = recompute_metrics(document)
-    assert [p.model_dump() for p in recomputed] == [p.model_dump() for p in document.metrics]
+    assert recompute_points(document) == points_from_saved(document.metrics)
 
 
 async def test_the_sidebar_shows_the_metrics_as_they_were_at_that_turn() -> None:
@@ -95,7 +94,7 @@ async def test_the_sidebar_shows_the_metrics_as_they_were_at_that_turn() -> None
         screen = replay(app)
         await until(pilot, lambda: screen.recomputed)
         await pilot.press("g", "3", "enter")
-        expected = MetricsBoard.from_points(recompute_metrics(document), up_to_turn=3).number("rouge1")
+        expected = MetricsBoard.from_points(recompute_points(document), up_to_turn=3).number("rouge1")
         assert expected is not None
         assert f"{expected:.3f}" in screen.deck.sidebar.row_text("rouge1")
 

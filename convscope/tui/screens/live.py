@@ -30,6 +30,7 @@ from convscope.core.events import (
 )
 from convscope.core.metrics.loops import LoopThresholds, thresholds_from
 from convscope.core.records import ControlRecord
+from convscope.plotdata import points_from_saved
 from convscope.sessions.export import export_session
 from convscope.tui.bridge import EngineBridge
 from convscope.tui.dialogs.confirm import ConfirmDialog
@@ -78,7 +79,7 @@ class LiveScreen(Screen[None]):
         self.engine = engine
         self.deck = SessionDeck(engine.config, engine.names, engine.failures)
         self.status = StatusBar()
-        saved_metrics = session.saved.metrics if session.saved else ()
+        saved_metrics = points_from_saved(session.saved.metrics) if session.saved else []
         self.bridge = EngineBridge(self, MetricsBoard.from_points(saved_metrics))
         engine.subscribe(self.bridge)
         self.runner = EngineThread(engine, on_exit=self._engine_exited)
@@ -130,7 +131,7 @@ class LiveScreen(Screen[None]):
     def on_metrics_changed(self, message: MetricsChanged) -> None:
         self.deck.sidebar.show(message.board)
         if self._plots is not None:
-            self._plots.show(message.board, self.thresholds)
+            self._plots.show(message.board.points)
 
     def on_engine_event(self, message: EngineEvent) -> None:
         event = message.event
@@ -291,10 +292,8 @@ class LiveScreen(Screen[None]):
         def closed(_: None) -> None:
             self._plots = None
 
-        sidebar = self.deck.sidebar
-        self._plots = PlotsScreen(
-            self.engine.config.title, self.bridge.board.snapshot(), self.thresholds, sidebar.names
-        )
+        points = self.bridge.board.snapshot().points
+        self._plots = PlotsScreen(self.engine.config.title, points, self.deck.sidebar.names)
         self.app.push_screen(self._plots, closed)
 
     def action_quit_session(self) -> None:

@@ -13,12 +13,12 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from convscope.plotdata import Point, points_from_saved, recompute_points
 from convscope.sessions.schema import SessionDocument
 from convscope.tui.dialogs.export import ExportChoice, ExportDialog
 from convscope.tui.dialogs.prompt import PromptDialog
-from convscope.tui.metrics_board import MetricsBoard, MetricsPointLike, thresholds_of
+from convscope.tui.metrics_board import MetricsBoard, thresholds_of
 from convscope.tui.record_state import state_at
-from convscope.tui.replay_metrics import recompute_metrics
 from convscope.tui.screens.exporting import export_in_background
 from convscope.tui.screens.navigation import leave
 from convscope.tui.screens.plots import PlotsScreen
@@ -49,7 +49,7 @@ class ReplayScreen(Screen[None]):
         self.deck = SessionDeck(config, start.names, start.failures)
         self.timeline = Timeline(document.turns, document.controls)
         self.status = StatusBar()
-        self.points: Sequence[MetricsPointLike] = document.metrics  # until the recomputation lands
+        self.points: Sequence[Point] = points_from_saved(document.metrics)  # until the recomputation lands
         self.recomputed = False
 
     def compose(self) -> ComposeResult:
@@ -65,7 +65,7 @@ class ReplayScreen(Screen[None]):
         self.run_worker(self._recompute(), name="replay-metrics")
 
     async def _recompute(self) -> None:
-        self.points = await asyncio.to_thread(recompute_metrics, self.document)
+        self.points = await asyncio.to_thread(recompute_points, self.document)
         self.recomputed = True
         self._draw()
 
@@ -109,9 +109,8 @@ class ReplayScreen(Screen[None]):
         self.deck.toggle_chat()
 
     def action_plots(self) -> None:
-        board = MetricsBoard.from_points(self.points, up_to_turn=self.position)
-        names = self.deck.sidebar.names
-        self.app.push_screen(PlotsScreen(self.document.config.title, board, thresholds_of(board), names))
+        shown = MetricsBoard.from_points(self.points, up_to_turn=self.position).points
+        self.app.push_screen(PlotsScreen(self.document.config.title, shown, self.deck.sidebar.names))
 
     def action_export(self) -> None:
         def export(choice: ExportChoice | None) -> None:

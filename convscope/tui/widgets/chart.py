@@ -1,44 +1,28 @@
-"""A line chart drawn by plotext (textual-plotext), fed with plain data so it is easy to test."""
+"""A line chart of ``convscope.plotdata`` (the data the HTML report draws too), drawn by plotext."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass, field
 
 from textual_plotext import PlotextPlot
 
 from convscope.core.text import terminal_safe
-
-
-@dataclass(frozen=True)
-class Line:
-    label: str
-    xs: list[float]
-    ys: list[float]
-    dashed: bool = False  # thresholds and fitted curves, as opposed to measurements
-
-
-@dataclass(frozen=True)
-class ChartData:
-    title: str
-    xlabel: str
-    lines: list[Line] = field(default_factory=list)
-
-    @property
-    def empty(self) -> bool:
-        return not any(line.ys for line in self.lines if not line.dashed)
+from convscope.plotdata import LineChart
 
 
 class Chart(PlotextPlot):
-    def __init__(self, chart_id: str) -> None:
-        super().__init__(id=chart_id)
-
-    def draw(self, data: ChartData) -> None:
+    def draw(self, chart: LineChart) -> None:
+        """Measured series as lines; thresholds, fits and theories dotted; markers as vertical lines."""
         plt = self.plt
-        plt.clear_data()
-        plt.title(data.title if not data.empty else f"{data.title} (no data yet)")
-        plt.xlabel(data.xlabel)
-        for line in data.lines:
-            if line.ys:
-                marker = "dot" if line.dashed else "braille"
-                plt.plot(line.xs, line.ys, marker=marker, label=terminal_safe(line.label))
+        plt.clear_figure()
+        plt.title(terminal_safe(chart.title if not chart.empty else f"{chart.title}: no data yet"))
+        notes = [chart.note] if chart.note else []
+        notes += [f"{marker.label} at {marker.x:g}" for marker in chart.markers]
+        plt.xlabel(terminal_safe(" · ".join([chart.xlabel, *notes])))
+        for series in chart.series:
+            points = [(x, y) for x, y in zip(series.xs, series.ys, strict=True) if y is not None]
+            if points:
+                xs, ys = zip(*points, strict=True)
+                style = "braille" if series.kind == "measured" else "dot"
+                plt.plot(list(xs), list(ys), marker=style, label=terminal_safe(series.label))
+        for marker in chart.markers:
+            plt.vertical_line(marker.x)
         self.refresh()
