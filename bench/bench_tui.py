@@ -171,9 +171,10 @@ async def measure(panes: int, load: str) -> Result:
 
 
 def main() -> int:
-    os.environ.setdefault("CONVSCOPE_HOME", tempfile.mkdtemp(prefix="convscope-bench-"))
-    baseline = asyncio.run(idle_baseline())
-    results = [asyncio.run(measure(panes, load)) for panes in PANES for load in ("max", "paced")]
+    with tempfile.TemporaryDirectory(prefix="convscope-bench-") as home:
+        os.environ["CONVSCOPE_HOME"] = home  # the bench's sessions never reach the user's list
+        baseline = asyncio.run(idle_baseline())
+        results = [asyncio.run(measure(panes, load)) for panes in PANES for load in ("max", "paced")]
     print(f"idle loop worst lateness: {baseline:.1f} ms (the machine's noise floor)")
     header = ("panes", "load", "per agent tok/s", "offered tok/s", "rendered tok/s", "stall ms", "lost")
     print("{:>5} {:>6} {:>16} {:>14} {:>15} {:>9} {:>5}".format(*header))
