@@ -19,6 +19,7 @@ from convscope.core.config_files import ConfigError, load_config, preset_names, 
 from convscope.core.protocols import protocol_for
 from convscope.core.providers.failures import parse_failure
 from convscope.core.providers.registry import check as check_agent
+from convscope.sessions.errors import SessionLockedError
 
 EXIT_USAGE = 2
 
@@ -275,7 +276,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; completed turns are saved", file=sys.stderr)
         return 130
-    except (UserError, ConfigError, ValueError, LookupError, OSError) as exc:
+    except (UserError, ConfigError, ValueError, LookupError, OSError, SessionLockedError) as exc:
         return _fail(_one_line(exc))
 
 

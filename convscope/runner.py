@@ -20,6 +20,7 @@ from convscope.core.events import (
     TurnFailed,
     TurnStarted,
 )
+from convscope.core.providers.local import wait_for_generation_threads
 from convscope.core.text import terminal_safe
 from convscope.sessions.schema import SessionDocument
 from convscope.sessions.store import SessionStore, SessionWriter
@@ -118,4 +119,5 @@ async def run_headless(
         await engine.run()
     finally:
         writer.close()
+        wait_for_generation_threads()  # Ctrl+C mid-turn: let torch finish its token before exit
     return writer

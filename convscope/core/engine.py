@@ -10,6 +10,7 @@ event stamped with the index of the turn it precedes.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
 import time
@@ -181,6 +182,11 @@ class Engine:
         except asyncio.CancelledError:
             self.state = "stopped"
             self._emit(SessionEnded("stopped", "cancelled during a turn"))
+            raise
+        except Exception as exc:  # a bug of ours or an observer's: tell every consumer, then raise
+            self.state = "stopped"
+            with contextlib.suppress(Exception):  # the failing observer may fail again: keep the first error
+                self._emit(SessionEnded("error", f"{type(exc).__name__}: {exc}"))
             raise
 
     # -- internals

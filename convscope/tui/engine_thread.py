@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from convscope.core.engine import Engine
-from convscope.core.providers.local import GENERATION_THREAD_PREFIX
+from convscope.core.providers.local import wait_for_generation_threads
 
 T = TypeVar("T")
 
@@ -73,7 +73,7 @@ class EngineThread:
             error = exc
         finally:
             self._started.set()  # never leave start() waiting, even when the loop failed
-            _wait_for_local_generation()
+            wait_for_generation_threads()
             self._on_exit(error)
 
     async def _run(self) -> None:
@@ -81,14 +81,3 @@ class EngineThread:
         self._task = asyncio.current_task()
         self._started.set()
         await self.engine.run()
-
-
-def _wait_for_local_generation(timeout_s: float = 10.0) -> None:
-    """Let an abandoned local-model generation notice its stop flag and end (one token at most).
-
-    Those threads are daemons: if the process exited while one was inside torch, the C++
-    runtime would abort the process.
-    """
-    for thread in threading.enumerate():
-        if thread.name.startswith(GENERATION_THREAD_PREFIX):
-            thread.join(timeout_s)

@@ -228,3 +228,22 @@ def test_bad_commands_are_refused_at_once() -> None:
         except (KeyError, ValueError):
             continue
         raise AssertionError("a bad command was accepted")
+
+
+async def test_an_observer_that_crashes_ends_the_session_with_an_error_event_for_the_others() -> None:
+    engine = Engine(scripted_config("x", "y", rounds=2))
+    log = EventLog(engine)
+
+    def broken_observer(event: object) -> None:
+        if isinstance(event, TurnCompleted) and event.turn.index == 1:
+            raise OSError("disk full")
+
+    engine.subscribe(broken_observer)
+    try:
+        await engine.run()
+    except OSError:
+        pass
+    else:
+        raise AssertionError("the observer's error was swallowed")
+    assert log.events[-1] == SessionEnded("error", "OSError: disk full")
+    assert engine.state == "stopped"

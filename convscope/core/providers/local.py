@@ -134,3 +134,14 @@ def create(target: str, agent: AgentSpec) -> LocalProvider:
     """Registry entry point; fails at once on an unknown name or a missing path."""
     del agent  # sampling parameters arrive with each request
     return LocalProvider(f"local:{target}", resolve_source(target))
+
+
+def wait_for_generation_threads(timeout_s: float = 10.0) -> None:
+    """Let an abandoned local-model generation notice its stop flag and end (one token at most).
+
+    Call it before the process exits: those threads are daemons, and if the process ended
+    while one was inside torch, the C++ runtime would abort it.
+    """
+    for thread in threading.enumerate():
+        if thread.name.startswith(GENERATION_THREAD_PREFIX):
+            thread.join(timeout_s)
