@@ -12,17 +12,8 @@ from rich.table import Table
 from rich.text import Text
 
 from convscope.core.metrics.summary import session_summary
+from convscope.plotdata.report import format_value
 from convscope.sessions.store import SessionStore
-
-
-def _number(value: Any) -> str:
-    if value is None:
-        return "n/a"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.3f}"
-    return str(value)
 
 
 def _section(title: str, rows: Mapping[str, Any] | list[tuple[Any, ...]], *headers: str) -> Group:
@@ -30,7 +21,7 @@ def _section(title: str, rows: Mapping[str, Any] | list[tuple[Any, ...]], *heade
     table = Table(*headers, box=None, pad_edge=False, show_header=any(headers))
     items = rows.items() if isinstance(rows, Mapping) else rows
     for row in items:
-        table.add_row(*(Text(_number(cell)) for cell in row))
+        table.add_row(*(Text(format_value(cell)) for cell in row))
     return Group(Text(f"\n{title}", style="bold"), table)
 
 

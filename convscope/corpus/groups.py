@@ -22,11 +22,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-from scipy.stats import kruskal, mannwhitneyu, norm
+from scipy.stats import mannwhitneyu, norm
 
 from convscope.core.metrics.behaviour import TRAITS
 from convscope.core.metrics.lexical import ROUGE_TYPES
-from convscope.core.metrics.stats import KruskalFlag, bootstrap_ci
+from convscope.core.metrics.stats import KruskalFlag, bootstrap_ci, kruskal_groups
 from convscope.corpus.sessions import AgentCounts, SessionRow
 
 
@@ -88,17 +88,7 @@ def kruskal_per_run(rows: Sequence[SessionRow], flags: Sequence[str] = TRAITS) -
         for agent, counts in (row.behaviour.agents if row.behaviour else {}).items():
             for flag in flags:
                 shares[flag][agent].append(counts.traits[flag] / counts.messages)
-    result: dict[str, KruskalFlag] = {}
-    for flag in flags:
-        groups = list(shares[flag].values())
-        if len(groups) < 2 or len({value for group in groups for value in group}) < 2:
-            result[flag] = KruskalFlag(H=None, p=None, p_bonferroni=None)
-            continue
-        statistic, p = kruskal(*groups)
-        result[flag] = KruskalFlag(
-            H=float(statistic), p=float(p), p_bonferroni=min(1.0, float(p) * len(flags))
-        )
-    return result
+    return kruskal_groups({flag: list(shares[flag].values()) for flag in flags})
 
 
 def mann_whitney(a: Sequence[float], b: Sequence[float]) -> tuple[float, float, float] | None:

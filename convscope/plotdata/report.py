@@ -31,7 +31,8 @@ from convscope.plotdata.session import (
 from convscope.sessions.schema import SessionDocument
 
 
-def _cell(value: Any) -> str:
+def format_value(value: Any) -> str:
+    """A measure as table text: n/a for missing, yes/no, three decimals."""
     if value is None:
         return "n/a"
     if isinstance(value, bool):
@@ -60,7 +61,7 @@ def summary_table(summary: Mapping[str, Any], extra: Mapping[str, Any]) -> Table
         rows["any-trait share"] = behaviour["any_trait_share"]
         rows["COMP events (L1/L2/L3)"] = "/".join(str(n) for n in behaviour["comp_events"].values())
     rows.update(extra)
-    return Table("Summary", ["measure", "value"], [[key, _cell(value)] for key, value in rows.items()])
+    return Table("Summary", ["measure", "value"], [[key, format_value(value)] for key, value in rows.items()])
 
 
 def agents_table(summary: Mapping[str, Any], names: Mapping[str, str]) -> Table:
@@ -70,9 +71,9 @@ def agents_table(summary: Mapping[str, Any], names: Mapping[str, str]) -> Table:
     rows = [
         [
             name,
-            _cell(confidence.get(agent)),
-            _cell(stability.get(agent, {}).get("retention")),
-            _cell(consistency.get(agent)),
+            format_value(confidence.get(agent)),
+            format_value(stability.get(agent, {}).get("retention")),
+            format_value(consistency.get(agent)),
         ]
         for agent, name in names.items()
         if agent in confidence or agent in stability

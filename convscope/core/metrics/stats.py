@@ -37,6 +37,12 @@ def kruskal_by_flag(
         flag: [[float(bool(c[flag])) for c in codes] for codes in codes_by_agent.values() if codes]
         for flag in flags
     }
+    return kruskal_groups(groups_of)
+
+
+def kruskal_groups(groups_of: Mapping[str, Sequence[Sequence[float]]]) -> dict[str, KruskalFlag]:
+    """Kruskal-Wallis per flag over its groups, Bonferroni-corrected over the flags; None where
+    undefined (fewer than two groups, or every value equal)."""
     result: dict[str, KruskalFlag] = {}
     for flag, groups in groups_of.items():
         values = {value for group in groups for value in group}
@@ -45,7 +51,7 @@ def kruskal_by_flag(
             continue
         statistic, p = kruskal(*groups)
         result[flag] = KruskalFlag(
-            H=float(statistic), p=float(p), p_bonferroni=min(1.0, float(p) * len(flags))
+            H=float(statistic), p=float(p), p_bonferroni=min(1.0, float(p) * len(groups_of))
         )
     return result
 
