@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_metrics.py [--data DIR] [--rounds N] [--every K] [--threads N]
 
-Texts are real War Room messages (``--data``, default /work/shared/data/warroom), so
+Texts are real War Room messages (``--data``, default ../shared/data/warroom next to the repository), so
 lengths and languages are what the tracker meets: mostly French, about 230 words each.
 - ``tracker_round_time``: time to observe every turn of one round and close it, for 3, 8
   and 20 agents, with and without embeddings (median and worst over rounds 1..N-1; round 0
@@ -85,9 +85,12 @@ def round_times(texts: list[str], agents: int, rounds: int, *, embeddings: bool)
     return times[1:]
 
 
+WARROOM = Path(__file__).resolve().parents[2] / "shared" / "data" / "warroom"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--data", type=Path, default=Path("/work/shared/data/warroom"))
+    parser.add_argument("--data", type=Path, default=WARROOM)
     parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument(
         "--every", type=int, default=8, help="analyse every K-th War Room run in the batch figure"
