@@ -95,7 +95,7 @@ class Engine:
         self._metrics = metrics
         self._clock = clock
         self._commands: deque[_Command] = deque()
-        self._steps_left: int | None = None  # None: run freely; n: run n turns then pause
+        self._pause_after_turn = False  # set by step(): run one turn (or batch), then pause
         self._stop_requested = False
         self._wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -174,11 +174,8 @@ class Engine:
                     await self._complete_round(last_round)
                 last_round = plans[0].round
                 await self._run_turns(plans)
-                if self._steps_left is not None:
-                    self._steps_left -= 1
-                    if self._steps_left <= 0:
-                        self._steps_left = None
-                        self._record(_Command("paused"))
+                if self._pause_after_turn:
+                    self._record(_Command("paused"))
         except asyncio.CancelledError:
             self.state = "stopped"
             self._emit(SessionEnded("stopped", "cancelled during a turn"))
@@ -218,14 +215,14 @@ class Engine:
                 if self.state == "paused":
                     return
                 self.state = "paused"
-                self._steps_left = None
+                self._pause_after_turn = False
             case "resumed":
                 if self.state != "paused":
                     return
                 self.state = "running"
             case "stepped":
                 self.state = "running"
-                self._steps_left = 1
+                self._pause_after_turn = True
             case "stopped":
                 self._stop_requested = True
             case "renamed":
