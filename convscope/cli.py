@@ -59,14 +59,19 @@ def build_config(args: argparse.Namespace) -> SessionConfig:
     return config
 
 
+def _run_headless(config: SessionConfig, resume_id: str | None = None) -> int:
+    """Run (or continue) a session without the TUI; say where it was saved."""
+    from convscope.runner import run_headless
+
+    writer = asyncio.run(run_headless(config, resume_id=resume_id))
+    print(f"saved as {writer.session_id}", file=sys.stderr)
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     config = build_config(args)
     if args.headless:
-        from convscope.runner import run_headless
-
-        writer = asyncio.run(run_headless(config))
-        print(f"saved as {writer.session_id}", file=sys.stderr)
-        return 0
+        return _run_headless(config)
     from convscope.tui.app import run_tui
 
     run_tui(config=config)
@@ -80,11 +85,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
     for agent in document.config.agents:
         check_agent(agent)
     if args.headless:
-        from convscope.runner import run_headless
-
-        writer = asyncio.run(run_headless(document.config, resume_id=document.id))
-        print(f"saved as {writer.session_id}", file=sys.stderr)
-        return 0
+        return _run_headless(document.config, resume_id=document.id)
     from convscope.tui.app import run_tui
 
     run_tui(session_id=document.id, mode="resume")
