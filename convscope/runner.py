@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.text import Text
 
 from convscope.core.config import SessionConfig
-from convscope.core.engine import Engine, MetricsHook
+from convscope.core.engine import Engine
 from convscope.core.events import (
     ControlApplied,
     Event,
@@ -22,6 +22,7 @@ from convscope.core.events import (
 )
 from convscope.core.providers.local import wait_for_generation_threads
 from convscope.core.text import terminal_safe
+from convscope.core.tracking import tracker_for
 from convscope.sessions.schema import SessionDocument
 from convscope.sessions.store import SessionStore, SessionWriter
 
@@ -80,13 +81,6 @@ class ConsolePrinter:
                 self.console.print(Text(f"\nsession {event.reason}", style="bold"))
 
 
-def default_metrics(config: SessionConfig) -> MetricsHook | None:
-    """The live tracker, with the cheap lexical metrics only (embeddings are opt-in)."""
-    from convscope.core.tracking import tracker_for
-
-    return tracker_for(config)
-
-
 def engine_for(writer: SessionWriter, document: SessionDocument | None = None) -> Engine:
     """An engine recording into ``writer``; given a saved document, it continues it."""
     config = writer.document.config
@@ -95,7 +89,7 @@ def engine_for(writer: SessionWriter, document: SessionDocument | None = None) -
         transcript=document.turns if document else (),
         controls=document.controls if document else (),
         observers=[writer.on_event],
-        metrics=default_metrics(config),
+        metrics=tracker_for(config),  # the protocol's live tracker; embeddings are opt-in
     )
 
 
