@@ -14,6 +14,20 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def embedding_store_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Embeddings go to a folder of this test run, never to the user's cache (set before the
+    process-wide embedder is built, and inherited by worker processes)."""
+    folder = tmp_path_factory.mktemp("embedding-store")
+    before = os.environ.get("CONVSCOPE_EMBEDDING_CACHE")
+    os.environ["CONVSCOPE_EMBEDDING_CACHE"] = str(folder)
+    yield folder
+    if before is None:
+        del os.environ["CONVSCOPE_EMBEDDING_CACHE"]
+    else:
+        os.environ["CONVSCOPE_EMBEDDING_CACHE"] = before
+
+
 @pytest.fixture(autouse=True)
 def convscope_home(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch

