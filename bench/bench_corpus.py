@@ -5,9 +5,12 @@
 Prints one JSON line per figure: the import time; the analysis time with the lexical and
 behaviour metrics (what ``convscope analyze <folder> --by series`` does by default); and,
 unless ``--lexical-only``, the analysis time with every metric, embedding distances
-included (``--semantic``). Wall time depends on what else runs on the machine, so each
-analysis also reports the CPU seconds it used (this process and its workers) and the cost
-per turn. Sessions go to a temporary store.
+included (``--semantic``), twice: ``cold`` with an empty embedding store, so every message
+goes through MiniLM, then ``warm``, as every later analysis, report or replay of the same
+sessions runs, with the vectors read back from the store; ``warm_over_cold`` is their ratio.
+Wall time depends on what else runs on the machine, so each analysis also reports the CPU
+seconds it used (this process and its workers) and the cost per turn. Sessions and
+embeddings go to temporary folders.
 """
 
 from __future__ import annotations
@@ -39,16 +42,17 @@ def cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def analyse(store: SessionStore, *, semantic: bool, jobs: int, turns: int) -> None:
+def analyse(store: SessionStore, *, semantic: bool, jobs: int, turns: int, embeddings: str = "") -> float:
     paths = find_sessions(store.root)
     cpu, start = cpu_seconds(), time.perf_counter()
     analysis = analyse_corpus(paths, "series", semantic=semantic, jobs=jobs)
     wall, used = time.perf_counter() - start, cpu_seconds() - cpu
-    metrics = "all, embeddings included" if semantic else "lexical and behaviour"
+    metrics = f"all, embeddings included ({embeddings})" if semantic else "lexical and behaviour"
     context = {"metrics": metrics, "sessions": len(analysis.rows), "turns": turns, "jobs": jobs}
     emit("analysis_time", wall, "s", **context)
     emit("analysis_cpu_time", used, "s", **context)
     emit("analysis_cpu_per_turn", 1000 * used / turns, "ms", metrics=metrics)
+    return wall
 
 
 def main() -> None:
@@ -58,7 +62,8 @@ def main() -> None:
     parser.add_argument("--lexical-only", action="store_true", help="skip the analysis with embeddings")
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder, tempfile.TemporaryDirectory() as vectors:
+        os.environ["CONVSCOPE_EMBEDDING_CACHE"] = vectors  # the workers inherit it: an empty store
         store = SessionStore(Path(folder))
         start = time.perf_counter()
         outcome = import_folder(importer("warroom"), args.transcripts, store)
@@ -66,7 +71,9 @@ def main() -> None:
         turns = sum(len(item.result.document.turns) for item in outcome.imported)
         analyse(store, semantic=False, jobs=args.jobs, turns=turns)
         if not args.lexical_only:
-            analyse(store, semantic=True, jobs=args.jobs, turns=turns)
+            cold = analyse(store, semantic=True, jobs=args.jobs, turns=turns, embeddings="cold")
+            warm = analyse(store, semantic=True, jobs=args.jobs, turns=turns, embeddings="warm")
+            emit("warm_over_cold", warm / cold, "ratio")
 
 
 if __name__ == "__main__":
