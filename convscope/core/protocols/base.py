@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
+from convscope.core.agents import AgentSpec
 from convscope.core.config import SessionConfig
 from convscope.core.providers.base import ChatMessage
 from convscope.core.records import Turn
@@ -35,6 +36,12 @@ class ConversationProtocol(ABC):
     def initial_names(self) -> dict[str, str]:
         """The nickname each agent starts with."""
         return {agent.id: agent.nickname for agent in self.config.agents}
+
+    def models_called(self) -> tuple[AgentSpec, ...]:
+        """Every model the session calls, each as an agent spec: the agents, plus any the
+        protocol calls itself (the opinion network's judge), so that a front end can check
+        all their specs and keys before it writes anything."""
+        return self.config.agents
 
     @abstractmethod
     def next_turn(self, transcript: Sequence[Turn], names: Mapping[str, str]) -> TurnPlan | None:

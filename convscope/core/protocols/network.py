@@ -26,6 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from convscope.core.agents import AgentSpec
 from convscope.core.config import SessionConfig
 from convscope.core.graphs import (
     CHARACTER_SELF_WEIGHTS,
@@ -108,6 +109,12 @@ class NetworkOptions(BaseModel):
                 "the 'judge' scorer needs options.judge, a provider spec such as openai:gpt-5-nano"
             )
         return self
+
+    def judge_agent(self) -> AgentSpec | None:
+        """The judge as an agent spec, checked and resolved like an agent; None without one."""
+        if self.scorer != "judge" or self.judge is None:
+            return None
+        return AgentSpec(id="judge", nickname="judge", provider=self.judge, key_env=self.judge_key_env)
 
 
 @dataclass(frozen=True)
@@ -215,6 +222,10 @@ class OpinionNetwork(ConversationProtocol):
         self.options = NetworkOptions.model_validate(config.options)
         self.theory = network_theory(config)
         self.heard = {agent: self.theory.heard_by(agent) for agent in self.theory.agents}
+
+    def models_called(self) -> tuple[AgentSpec, ...]:
+        judge = self.options.judge_agent()
+        return self.config.agents if judge is None else (*self.config.agents, judge)
 
     def next_turn(self, transcript: Sequence[Turn], names: Mapping[str, str]) -> TurnPlan | None:
         plans = self.next_turns(transcript, names)

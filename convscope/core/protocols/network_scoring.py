@@ -14,7 +14,6 @@ from typing import cast
 import numpy as np
 from numpy.typing import NDArray
 
-from convscope.core.agents import AgentSpec
 from convscope.core.config import SessionConfig
 from convscope.core.metrics.opinion import OpinionScorer, ScorerKind, make_scorer
 from convscope.core.metrics.opinion_dynamics import ConsensusReport, consensus_report
@@ -27,9 +26,9 @@ def network_scorer(config: SessionConfig) -> OpinionScorer:
     """The opinion scorer the config names, on the network's topic."""
     options = NetworkOptions.model_validate(config.options)
     topic = network_theory(config).topic
-    if options.scorer != "judge" or options.judge is None:
+    judge = options.judge_agent()
+    if judge is None:
         return make_scorer(cast(ScorerKind, options.scorer), topic=topic)
-    judge = AgentSpec(id="judge", nickname="judge", provider=options.judge, key_env=options.judge_key_env)
     return make_scorer("judge", topic=topic, provider=build_provider(judge, None, config.seed))
 
 

@@ -1,0 +1,70 @@
+"""The ``convscope`` command in-process: what it refuses before it writes a session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from convscope.cli import main
+from convscope.core.config_files import load_config
+from convscope.sessions.store import SessionStore
+
+JUDGED_NETWORK = """\
+title = "judged network"
+protocol = "network"
+rounds = 2
+
+[options]
+graph = "complete"
+topic = "Bitcoin"
+scorer = "judge"
+judge = "openai:gpt-5-nano"
+
+[[agents]]
+id = "n0"
+nickname = "Agent-01"
+provider = "degroot:2"
+
+[[agents]]
+id = "n1"
+nickname = "Agent-02"
+provider = "degroot:2"
+"""
+
+
+@pytest.fixture
+def judged_network(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A network of keyless DeGroot agents whose judge needs OPENAI_API_KEY, which is unset."""
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    path = tmp_path / "judged.toml"
+    path.write_text(JUDGED_NETWORK, encoding="utf-8")
+    return path
+
+
+def assert_one_line_about_the_judge_key(stderr: str) -> None:
+    lines = stderr.strip().splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("convscope: error: ") and "judge" in lines[0] and "OPENAI_API_KEY" in lines[0]
+
+
+def test_run_refuses_a_network_whose_judge_has_no_key_before_writing_a_session(
+    judged_network: Path, convscope_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", str(judged_network), "--headless"]) != 0
+    assert_one_line_about_the_judge_key(capsys.readouterr().err)
+    assert SessionStore().list() == []
+    assert [path for path in convscope_home.rglob("*") if path.is_file()] == []
+
+
+def test_resume_refuses_a_network_whose_judge_has_no_key_and_leaves_the_session_free(
+    judged_network: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = SessionStore()
+    store.create(load_config(str(judged_network))).close()
+    [saved] = store.list()
+
+    assert main(["resume", saved.id, "--headless"]) != 0
+    assert_one_line_about_the_judge_key(capsys.readouterr().err)
+    store.open_writer(saved.id).close()  # no writer was left holding the session's lock
+    assert store.load(saved.id).turns == []
