@@ -46,5 +46,12 @@ class AgentSpec(BaseModel):
     @property
     def model_name(self) -> str:
         """The model part of the provider spec, used as a 'real name' nickname."""
-        _, _, rest = self.provider.partition(":")
-        return rest.rsplit("#", 1)[-1].rsplit("/", 1)[-1] or self.provider
+        return model_name(self.provider)
+
+
+def model_name(provider: str) -> str:
+    """The model's name as people write it, from any provider spec: ``openai:gpt-4o`` ->
+    ``gpt-4o``, ``openai-compatible:http://host/v1#deepseek-chat`` -> ``deepseek-chat``,
+    ``local:HuggingFaceTB/SmolLM2-135M-Instruct`` -> ``SmolLM2-135M-Instruct``."""
+    _, _, rest = provider.partition(":")
+    return rest.rsplit("#", 1)[-1].rsplit("/", 1)[-1] or provider

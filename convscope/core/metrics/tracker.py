@@ -52,7 +52,7 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from convscope.core.agents import AgentSpec
+from convscope.core.agents import AgentSpec, model_name
 from convscope.core.metrics.behaviour import FLAGS, TRAITS, BehaviourCodes, code_behaviour
 from convscope.core.metrics.confidence import Language, confidence_score
 from convscope.core.metrics.embeddings import Embedder, default_embedder
@@ -111,9 +111,7 @@ class MetricsTracker:
         self.opinion = opinion
         self._embedder = embedder
         self.loops = LoopDetector(thresholds)
-        specs = list(agents)
-        self._names: dict[str, None] = {agent.nickname: None for agent in specs}  # ordered set
-        self._model_names = {agent.id: agent.model_name for agent in specs}
+        self._names: dict[str, None] = {agent.nickname: None for agent in agents}  # ordered set
         self._crashed: dict[str, None] = {}
         self._latest: dict[str, _Output] = {}  # agent id -> its last successful output
         self._pairs: dict[tuple[int, int], dict[str, float]] = {}  # ROUGE F by pair of turn indexes
@@ -161,7 +159,7 @@ class MetricsTracker:
         codes: BehaviourCodes | None = None
         if turn.failed:
             if turn.error_kind == "permanent":
-                for alias in (turn.nickname, self._model_names.get(turn.agent_id, turn.model)):
+                for alias in (turn.nickname, model_name(turn.model)):
                     self._crashed.setdefault(alias, None)
         else:
             codes = self._add_output(turn)

@@ -186,6 +186,26 @@ def test_a_permanent_failure_marks_the_agent_as_crashed_for_the_behaviour_coder(
     assert values["behaviour.has_xref"] is True
 
 
+@pytest.mark.parametrize(
+    ("provider", "name"),
+    [
+        ("openai:gpt-4o", "gpt-4o"),
+        ("anthropic:claude-3-5-haiku-latest", "claude-3-5-haiku-latest"),
+        ("openai-compatible:http://127.0.0.1:8000/v1#deepseek-chat", "deepseek-chat"),
+        ("local:smollm2-135m", "smollm2-135m"),
+    ],
+)
+@pytest.mark.parametrize("told_the_agents", [True, False])
+def test_a_crashed_agent_is_known_by_its_bare_model_name_whatever_its_provider_spec(
+    provider: str, name: str, told_the_agents: bool
+) -> None:
+    agents = [AgentSpec(id="c", nickname="Agent-C", provider=provider)] if told_the_agents else []
+    tracker = MetricsTracker(agents=agents)
+    tracker.observe(turn(0, 0, "c", error=DECOMMISSIONED).model_copy(update={"model": provider}))
+    values = tracker.observe(turn(1, 0, "a", f"{name} has crashed."))
+    assert values["behaviour.COMP"] is True and values["behaviour.has_xref"] is True
+
+
 def test_round_snapshots_report_stability_behaviour_shares_and_profile_similarity() -> None:
     rounds = [s.values for s in MetricsTracker.replay(GROUP) if s.turn_index is None]
     assert rounds[0]["stability.identical"] is None  # nothing to compare with yet
