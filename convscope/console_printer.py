@@ -1,0 +1,139 @@
+"""The headless run's console: the conversation as it streams, and each round's measures.
+
+Turn-taking sessions stream one turn at a time, printed token by token under its header.
+Simultaneous turns (an opinion-network round) would interleave their tokens under a pile
+of headers, so only one turn owns the console at a time: the others keep their text until
+it is free, then print whole, and the last one still running streams live again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from rich.console import Console
+from rich.text import Text
+
+from convscope.core.events import (
+    ControlApplied,
+    Event,
+    MetricsUpdated,
+    SessionEnded,
+    StreamReset,
+    TokenDelta,
+    TurnCompleted,
+    TurnFailed,
+    TurnStarted,
+)
+from convscope.core.text import terminal_safe
+
+
+def _fmt(value: object) -> str:
+    return f"{value:.2f}" if isinstance(value, float) else "n/a"
+
+
+def round_line(values: dict[str, object]) -> str:
+    """One line of a round's headline measures, for people watching a headless run."""
+    loop = "LOOP" if values.get("loop.active") else f"{values.get('loop.converged_steps', 0)} converged steps"
+    parts = [
+        f"round {values['round']}",
+        f"ROUGE-1/2/L {_fmt(values.get('rouge1'))}/{_fmt(values.get('rouge2'))}/{_fmt(values.get('rougeL'))}",
+        f"confidence {_fmt(values.get('confidence.mean'))}",
+        f"loop: {loop}",
+    ]
+    if values.get("disagreement.std") is not None:
+        parts.append(f"disagreement STD {_fmt(values['disagreement.std'])}")
+    if values.get("theory.lambda2") is not None:  # an opinion network: what DeGroot predicts
+        parts.append(
+            f"DeGroot |λ2| {_fmt(values['theory.lambda2'])}, halving {_fmt(values['theory.halving_time'])} "
+            f"rounds, forecast {_fmt(values['theory.forecast'])}"
+        )
+    return " · ".join(parts)
+
+
+@dataclass
+class _HeldTurn:
+    """A turn not yet wholly printed: what it has to show, and the line that ends it once it has ended."""
+
+    header: Text
+    notes: list[Text] = field(default_factory=list)  # retries, in order
+    parts: list[str] = field(default_factory=list)  # text streamed since the last retry
+    ending: Text | None = None
+
+
+class ConsolePrinter:
+    """Prints the conversation as it streams; model text is printed literally."""
+
+    def __init__(self, file: TextIO | None = None) -> None:
+        self.console = Console(file=file, highlight=False, soft_wrap=True)
+        self._turns: dict[int, _HeldTurn] = {}  # turn index -> turn started and not wholly printed
+        self._ended: list[int] = []  # turns that ended while another owned the console, in that order
+        self._live: int | None = None  # the turn that owns the console: its tokens print as they come
+
+    def __call__(self, event: Event) -> None:
+        match event:
+            case TurnStarted():
+                header = Text(f"\n[round {event.round}] ", style="dim")
+                header.append(terminal_safe(event.nickname), style="bold cyan")
+                header.append(f" ({event.model})", style="dim")
+                self._turns[event.turn_index] = _HeldTurn(header)
+                self._settle()
+            case TokenDelta():
+                if event.turn_index == self._live:
+                    self.console.print(Text(terminal_safe(event.text)), end="")
+                else:
+                    self._turns[event.turn_index].parts.append(event.text)
+            case StreamReset():
+                note = Text(f"↻ retry {event.attempt}: {event.reason}", style="yellow")
+                if event.turn_index == self._live:
+                    self.console.print(Text("\n") + note)
+                else:
+                    held = self._turns[event.turn_index]
+                    held.notes.append(note)
+                    held.parts.clear()
+            case TurnCompleted():
+                self._end(event.turn.index, Text())
+            case TurnFailed():
+                error = terminal_safe(event.turn.error or "")
+                self._end(event.turn.index, Text(f"⚠ {error}", style="bold red"))
+            case ControlApplied():
+                record = event.record
+                detail = " ".join(str(x) for x in (record.agent_id, record.value) if x)
+                self.console.print(Text(f"· {record.kind} {detail} (before turn {record.turn_index})", "dim"))
+            case MetricsUpdated() if "round" in event.values:  # a round's snapshot, not a turn's
+                self.console.print(Text(round_line(event.values), style="magenta"))
+            case SessionEnded():
+                self.console.print(Text(f"\nsession {event.reason}", style="bold"))
+
+    def _end(self, index: int, ending: Text) -> None:
+        self._turns[index].ending = ending
+        if index != self._live:
+            self._ended.append(index)
+        self._settle()
+
+    def _settle(self) -> None:
+        """Finish the live turn if it has ended, print the turns that ended meanwhile, then
+        let the one turn still running, if it is alone, stream live."""
+        while True:
+            if self._live is not None:
+                ending = self._turns[self._live].ending
+                if ending is None:
+                    return
+                self.console.print(ending)
+                del self._turns[self._live]
+                self._live = None
+            if self._ended:
+                self._show(self._ended.pop(0))
+            elif len(self._turns) == 1:
+                self._show(next(iter(self._turns)))
+            else:
+                return
+
+    def _show(self, index: int) -> None:
+        """Give the console to a turn: its header, its retries and its text so far."""
+        held = self._turns[index]
+        self.console.print(held.header)
+        for note in held.notes:
+            self.console.print(note)
+        self.console.print(Text(terminal_safe("".join(held.parts))), end="")
+        self._live = index

@@ -1,0 +1,107 @@
+"""The headless console: each turn's text under its own header, live when turns take turns."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+from convscope.console_printer import ConsolePrinter
+from convscope.core.agents import AgentSpec
+from convscope.core.config import SessionConfig
+from convscope.core.engine import Engine
+from convscope.core.events import Event, StreamReset, TokenDelta, TurnCompleted, TurnStarted
+from convscope.core.records import Turn
+from convscope.runner import run_headless
+from convscope.sessions.store import SessionStore
+from tests.core.engine_support import scripted_config
+
+HEADER = re.compile(r"^\[round (\d+)\] (\S+) \(")
+
+
+def reply(name: str) -> str:
+    return f"{name} holds that {name} was right all along, word after word."
+
+
+def headers_and_the_line_after(output: str) -> list[tuple[str, str, str]]:
+    """(round, nickname, the line right after the header) for every turn header."""
+    lines = output.splitlines()
+    return [
+        (match[1], match[2], lines[position + 1])
+        for position, line in enumerate(lines)
+        if (match := HEADER.match(line))
+    ]
+
+
+async def test_simultaneous_turns_each_print_whole_under_their_own_header(tmp_path: Path) -> None:
+    names = ["Agent-A", "Agent-B", "Agent-C", "Agent-D"]
+    agents = tuple(
+        # a pause before every word, so that the round's four turns stream at the same time
+        AgentSpec(id=f"a{i}", nickname=name, provider=f"scripted:text:{reply(name)}?delay=0.002")
+        for i, name in enumerate(names)
+    )
+    config = SessionConfig(
+        protocol="network",
+        rounds=2,
+        agents=agents,
+        options={"graph": "complete", "topic": "Vaping", "scorer": "pattern"},
+    )
+    out = io.StringIO()
+    await run_headless(config, store=SessionStore(tmp_path / "store"), file=out)
+
+    printed = headers_and_the_line_after(out.getvalue())
+    assert sorted((r, name) for r, name, _ in printed) == [(str(r), n) for r in range(2) for n in names]
+    assert all(line == reply(name) for _, name, line in printed), out.getvalue()
+
+
+async def test_turn_taking_turns_print_every_token_as_it_arrives() -> None:
+    out = io.StringIO()
+    engine = Engine(scripted_config("one two three four", "five six seven eight", rounds=2))
+    engine.subscribe(ConsolePrinter(out))
+    tokens: list[str] = []
+
+    def token_already_printed(event: Event) -> None:  # called just after the printer saw the event
+        if isinstance(event, TokenDelta):
+            tokens.append(event.text)
+            assert out.getvalue().endswith(event.text)
+
+    engine.subscribe(token_already_printed)
+    await engine.run()
+    assert len(tokens) == 16
+    assert [line for _, _, line in headers_and_the_line_after(out.getvalue())] == [
+        "one two three four",
+        "five six seven eight",
+    ] * 2
+
+
+def completed(index: int, nickname: str) -> TurnCompleted:
+    return TurnCompleted(
+        Turn(index=index, round=0, agent_id=nickname, nickname=nickname, model="m", started_at=0, ended_at=0)
+    )
+
+
+def test_a_turn_held_back_and_retried_prints_its_retry_and_only_the_text_after_it() -> None:
+    out = io.StringIO()
+    printer = ConsolePrinter(out)
+    events: list[Event] = [
+        TurnStarted(0, 0, "A", "A", "m"),
+        TurnStarted(1, 0, "B", "B", "m"),
+        TokenDelta(1, "B", "lost words"),
+        StreamReset(1, "B", 2, "rate limited", 0.0),
+        TokenDelta(1, "B", "kept words"),
+        TokenDelta(0, "A", "A speaks"),
+        completed(1, "B"),  # while A still owns the console
+        TokenDelta(0, "A", " on"),
+        completed(0, "A"),
+    ]
+    for event in events:
+        printer(event)
+    assert out.getvalue().splitlines() == [
+        "",
+        "[round 0] A (m)",
+        "A speaks on",
+        "",
+        "[round 0] B (m)",
+        "↻ retry 2: rate limited",
+        "kept words",
+    ]
