@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from convscope.core.metrics.summary import session_summary
+from convscope.core.metrics.toxicity import NOT_CONFIGURED, ToxicityScorer, load_toxicity_scorer
 from convscope.plotdata.report import format_value
 from convscope.sessions.store import SessionStore
 
@@ -75,12 +76,33 @@ def render_summary(summary: dict[str, Any], console: Console) -> None:
                 "",
             )
         )
+    _render_toxicity(summary["toxicity"], console)
+
+
+def _render_toxicity(toxicity: dict[str, Any], console: Console) -> None:
+    if not toxicity["available"]:
+        console.print(Text(f"\ntoxicity: not available: {toxicity['reason']}"), soft_wrap=True)
+        return
+    rows = {**toxicity["by_agent"], "max": toxicity["max"], "share over 0.5": toxicity["share_over_0_5"]}
+    title = f"Toxicity, P({toxicity['label']}) by {toxicity['model']}, mean per agent"
+    console.print(_section(title, rows, "agent", "score"))
+
+
+def _toxicity_scorer(folder: str | None) -> ToxicityScorer | None:
+    """The scorer asked for, None when none is; a folder that cannot be used is an error."""
+    scorer = load_toxicity_scorer(folder)
+    if isinstance(scorer, ToxicityScorer):
+        return scorer
+    if scorer != NOT_CONFIGURED:
+        raise ValueError(scorer)
+    return None
 
 
 def analyze_command(args: argparse.Namespace) -> int:
     """Print the metrics of one session (an id, a unique id prefix, a session folder or file)."""
     document = SessionStore().load(args.target)
-    summary = session_summary(document.config, document.turns, controls=document.controls)
+    toxicity = _toxicity_scorer(args.toxicity_model)
+    summary = session_summary(document.config, document.turns, controls=document.controls, toxicity=toxicity)
     if args.json:
         print(json.dumps({"id": document.id, **summary}, indent=2, default=str))
     else:

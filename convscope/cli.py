@@ -146,6 +146,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from convscope.corpus.command import corpus_command, is_corpus
 
     if args.by or args.csv or is_corpus(args.target):
+        if args.toxicity_model:
+            raise UserError("--toxicity-model scores one session; a folder analysis has no toxicity")
         return corpus_command(args)
     from convscope.analysis import analyze_command
 
@@ -176,6 +178,24 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     out = Path(args.out) if args.out else None
     return sweep_command(Path(args.spec), out=out, concurrency=args.concurrency, ray_address=args.ray)
+
+
+def _add_analyze(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    analyze = sub.add_parser("analyze", help="metrics of a session file or a folder of sessions")
+    analyze.add_argument("target", help="session id, session file or folder")
+    analyze.add_argument("--json", action="store_true", help="machine-readable output")
+    analyze.add_argument("--by", metavar="FIELD", help="folder: group by this field (default series)")
+    analyze.add_argument("--csv", action="store_true", help="folder: one CSV row per group")
+    analyze.add_argument("--semantic", action="store_true", help="folder: add embedding distances to loops")
+    analyze.add_argument("--jobs", type=int, help="folder: worker processes (default: one per core)")
+    analyze.add_argument("--versus", metavar="GROUP", help="folder: compare every group with this one")
+    analyze.add_argument(
+        "--toxicity-model",
+        metavar="DIR",
+        help="session: score toxicity with this local text-classification model folder "
+        "(default: $CONVSCOPE_TOXICITY_MODEL; off without one)",
+    )
+    analyze.set_defaults(handler=cmd_analyze)
 
 
 def _add_sweep(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -232,15 +252,7 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--output", help="file to write (default: standard output)")
     export.set_defaults(handler=cmd_export)
 
-    analyze = sub.add_parser("analyze", help="metrics of a session file or a folder of sessions")
-    analyze.add_argument("target", help="session id, session file or folder")
-    analyze.add_argument("--json", action="store_true", help="machine-readable output")
-    analyze.add_argument("--by", metavar="FIELD", help="folder: group by this field (default series)")
-    analyze.add_argument("--csv", action="store_true", help="folder: one CSV row per group")
-    analyze.add_argument("--semantic", action="store_true", help="folder: add embedding distances to loops")
-    analyze.add_argument("--jobs", type=int, help="folder: worker processes (default: one per core)")
-    analyze.add_argument("--versus", metavar="GROUP", help="folder: compare every group with this one")
-    analyze.set_defaults(handler=cmd_analyze)
+    _add_analyze(sub)
 
     importing = sub.add_parser("import", help="turn external transcripts into sessions")
     importing.add_argument("format", help="transcript format: warroom")

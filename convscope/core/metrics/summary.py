@@ -3,7 +3,8 @@
 It replays the session through :class:`MetricsTracker` (the code that ran live) and adds the
 measures that need the whole session at once: code stability and token retention per
 agent, TF-IDF self-consistency (fitted on this session's texts), and for group chats the
-behaviour profiles, their similarity, the COMP events and Kruskal-Wallis per trait flag.
+behaviour profiles, their similarity, the COMP events and Kruskal-Wallis per trait flag;
+and, when a local classifier is given, the toxicity of every message.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from convscope.core.metrics.lexical import ROUGE_TYPES
 from convscope.core.metrics.profile import any_trait_share, profile_similarity, profiles
 from convscope.core.metrics.stability import code_stability, mean_token_retention, self_consistency
 from convscope.core.metrics.stats import kruskal_by_flag
+from convscope.core.metrics.toxicity import ToxicityScorer, toxicity_summary
 from convscope.core.metrics.tracker import MetricsTracker
 from convscope.core.records import ControlRecord, Turn
 
@@ -33,8 +35,10 @@ def session_summary(
     *,
     controls: Sequence[ControlRecord] = (),
     semantic: bool = False,
+    toxicity: ToxicityScorer | None = None,
 ) -> dict[str, Any]:
-    """The metrics of one session; ``semantic`` adds embedding distances to loop detection."""
+    """The metrics of one session; ``semantic`` adds embedding distances to loop detection,
+    ``toxicity`` scores every message (without it the section says that none was given)."""
     group = config.protocol in GROUP_PROTOCOLS
     if semantic:  # one batched encoding up front; the replay then finds every text in the cache
         default_embedder().encode([turn.text for turn in turns if not turn.failed])
@@ -77,6 +81,7 @@ def session_summary(
             for agent, texts in outputs.items()
         },
         "self_consistency": self_consistency(outputs),
+        "toxicity": toxicity_summary(toxicity, outputs),
     }
     if group:
         summary["behaviour"] = _behaviour(tracker)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,7 +14,9 @@ from convscope.core.metrics.confidence import confidence_score
 from convscope.core.metrics.lexical import rouge_pairwise
 from convscope.core.metrics.stability import mean_token_retention, self_consistency
 from convscope.core.metrics.summary import session_summary
+from convscope.core.metrics.toxicity import NOT_CONFIGURED, ToxicityScorer
 from convscope.core.records import Turn
+from tests.support.classifier import save_classifier
 
 AGENTS = (
     AgentSpec(id="a", nickname="Agent-A", provider="scripted:echo"),
@@ -53,9 +56,9 @@ def session() -> list[Turn]:
     return turns
 
 
-def summary(protocol: str = "group_chat") -> dict[str, Any]:
+def summary(protocol: str = "group_chat", toxicity: ToxicityScorer | None = None) -> dict[str, Any]:
     config = SessionConfig(title="war room, small", protocol=protocol, agents=AGENTS)
-    return session_summary(config, session())
+    return session_summary(config, session(), toxicity=toxicity)
 
 
 def test_the_summary_has_every_section_and_is_json() -> None:
@@ -67,6 +70,7 @@ def test_the_summary_has_every_section_and_is_json() -> None:
         "loop",
         "stability",
         "self_consistency",
+        "toxicity",
         "behaviour",
     }
     json.dumps(result)
@@ -122,3 +126,20 @@ def test_loop_state_and_thresholds_are_reported() -> None:
     loop = summary()["loop"]
     assert loop["detected"] is False and loop["onset_turn"] is None
     assert loop["steps"] == 6 and loop["thresholds"]["min_steps"] == 3
+
+
+def test_without_a_toxicity_model_the_section_says_so_instead_of_a_number() -> None:
+    assert summary()["toxicity"] == {"available": False, "reason": NOT_CONFIGURED}
+
+
+def test_a_toxicity_model_scores_every_message_of_each_agent(tmp_path: Path) -> None:
+    scorer = ToxicityScorer(save_classifier(tmp_path / "toxic-model", ["non-toxic", "toxic"]))
+    toxicity = summary(toxicity=scorer)["toxicity"]
+    scores = {agent: scorer.score([TEXTS[(r, agent)] for r in range(3)]) for agent in ("a", "b")}
+    every = scores["a"] + scores["b"]
+    assert toxicity["available"] is True
+    assert (toxicity["model"], toxicity["label"]) == ("toxic-model", "toxic")
+    assert toxicity["by_agent"] == pytest.approx({agent: sum(s) / 3 for agent, s in scores.items()})
+    assert toxicity["max"] == pytest.approx(max(every))
+    assert toxicity["share_over_0_5"] == pytest.approx(sum(s > 0.5 for s in every) / 6)
+    json.dumps(toxicity)

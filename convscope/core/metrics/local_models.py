@@ -1,0 +1,24 @@
+"""Loading Hugging Face models from local folders: with the hub off and without progress bars."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+
+@contextmanager
+def quiet_offline_loading() -> Iterator[None]:
+    """Load inside this block: the hub is switched off before transformers is first imported
+    (it reads the flag once), and the weight-loading progress bar, which writes to stderr and
+    would tear a TUI screen or a printed table, is off until the block ends."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from transformers.utils import logging as hf_logging
+
+    was_enabled = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    try:
+        yield
+    finally:
+        if was_enabled:
+            hf_logging.enable_progress_bar()  # type: ignore[no-untyped-call]

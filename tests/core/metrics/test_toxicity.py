@@ -1,0 +1,170 @@
+"""The optional toxicity scorer, on real tiny classifiers whose outputs are known."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from convscope.core.metrics.toxicity import (
+    ENV_VAR,
+    NOT_CONFIGURED,
+    ToxicityModelError,
+    ToxicityScorer,
+    load_toxicity_scorer,
+    toxic_label,
+)
+from tests.support.classifier import save_classifier, save_encoder
+
+TOXIC_BERT_LABELS = ["toxic", "severe_toxic", "obscene", "threat", "insult", "identity_hate"]
+TEXTS = [
+    "you are an idiot",
+    "what a stupid plan",
+    "thanks for the help",
+    "have a nice day you",
+    "idiot",
+    "",
+]
+
+
+def sigmoid(x: float) -> float:
+    return 1 / (1 + math.exp(-x))
+
+
+def loaded(folder: Path | None) -> ToxicityScorer:
+    scorer = load_toxicity_scorer(folder)
+    assert isinstance(scorer, ToxicityScorer), scorer
+    return scorer
+
+
+@pytest.mark.parametrize(
+    ("labels", "expected"),
+    [
+        (["non-toxic", "toxic"], 1),
+        (["TOXIC", "NOT_TOXIC"], 0),
+        (["neutral", "toxic"], 1),
+        (["not toxic", "Toxicity"], 1),
+        (TOXIC_BERT_LABELS, 0),
+        (["LABEL_0", "LABEL_1"], 1),
+    ],
+)
+def test_the_toxic_label_is_found_by_its_name_or_is_label_1_of_an_unnamed_pair(
+    labels: list[str], expected: int
+) -> None:
+    assert toxic_label(dict(enumerate(labels))) == expected
+
+
+@pytest.mark.parametrize(
+    "labels", [["positive", "negative"], ["LABEL_0", "LABEL_1", "LABEL_2"], ["toxic", "TOXIC"]]
+)
+def test_labels_that_do_not_name_one_toxic_label_are_refused_with_their_names(labels: list[str]) -> None:
+    with pytest.raises(ToxicityModelError, match=labels[1]):
+        toxic_label(dict(enumerate(labels)))
+
+
+@pytest.mark.parametrize(
+    ("labels", "score"),
+    [(["non-toxic", "toxic"], 1 / (1 + math.exp(-5))), (["toxic", "non-toxic"], 1 / (1 + math.exp(5)))],
+)
+def test_the_score_is_the_probability_of_the_label_named_toxic(
+    tmp_path: Path, labels: list[str], score: float
+) -> None:
+    scorer = loaded(save_classifier(tmp_path / "model", labels, bias=[0.0, 5.0]))
+    assert scorer.score(["you are an idiot", "thanks"]) == pytest.approx([score, score])
+
+
+@pytest.mark.parametrize(
+    ("problem_type", "score"),
+    [("multi_label_classification", sigmoid(2.0)), ("single_label_classification", 1 / 6)],
+)
+def test_multi_label_models_get_a_sigmoid_and_single_label_models_a_softmax(
+    tmp_path: Path, problem_type: str, score: float
+) -> None:
+    folder = save_classifier(tmp_path / "model", TOXIC_BERT_LABELS, bias=[2.0] * 6, problem_type=problem_type)
+    assert loaded(folder).score(["what a stupid plan"]) == pytest.approx([score])
+
+
+def test_a_one_label_model_gets_a_sigmoid_not_a_softmax_that_is_always_1(tmp_path: Path) -> None:
+    scorer = loaded(save_classifier(tmp_path / "model", ["toxic"], bias=[-1.0]))
+    assert scorer.score(["idiot"]) == pytest.approx([sigmoid(-1.0)])
+
+
+def test_batched_scores_are_the_one_by_one_scores_and_lie_in_0_1(tmp_path: Path) -> None:
+    scorer = ToxicityScorer(save_classifier(tmp_path / "model", ["non-toxic", "toxic"]), batch_size=4)
+    batched = scorer.score(TEXTS)
+    one_by_one = [scorer.score([text])[0] for text in TEXTS]
+    assert batched == pytest.approx(one_by_one, abs=1e-5)
+    assert all(0.0 <= score <= 1.0 for score in batched)
+    assert len({round(score, 4) for score in batched}) > 1  # the texts really differ
+    assert scorer.score([]) == []
+
+
+def test_a_text_longer_than_the_model_reads_is_cut_at_its_maximum_length(tmp_path: Path) -> None:
+    scorer = loaded(save_classifier(tmp_path / "model", ["non-toxic", "toxic"]))
+    assert scorer.max_length == 512
+    assert scorer.score(["idiot " * 3000]) == pytest.approx(scorer.score(["idiot " * 600]))
+
+
+def test_loading_writes_nothing_to_stderr(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    folder = save_classifier(tmp_path / "model", ["non-toxic", "toxic"])
+    capfd.readouterr()
+    loaded(folder).score(["you are an idiot"])
+    assert capfd.readouterr().err == ""
+
+
+def test_without_a_path_or_the_variable_nothing_is_configured(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(ENV_VAR, raising=False)
+    assert load_toxicity_scorer() == NOT_CONFIGURED
+    monkeypatch.setenv(ENV_VAR, "")
+    assert load_toxicity_scorer() == NOT_CONFIGURED
+
+
+def test_the_variable_names_the_folder_and_a_given_path_wins_over_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = save_classifier(tmp_path / "toxic-model", ["non-toxic", "toxic"])
+    monkeypatch.setenv(ENV_VAR, str(folder))
+    assert loaded(None).name == "toxic-model"
+    monkeypatch.setenv(ENV_VAR, str(tmp_path / "gone"))
+    assert loaded(folder).name == "toxic-model"
+
+
+def nothing(folder: Path) -> None:
+    pass
+
+
+def empty_folder(folder: Path) -> None:
+    folder.mkdir()
+
+
+def unnamed_labels(folder: Path) -> None:
+    save_classifier(folder, ["positive", "negative"])
+
+
+def without_tokenizer(folder: Path) -> None:
+    save_classifier(folder, ["ok", "toxic"])
+    for path in folder.glob("tokenizer*"):
+        path.unlink()
+
+
+@pytest.mark.parametrize(
+    ("make", "fragment"),
+    [
+        (nothing, "no such folder"),
+        (empty_folder, "no config.json"),
+        (save_encoder, "holds a BertModel, not a text-classification model"),
+        (unnamed_labels, "(positive, negative)"),
+        (without_tokenizer, "no tokenizer"),
+    ],
+)
+def test_a_folder_that_cannot_score_gives_one_line_naming_it(
+    tmp_path: Path, make: Callable[[Path], object], fragment: str
+) -> None:
+    folder = tmp_path / "model"
+    make(folder)
+    reason = load_toxicity_scorer(folder)
+    assert isinstance(reason, str)
+    assert reason.startswith(f"cannot use {folder} as a toxicity model: ") and fragment in reason
+    assert "\n" not in reason
