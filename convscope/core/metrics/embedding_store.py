@@ -13,6 +13,7 @@ user to inspect or delete), and convscope goes on computing embeddings without i
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import logging
 import os
@@ -87,16 +88,23 @@ class EmbeddingStore:
     def _connect(self) -> sqlite3.Connection | None:
         if self._connection is not None or self._unusable:
             return self._connection
+        connection = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_S, check_same_thread=False)
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=NORMAL")
-            connection.execute(
-                "CREATE TABLE IF NOT EXISTS embeddings"
-                " (key TEXT PRIMARY KEY, vector BLOB NOT NULL) WITHOUT ROWID"
-            )
+            # Switching a new file to WAL does not wait on SQLite's busy timeout: processes
+            # opening the store together take turns on a lock file instead.
+            with open(self.path.with_name(self.path.name + ".lock"), "a") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                connection = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_S, check_same_thread=False)
+                connection.execute("PRAGMA journal_mode=WAL")
+                connection.execute("PRAGMA synchronous=NORMAL")
+                connection.execute(
+                    "CREATE TABLE IF NOT EXISTS embeddings"
+                    " (key TEXT PRIMARY KEY, vector BLOB NOT NULL) WITHOUT ROWID"
+                )
         except (OSError, sqlite3.Error) as error:
+            if connection is not None:
+                connection.close()
             self._give_up(error)
             return None
         self._connection = connection

