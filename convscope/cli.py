@@ -16,8 +16,7 @@ from convscope import __version__
 from convscope.core.agents import AgentSpec
 from convscope.core.config import SessionConfig
 from convscope.core.config_files import ConfigError, load_config, preset_names, validate_config
-from convscope.core.protocols import protocol_for
-from convscope.core.providers.registry import check as check_agent
+from convscope.core.preflight import check_models
 from convscope.sessions.errors import SessionLockedError
 
 EXIT_USAGE = 2
@@ -50,15 +49,8 @@ def build_config(args: argparse.Namespace) -> SessionConfig:
         changes["agents"] = tuple(a.model_copy(update={"provider": args.clone}) for a in config.agents)
     if changes:
         config = validate_config({**config.model_dump(), **changes}, "command line")
-    _check_models(config)
+    check_models(config)
     return config
-
-
-def _check_models(config: SessionConfig) -> None:
-    """Refuse, before a session file is written or opened, a protocol with bad options or any
-    model the session would call (agents, a network's judge) with a bad spec or no key."""
-    for agent in protocol_for(config).models_called():
-        check_agent(agent)
 
 
 def _run_headless(config: SessionConfig, resume_id: str | None = None) -> int:
@@ -84,7 +76,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
     from convscope.sessions.store import SessionStore
 
     document = SessionStore().load(args.session)
-    _check_models(document.config)
+    check_models(document.config)
     if args.headless:
         return _run_headless(document.config, resume_id=document.id)
     from convscope.tui.app import run_tui

@@ -28,8 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from convscope.core.config import SessionConfig
 from convscope.core.config_files import ConfigError, load_config, validate_config
-from convscope.core.protocols import protocol_for
-from convscope.core.providers.registry import check as check_agent
+from convscope.core.preflight import check_models
 from convscope.sweep.items import read_items
 
 Scalar = str | int | float | bool
@@ -121,16 +120,11 @@ def load_sweep(path: Path) -> Sweep:
 
 
 def check_runs(runs: list[Run]) -> None:
-    """Refuse now what would fail every session later: a protocol's options, an agent's
-    provider spec or missing key (each distinct agent is checked once, with no network call)."""
-    checked: set[str] = set()
+    """Refuse now what would fail every session later: a protocol's options, or a model a run
+    calls (an agent, a network's judge) with a bad provider spec or missing key."""
     for run in runs:
         try:
-            protocol_for(run.config)
-            for agent in run.config.agents:
-                if agent.model_dump_json() not in checked:
-                    check_agent(agent)
-                    checked.add(agent.model_dump_json())
+            check_models(run.config)
         except ValueError as error:
             labels = ", ".join(f"{key}={value}" for key, value in run.point.items())
             raise ValueError(f"sweep point {labels}: {error}") from None

@@ -118,25 +118,39 @@ def test_a_network_sweep_row_sets_the_run_against_the_degroot_theory(tmp_path: P
         assert row["disagreement.std"] != ""  # the live tracker scored the answers
 
 
-def test_sessions_that_break_are_named_with_their_error_and_the_exit_code_is_1(tmp_path: Path) -> None:
+def judged_network_sweep(folder: Path, judge: str) -> Path:
+    """A sweep of two seeds of a network of DeGroot agents whose answers ``judge`` scores."""
     agents = "\n".join(
         f'[[agents]]\nid = "n{i}"\nnickname = "N{i}"\nprovider = "degroot:4"\n' for i in range(3)
     )
-    (tmp_path / "net.toml").write_text(
+    (folder / "net.toml").write_text(
         'protocol = "network"\nrounds = 3\n[options]\ngraph = "complete"\nscorer = "judge"\n'
-        'judge = "openai:gpt-5-nano"\n' + agents,
+        f'judge = "{judge}"\n' + agents,
         encoding="utf-8",
     )
-    spec = tmp_path / "nets.toml"
+    spec = folder / "nets.toml"
     spec.write_text('base = "net.toml"\nseeds = [1, 2]\n', encoding="utf-8")
-    result = convscope(
-        "sweep", str(spec), "--out", str(tmp_path / "out"), home=tmp_path / "home", env={"OPENAI_API_KEY": ""}
-    )
+    return spec
+
+
+def test_sessions_that_break_are_named_with_their_error_and_the_exit_code_is_1(tmp_path: Path) -> None:
+    spec = judged_network_sweep(tmp_path, "openai-compatible:http://127.0.0.1:9/v1#judge")  # nobody answers
+    result = convscope("sweep", str(spec), "--out", str(tmp_path / "out"), home=tmp_path / "home")
     assert result.returncode == 1
-    assert (
-        result.stderr.count("failed: MissingKeyError") == 2 and "OPENAI_API_KEY is not set" in result.stderr
-    )
+    assert result.stderr.count("failed: ProviderError") == 2 and "ConnectError" in result.stderr
     assert "0 of 2 sessions finished" in result.stderr
+
+
+def test_a_network_sweep_whose_judge_has_no_key_is_refused_in_one_line_before_any_run(tmp_path: Path) -> None:
+    spec = judged_network_sweep(tmp_path, "openai:gpt-5-nano")
+    out = tmp_path / "out"
+    result = convscope(
+        "sweep", str(spec), "--out", str(out), home=tmp_path / "home", env={"OPENAI_API_KEY": ""}
+    )
+    assert result.returncode == 2
+    [line] = result.stderr.splitlines()
+    assert "'judge'" in line and "OPENAI_API_KEY is not set" in line
+    assert not out.exists()
 
 
 def test_a_sweep_whose_base_does_not_exist_fails_in_one_line(tmp_path: Path) -> None:

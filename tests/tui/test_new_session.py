@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, Select, TextArea
 
@@ -89,6 +90,33 @@ async def test_a_missing_api_key_is_reported_on_the_agent() -> None:
         first.query_one(".agent-provider", Input).value = "anthropic:claude-x"
         await pilot.pause()
         assert "ANTHROPIC_API_KEY is not set" in row_error(first)
+
+
+async def test_a_network_judge_without_its_key_is_reported_under_the_options_and_does_not_start(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    app = ConvscopeApp()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_form(pilot)
+        screen.query_one("#protocol", Select).value = "network"
+        for row in screen.query(AgentRow):
+            row.query_one(".agent-provider", Input).value = "degroot:2"
+        options = 'graph = "complete"\ntopic = "Bitcoin"\nscorer = "judge"\njudge = "openai:gpt-5-nano"\n'
+        screen.query_one("#options", TextArea).text = options
+        await pilot.pause()
+        problem = error(screen, "options")
+        assert "'judge'" in problem and "OPENAI_API_KEY is not set" in problem
+        assert [row_error(row) for row in screen.query(AgentRow)] == ["", ""]
+        assert not start_enabled(screen)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is screen
+        monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+        screen.query_one("#title", Input).value = "judged network"  # any edit validates again
+        await pilot.pause()
+        assert error(screen, "options") == "" and start_enabled(screen)
+    assert SessionStore().list() == []
 
 
 async def test_picking_a_preset_fills_the_form() -> None:

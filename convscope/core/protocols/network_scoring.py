@@ -39,7 +39,7 @@ def network_opinion(config: SessionConfig) -> Callable[[str], float | None]:
     first used on, and each call here runs its own loop.
     """
     scorer = network_scorer(config)  # now, so that a judge without its key fails before the first turn
-    if NetworkOptions.model_validate(config.options).scorer == "judge":
+    if NetworkOptions.model_validate(config.options).judge_agent() is not None:
         return lambda text: asyncio.run(network_scorer(config).score([text]))[0]
     return lambda text: asyncio.run(scorer.score([text]))[0]
 

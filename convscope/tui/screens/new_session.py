@@ -1,8 +1,10 @@
 """New session: start from a preset (or blank), edit the agents and parameters, start.
 
 The form is validated as it is edited, by the same code the CLI uses: pydantic for the
-config and the agents, the protocol for its options, the provider registry's ``check``
-for each agent's backend. Each problem shows next to the field it is about.
+config and the agents, the provider registry's ``check`` for each agent's backend, and the
+preflight for the protocol's options and the models it calls itself (a network's judge,
+whose problems show under the options that name it). Each problem shows next to the field
+it is about.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from textual.widgets import Button, Footer, Input, Label, Select, Static, TextAr
 from convscope.core.agents import AgentSpec
 from convscope.core.config import SessionConfig
 from convscope.core.config_files import ConfigError, load_config, preset_names
-from convscope.core.protocols import PROTOCOLS, protocol_for
+from convscope.core.preflight import model_problems
+from convscope.core.protocols import PROTOCOLS
 from convscope.core.providers.failures import parse_failure
 from convscope.core.providers.registry import ProviderConfigError, check
 from convscope.sessions.store import SessionStore
@@ -215,7 +218,9 @@ class NewSessionScreen(Screen[LiveSession | None]):
                 errors.setdefault(f"agents.{position}", []).append(str(exc))
         if config is not None and "options" not in errors:
             try:
-                protocol_for(config)
+                for model, problem in model_problems(config):
+                    if model not in config.agents:  # the rows above report their own agents
+                        errors.setdefault("options", []).append(str(problem))
             except ValueError as exc:
                 errors.setdefault("options", []).append(str(exc))
         for key, widget in self._errors.items():
