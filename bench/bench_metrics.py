@@ -6,9 +6,12 @@ Texts are real War Room messages (``--data``, default ../shared/data/warroom nex
 lengths and languages are what the tracker meets: mostly French, about 230 words each.
 - ``tracker_round_time``: time to observe every turn of one round and close it, for 3, 8
   and 20 agents, with and without embeddings (median and worst over rounds 1..N-1; round 0
-  has nothing to compare with). Every text is new, so no embedding comes from the cache.
-  Target: under 250 ms for 20 agents with embeddings. The same again with every text cut
-  to its first 40 words, the length of a relay output (seed 002: 50 new tokens).
+  has nothing to compare with). Every text is new, so no embedding comes from a cache (the
+  on-disk store goes to a temporary folder). Target: under 250 ms for 20 agents with
+  embeddings. ``turn_ms`` is the median cost of one turn: how long after a turn ends its
+  metrics reach the sidebar (a live round spreads its turns over the agents' replies).
+  The same again with every text cut to its first 40 words, the length of a relay output
+  (seed 002: 50 new tokens).
 - ``batch_throughput``: utterances per second of ``session_summary`` (every measure: the
   tracker, stability, self-consistency, behaviour profiles, Kruskal-Wallis) over every K-th
   War Room run imported with the War Room importer, with and without embeddings.
@@ -21,6 +24,7 @@ import json
 import os
 import random
 import statistics
+import tempfile
 import time
 from pathlib import Path
 
@@ -56,10 +60,14 @@ def war_room_texts(files: list[Path]) -> list[str]:
     return texts
 
 
-def round_times(texts: list[str], agents: int, rounds: int, *, embeddings: bool) -> list[float]:
+def round_times(
+    texts: list[str], agents: int, rounds: int, *, embeddings: bool
+) -> tuple[list[float], list[float]]:
+    """The cost of each round after the first, and of each turn in them."""
     tracker = MetricsTracker(semantic=embeddings)
     pool = iter(texts)
     times: list[float] = []
+    turn_times: list[float] = []
     index = 0
     for round_index in range(rounds):
         turns = []
@@ -79,10 +87,13 @@ def round_times(texts: list[str], agents: int, rounds: int, *, embeddings: bool)
             index += 1
         start = time.perf_counter()
         for turn in turns:
+            observed = time.perf_counter()
             tracker.observe(turn)
+            if round_index > 0:
+                turn_times.append(time.perf_counter() - observed)
         tracker.end_round(round_index)
         times.append(time.perf_counter() - start)
-    return times[1:]
+    return times[1:], turn_times
 
 
 WARROOM = Path(__file__).resolve().parents[2] / "shared" / "data" / "warroom"
@@ -97,6 +108,8 @@ def main() -> None:
     )
     parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads")
     args = parser.parse_args()
+    # Every text must be embedded here, not read back from the user's embedding store.
+    os.environ["CONVSCOPE_EMBEDDING_CACHE"] = tempfile.mkdtemp(prefix="bench-embeddings-")
     if args.threads:
         import torch
 
@@ -119,7 +132,7 @@ def main() -> None:
                 offset += needed
                 if words is not None:
                     sample = [" ".join(text.split()[:words]) for text in sample]
-                times = round_times(sample, agents, args.rounds, embeddings=embeddings)
+                times, turn_times = round_times(sample, agents, args.rounds, embeddings=embeddings)
                 emit(
                     "tracker_round_time",
                     statistics.median(times) * 1000,
@@ -128,6 +141,7 @@ def main() -> None:
                     embeddings=embeddings,
                     words=words or "full",
                     worst_ms=round(max(times) * 1000, 3),
+                    turn_ms=round(statistics.median(turn_times) * 1000, 3),
                     rounds=len(times),
                 )
 
