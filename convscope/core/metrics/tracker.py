@@ -30,13 +30,15 @@ Per-turn snapshot keys:
   (None for a failed turn or when ``behaviour`` is off).
 
 Per-round snapshot keys: ``round``; ``rouge1/2/L`` and ``rouge.pairs`` over the round's
-outputs; ``confidence.<agent_id>`` (mean over the agent's turns in the round) and
-``confidence.mean``; the ``loop.*`` state at the end of the round (not the distances);
-``disagreement.std`` over the round's scores; ``stability.identical`` (share of agents whose
-output is string-identical to their previous round's) and ``stability.retention`` (mean
-token retention against the previous round, with the tracker's tokenizer);
-``behaviour.<TRAIT>`` (share of the round's messages), ``behaviour.any_share`` and
-``profile.similarity`` (over the session so far).
+outputs or, when it has fewer than two (a relay round is one turn), over the per-turn window
+(each agent's latest output from this round or the previous one), so that a relay round
+compares the two agents' latest outputs, seed 002's measure; ``confidence.<agent_id>`` (mean
+over the agent's turns in the round) and ``confidence.mean``; the ``loop.*`` state at the
+end of the round (not the distances); ``disagreement.std`` over the round's scores;
+``stability.identical`` (share of agents whose output is string-identical to their previous
+round's) and ``stability.retention`` (mean token retention against the previous round, with
+the tracker's tokenizer); ``behaviour.<TRAIT>`` (share of the round's messages),
+``behaviour.any_share`` and ``profile.similarity`` (over the session so far).
 """
 
 from __future__ import annotations
@@ -183,7 +185,8 @@ class MetricsTracker:
         for output in outputs:
             round_confidence[output.turn.agent_id].append(output.confidence)
         values: dict[str, Any] = {"round": round_index}
-        values.update(self._rouge_values(outputs))
+        paired = outputs if len(outputs) >= 2 else list(self._window(round_index))
+        values.update(self._rouge_values(paired))
         values.update(self._confidence_values({a: float(np.mean(v)) for a, v in round_confidence.items()}))
         values.update(self._loop_values(with_distances=False))
         values["disagreement.std"] = _std([o.opinion for o in outputs])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from typing import Any
 
@@ -103,6 +104,34 @@ def test_round_rouge_is_the_group_rouge_of_the_round_outputs() -> None:
         assert values["rouge1"] == pytest.approx(expected["rouge1"])
         assert values["rougeL"] == pytest.approx(expected["rougeL"])
         assert values["rouge.pairs"] == 1
+
+
+def test_a_relay_round_of_one_turn_compares_the_two_agents_latest_outputs() -> None:
+    texts = [
+        "The lighthouse keeper counted ships every night.",
+        "A storm broke the lamp of the lighthouse one winter.",
+        "The keeper lit fires along the cliffs every night.",
+    ]
+    one_turn_rounds = [turn(i, i, "ab"[i % 2], text) for i, text in enumerate(texts)]
+    rounds = [s.values for s in MetricsTracker.replay(one_turn_rounds) if s.turn_index is None]
+    assert rounds[0]["rouge1"] is None and rounds[0]["rouge.pairs"] == 0  # only one text so far
+    for values, (previous, latest) in zip(rounds[1:], itertools.pairwise(texts), strict=True):
+        expected = rouge_pairwise([previous, latest])
+        assert values["rouge1"] == pytest.approx(expected["rouge1"])
+        assert values["rougeL"] == pytest.approx(expected["rougeL"])
+        assert values["rouge.pairs"] == 1
+
+
+def test_a_group_chat_round_where_every_agent_speaks_pairs_only_that_round() -> None:
+    first = ["We build it in Flutter.", "Flutter and Firebase, then.", "I would rather use React Native."]
+    second = ["Budget first: 50,000 EUR.", "The budget covers three months.", "Agreed on the budget."]
+    chat = [turn(i, i // 3, "abc"[i % 3], text) for i, text in enumerate(first + second)]
+    rounds = [s.values for s in MetricsTracker.replay(chat) if s.turn_index is None]
+    for values, texts in zip(rounds, (first, second), strict=True):
+        expected = rouge_pairwise(texts)
+        assert values["rouge1"] == pytest.approx(expected["rouge1"])
+        assert values["rougeL"] == pytest.approx(expected["rougeL"])
+        assert values["rouge.pairs"] == 3
 
 
 def test_turn_rouge_pairs_each_agent_latest_output_across_the_round_boundary() -> None:
