@@ -35,6 +35,14 @@ def test_more_keys_than_one_query_can_bind_are_all_found(tmp_path: Path) -> None
     assert len(store.get_many(list(rows))) == 1200
 
 
+def test_a_stored_row_costs_little_more_than_its_1536_bytes_on_disk(tmp_path: Path) -> None:
+    """A corpus of 14,000 messages should cost tens of megabytes, not a page per row."""
+    store = EmbeddingStore(tmp_path / "e.sqlite3", DIMENSION)
+    store.put_many(_rows(2000))
+    store.close()
+    assert (tmp_path / "e.sqlite3").stat().st_size / 2000 < 1.25 * 4 * DIMENSION
+
+
 def test_a_row_of_the_wrong_length_counts_as_missing(tmp_path: Path) -> None:
     EmbeddingStore(tmp_path / "e.sqlite3", 8).put_many({"short": np.zeros(8, dtype=np.float32)})
     assert EmbeddingStore(tmp_path / "e.sqlite3", DIMENSION).get_many(["short"]) == {}
