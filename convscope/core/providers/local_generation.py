@@ -22,14 +22,23 @@ from transformers import (
 
 from convscope.core.agents import GenerationParams
 from convscope.core.providers.base import ChatMessage, ChatRequest, ProviderError, Usage
+from convscope.core.providers.local_context import fit_to_context
 from convscope.core.providers.local_weights import Weights
 
 
 def generate(
     weights: Weights, request: ChatRequest, stop: threading.Event, on_text: Callable[[str], None]
 ) -> Usage:
-    """Generate a reply to ``request``, passing text deltas to ``on_text``; return the token counts."""
-    inputs = _encode(weights.tokenizer, request.messages)
+    """Generate a reply to ``request``, passing text deltas to ``on_text``; return the token counts.
+
+    A prompt that would leave no room for ``max_tokens`` in the model's context loses its
+    oldest conversation text first (local_context.py).
+    """
+    tokenizer = weights.tokenizer
+    if not tokenizer.chat_template:
+        raise ProviderError("this local model has no chat template (is it a base model?)", permanent=True)
+    budget = weights.model.config.max_position_embeddings - request.params.max_tokens
+    inputs = _encode(tokenizer, fit_to_context(tokenizer, request.messages, budget))
     prompt_tokens = int(inputs["input_ids"].shape[1])
     if request.params.seed is not None:
         torch.manual_seed(request.params.seed)
@@ -55,8 +64,6 @@ class _Generator(Protocol):
 
 
 def _encode(tokenizer: PreTrainedTokenizerBase, messages: tuple[ChatMessage, ...]) -> BatchEncoding:
-    if not tokenizer.chat_template:
-        raise ProviderError("this local model has no chat template (is it a base model?)", permanent=True)
     encoded = tokenizer.apply_chat_template(
         [{"role": m.role, "content": m.content} for m in messages],
         add_generation_prompt=True,

@@ -1,0 +1,80 @@
+"""Cutting a prompt to a local model's context, oldest text first.
+
+A group chat's prompt is one user message that grows every turn, and a long session
+outgrows a small model's context (8192 tokens for SmolLM2-135M). Rather than fail, the
+model sees the conversation's end: system messages stay whole, the oldest conversation
+text goes, and a marker says where the cut is. Pure (a tokenizer in, messages out), so it
+is tested with the real tokenizer and no generation.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from convscope.core.providers.base import ChatMessage, ProviderError
+
+if TYPE_CHECKING:
+    from transformers import BatchEncoding, PreTrainedTokenizerBase
+
+CUT_MARKER = "[earlier conversation cut to fit the model's context]"
+
+
+def fit_to_context(
+    tokenizer: PreTrainedTokenizerBase, messages: tuple[ChatMessage, ...], budget: int
+) -> tuple[ChatMessage, ...]:
+    """``messages`` unchanged if their prompt (chat template included) is at most ``budget``
+    tokens; else with tokens dropped from the start of the non-system messages, oldest first.
+
+    Each try is re-encoded and the cut deepened by what is still over, since text does not
+    tokenise the same once cut (the marker adds tokens, and the cut moves token boundaries).
+    Raises a permanent ProviderError when even the system messages and the end of the last
+    message do not fit.
+    """
+    length = prompt_length(tokenizer, messages)
+    cut = messages
+    drop = 0
+    while length > budget:
+        drop += length - budget
+        trimmed = _drop_oldest(tokenizer, messages, drop)
+        if trimmed is None:
+            raise ProviderError(
+                f"the prompt cannot be cut to fit the model's context: its system messages and the end of "
+                f"its last message need more than the {budget} tokens left after the reply's max_tokens",
+                permanent=True,
+            )
+        cut, length = trimmed, prompt_length(tokenizer, trimmed)
+    return cut
+
+
+def prompt_length(tokenizer: PreTrainedTokenizerBase, messages: tuple[ChatMessage, ...]) -> int:
+    """Tokens of the prompt the model is given: the chat template applied, ready for the reply."""
+    chat = [{"role": m.role, "content": m.content} for m in messages]
+    encoded = cast(
+        "BatchEncoding", tokenizer.apply_chat_template(chat, add_generation_prompt=True, return_dict=True)
+    )
+    return len(encoded["input_ids"])
+
+
+def _drop_oldest(
+    tokenizer: PreTrainedTokenizerBase, messages: tuple[ChatMessage, ...], drop: int
+) -> tuple[ChatMessage, ...] | None:
+    """Without the first ``drop`` tokens of non-system text: messages used up go, the one cut
+    into starts with the marker; None if that would use up the last non-system message."""
+    last = max((i for i, m in enumerate(messages) if m.role != "system"), default=-1)
+    kept: list[ChatMessage] = []
+    left = drop
+    for position, message in enumerate(messages):
+        if message.role == "system" or left == 0:
+            kept.append(message)
+            continue
+        encoded = tokenizer(message.content, add_special_tokens=False, return_offsets_mapping=True)
+        offsets = encoded["offset_mapping"]
+        if left < len(offsets):
+            tail = message.content[offsets[left][0] :]  # cut at a character: the tail is verbatim
+            kept.append(ChatMessage(message.role, f"{CUT_MARKER}\n\n{tail}"))
+            left = 0
+        elif position == last:
+            return None
+        else:
+            left -= len(offsets)
+    return tuple(kept) if left == 0 else None  # left over: only system messages, nothing to cut

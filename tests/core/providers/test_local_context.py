@@ -1,0 +1,65 @@
+"""Cutting a prompt to the local model's context, with the real SmolLM2 tokenizer (no model)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from transformers import AutoTokenizer, PreTrainedTokenizerBase
+
+from convscope.core.providers.base import ChatMessage, ProviderError
+from convscope.core.providers.local_context import CUT_MARKER, fit_to_context, prompt_length
+from convscope.core.providers.local_sources import resolve_source
+
+SYSTEM = ChatMessage("system", "You are Agent-A in a group chat.\nOther agents: Agent-B, Agent-C")
+NEWEST = "Agent-C: so the last thing we settle is the budget for the stage, 12,000 EUR."
+CHAT = "\n".join(f"Agent-{'AB'[i % 2]}: point {i} of the plan, in some detail." for i in range(400))
+LONG = (SYSTEM, ChatMessage("user", f"Plan a festival.\n{CHAT}\n{NEWEST}"))
+
+
+@pytest.fixture(scope="module")
+def tokenizer() -> Iterator[PreTrainedTokenizerBase]:
+    """SmolLM2's tokenizer alone, read from the embedded GGUF (seconds; the weights stay unloaded)."""
+    source = resolve_source("smollm2-135m")
+    yield AutoTokenizer.from_pretrained(source.path.parent, gguf_file=source.path.name)
+
+
+def test_a_prompt_over_budget_keeps_the_system_message_and_the_newest_text_behind_a_marker(
+    tokenizer: PreTrainedTokenizerBase,
+) -> None:
+    budget = prompt_length(tokenizer, LONG) // 3
+    system, user = fit_to_context(tokenizer, LONG, budget)
+    assert prompt_length(tokenizer, (system, user)) <= budget
+    assert system == SYSTEM
+    assert user.role == "user" and user.content.startswith(f"{CUT_MARKER}\n\n")
+    tail = user.content.removeprefix(f"{CUT_MARKER}\n\n")
+    assert tail.endswith(NEWEST) and LONG[1].content.endswith(tail)  # the newest text, verbatim
+    assert "Plan a festival." not in user.content  # the oldest text went first
+
+
+def test_a_message_used_up_goes_and_the_cut_continues_into_the_next(
+    tokenizer: PreTrainedTokenizerBase,
+) -> None:
+    messages = (
+        SYSTEM,
+        ChatMessage("user", CHAT),
+        ChatMessage("assistant", "Noted."),
+        ChatMessage("user", CHAT),
+    )
+    budget = prompt_length(tokenizer, (SYSTEM, ChatMessage("user", CHAT))) - 50
+    system, last = fit_to_context(tokenizer, messages, budget)
+    assert prompt_length(tokenizer, (system, last)) <= budget
+    assert system == SYSTEM and last.role == "user" and last.content.startswith(CUT_MARKER)
+    assert last.content.endswith(CHAT[-200:])
+
+
+def test_a_prompt_within_budget_is_untouched(tokenizer: PreTrainedTokenizerBase) -> None:
+    assert fit_to_context(tokenizer, LONG, prompt_length(tokenizer, LONG)) is LONG
+
+
+def test_a_budget_below_the_system_message_is_a_one_line_permanent_error(
+    tokenizer: PreTrainedTokenizerBase,
+) -> None:
+    with pytest.raises(ProviderError) as caught:
+        fit_to_context(tokenizer, LONG, prompt_length(tokenizer, (SYSTEM,)) - 1)
+    assert caught.value.permanent and "\n" not in str(caught.value) and "context" in str(caught.value)
