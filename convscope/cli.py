@@ -47,6 +47,8 @@ def build_config(args: argparse.Namespace) -> SessionConfig:
         changes["agents"] = _agents_from_specs(args.agent)
     if args.clone:
         changes["agents"] = tuple(a.model_copy(update={"provider": args.clone}) for a in config.agents)
+    if args.semantic:
+        changes["semantic_metrics"] = True
     if changes:
         config = validate_config({**config.model_dump(), **changes}, "command line")
     check_models(config)
@@ -226,6 +228,9 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--rounds", type=int, help="override the number of rounds")
     run.add_argument("--agent", action="append", metavar="SPEC", help="[nickname=]provider, repeatable")
     run.add_argument("--clone", metavar="SPEC", help="clone mode: every agent uses this provider")
+    run.add_argument(
+        "--semantic", action="store_true", help="live MiniLM distances in loop detection (CPU: ~65 ms a turn)"
+    )
     run.set_defaults(handler=cmd_run)
 
     resume = sub.add_parser("resume", help="continue a saved session after its last completed turn")

@@ -21,7 +21,7 @@ def engine_for(writer: SessionWriter, document: SessionDocument | None = None) -
         transcript=document.turns if document else (),
         controls=document.controls if document else (),
         observers=[writer.on_event],
-        metrics=tracker_for(config),  # the protocol's live tracker; embeddings are opt-in
+        metrics=tracker_for(config),  # the protocol's live tracker; embeddings if the config asks
     )
 
 

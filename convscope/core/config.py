@@ -21,6 +21,8 @@ class SessionConfig(BaseModel):
     seed: int = 0
     turn_timeout_s: float = Field(default=120.0, gt=0)
     max_concurrency: int = Field(default=8, ge=1, le=1024)  # simultaneous turns per provider spec
+    # Live MiniLM cosine distances in loop detection: about 65 ms of CPU per long turn on 2 cores.
+    semantic_metrics: bool = False
     agents: tuple[AgentSpec, ...]
     options: dict[str, Any] = Field(default_factory=dict)  # validated by the protocol
 

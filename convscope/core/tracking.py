@@ -38,10 +38,11 @@ class CodingTracker(MetricsTracker):
         return {"turn.index": turn.index, "turn.round": turn.round, "turn.agent_id": turn.agent_id}
 
 
-def tracker_for(config: SessionConfig, *, semantic: bool = False) -> MetricsTracker:
+def tracker_for(config: SessionConfig, *, semantic: bool | None = None) -> MetricsTracker:
+    """The tracker for ``config``; embedding distances as the config says unless ``semantic``."""
     options: dict[str, Any] = {
         "agents": config.agents,
-        "semantic": semantic,
+        "semantic": config.semantic_metrics if semantic is None else semantic,
         "behaviour": config.protocol == "group_chat",
     }
     if config.protocol == "coding":

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from convscope.core.agents import AgentSpec
+from convscope.core.config import SessionConfig
 from convscope.core.engine import Engine
 from convscope.core.events import MetricsUpdated
 from convscope.core.protocols.network import network_theory
@@ -64,3 +66,16 @@ async def test_a_coding_panel_is_measured_on_its_codes_not_on_its_summaries(tmp_
     await engine.run()
     assert [values["rouge1"] for values in rounds[:2]] == [0.0, 0.0]  # the codes share no word
     assert rounds[1]["stability.identical"] == 1.0  # each agent repeated its code
+
+
+@pytest.mark.parametrize(
+    ("configured", "asked", "expected"),
+    [(False, None, False), (True, None, True), (True, False, False), (False, True, True)],
+)
+def test_the_tracker_measures_embeddings_when_the_config_asks_unless_the_caller_says_otherwise(
+    configured: bool, asked: bool | None, expected: bool
+) -> None:
+    config = SessionConfig(
+        agents=(AgentSpec(id="a", nickname="A", provider="scripted:echo"),), semantic_metrics=configured
+    )
+    assert tracker_for(config, semantic=asked).semantic is expected

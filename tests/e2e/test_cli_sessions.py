@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from convscope.sessions.store import SessionStore
 from tests.e2e.cli_support import convscope, files_under, write_config
 
@@ -116,3 +118,24 @@ def test_export_formats_are_written_and_json_round_trips(tmp_path: Path) -> None
     assert len(as_jsonl) == 1 + 2
     markdown = convscope("export", summary.id, "--format", "md", home=home).stdout
     assert "Agent-A" in markdown and "hello" in markdown
+
+
+@pytest.mark.slow
+def test_run_semantic_records_live_embedding_distances_and_a_plain_run_does_not(tmp_path: Path) -> None:
+    config = write_config(
+        tmp_path / "c.toml",
+        ("Agent-A", "scripted:text:We should ship the MVP in three months."),
+        ("Agent-B", "scripted:text:Le budget est serré, livrons en trois mois."),
+        rounds=2,
+    )
+    for flags, measured in (((), False), (("--semantic",), True)):
+        home = tmp_path / f"home-{measured}"
+        result = convscope("run", str(config), "--headless", *flags, home=home)
+        assert result.returncode == 0, result.stderr
+        store = SessionStore(home / "sessions")
+        [summary] = store.list()
+        document = store.load(summary.id)
+        assert document.config.semantic_metrics is measured
+        cosines = [p.values.get("loop.cosine") for p in document.metrics if "loop.cosine" in p.values]
+        assert cosines and cosines[0] is None  # the first turn has nothing to compare with
+        assert all(isinstance(c, float) for c in cosines[1:]) is measured
