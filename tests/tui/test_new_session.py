@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Button, Input, Select, TextArea
+from textual.widgets import Button, Checkbox, Input, Select, TextArea
 
 from convscope.sessions.store import SessionStore
 from convscope.tui.app import ConvscopeApp
@@ -164,3 +164,21 @@ async def test_start_opens_a_live_session_of_the_form_config() -> None:
         assert (first.text, second.text) == ("Say hello.", "Say hello.\n\nAgent-A: Say hello.")
     [summary] = SessionStore().list()
     assert summary.title == "my own chat" and summary.turns == 2
+
+
+async def test_the_live_embeddings_box_starts_a_session_that_measures_embedding_distances() -> None:
+    app = ConvscopeApp()
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_form(pilot)
+        assert not screen.query_one("#semantic", Checkbox).value  # off unless asked: it costs CPU
+        screen.query_one("#rounds", Input).value = "1"
+        await pilot.click("#semantic")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, LiveScreen))
+        live = app.screen
+        assert isinstance(live, LiveScreen)
+        await until(pilot, lambda: live.ended is not None, limit_s=60)
+        assert live.engine.config.semantic_metrics
+    [summary] = SessionStore().list()
+    document = SessionStore().load(summary.id)
+    assert isinstance(document.metrics[1].values["loop.cosine"], float)  # the second turn's distance
