@@ -30,9 +30,10 @@ Per-turn snapshot keys:
   (None for a failed turn or when ``behaviour`` is off).
 
 Per-round snapshot keys: ``round``; ``rouge1/2/L`` and ``rouge.pairs`` over the round's
-outputs or, when it has fewer than two (a relay round is one turn), over the per-turn window
-(each agent's latest output from this round or the previous one), so that a relay round
-compares the two agents' latest outputs, seed 002's measure; ``confidence.<agent_id>`` (mean
+outputs or, when it has exactly one (a relay round is one turn), between that output and
+the other agents' latest outputs from this round or the previous one, so that a relay round
+compares the two agents' latest outputs, seed 002's measure (a round with no output, every
+turn failed, has None); ``confidence.<agent_id>`` (mean
 over the agent's turns in the round) and ``confidence.mean``; the ``loop.*`` state at the
 end of the round (not the distances); ``disagreement.std`` over the round's scores;
 ``stability.identical`` (share of agents whose output is string-identical to their previous
@@ -185,8 +186,10 @@ class MetricsTracker:
         for output in outputs:
             round_confidence[output.turn.agent_id].append(output.confidence)
         values: dict[str, Any] = {"round": round_index}
-        paired = outputs if len(outputs) >= 2 else list(self._window(round_index))
-        values.update(self._rouge_values(paired))
+        if len(outputs) == 1:
+            values.update(self._rouge_values(list(self._window(round_index)), involving=outputs[0]))
+        else:
+            values.update(self._rouge_values(outputs))
         values.update(self._confidence_values({a: float(np.mean(v)) for a, v in round_confidence.items()}))
         values.update(self._loop_values(with_distances=False))
         values["disagreement.std"] = _std([o.opinion for o in outputs])
@@ -264,9 +267,15 @@ class MetricsTracker:
             self._embedder = default_embedder()
         return self._embedder.encode_one(text)
 
-    def _rouge_values(self, outputs: Sequence[_Output]) -> dict[str, Any]:
+    def _rouge_values(
+        self, outputs: Sequence[_Output], *, involving: _Output | None = None
+    ) -> dict[str, Any]:
+        """Mean ROUGE over the pairs of ``outputs`` (only those with ``involving``, if given)."""
         indexes = sorted(o.turn.index for o in outputs)
-        scores = [self._pairs[pair] for pair in combinations(indexes, 2) if pair in self._pairs]
+        pairs = combinations(indexes, 2)
+        if involving is not None:
+            pairs = (pair for pair in pairs if involving.turn.index in pair)
+        scores = [self._pairs[pair] for pair in pairs if pair in self._pairs]
         means = mean_rouge(scores)
         return {**{kind: means[kind] for kind in ROUGE_TYPES}, "rouge.pairs": len(scores)}
 

@@ -122,6 +122,25 @@ def test_a_relay_round_of_one_turn_compares_the_two_agents_latest_outputs() -> N
         assert values["rouge.pairs"] == 1
 
 
+def test_a_round_where_every_turn_failed_has_no_rouge_rather_than_the_previous_rounds() -> None:
+    spoke = [turn(0, 0, "a", "We build it in Flutter."), turn(1, 0, "b", "Flutter and Firebase, then.")]
+    failed = [turn(2, 1, "a", error=DECOMMISSIONED), turn(3, 1, "b", error=DECOMMISSIONED)]
+    rounds = [s.values for s in MetricsTracker.replay(spoke + failed) if s.turn_index is None]
+    assert rounds[0]["rouge.pairs"] == 1
+    assert rounds[1]["rouge1"] is None and rounds[1]["rouge.pairs"] == 0
+
+
+def test_a_round_with_one_output_pairs_it_only_with_the_others_latest_outputs() -> None:
+    first = ["We build it in Flutter.", "Flutter and Firebase, then.", "I would rather use React Native."]
+    chat = [turn(i, 0, "abc"[i], text) for i, text in enumerate(first)]
+    chat += [turn(3, 1, "a", "Budget first: 50,000 EUR."), turn(4, 1, "b", error=DECOMMISSIONED)]
+    chat += [turn(5, 1, "c", error=DECOMMISSIONED)]
+    rounds = [s.values for s in MetricsTracker.replay(chat) if s.turn_index is None]
+    expected = [rouge_pairwise(["Budget first: 50,000 EUR.", other])["rouge1"] for other in first[1:]]
+    assert rounds[1]["rouge.pairs"] == 2  # not the pair of B's and C's round-0 outputs
+    assert rounds[1]["rouge1"] == pytest.approx(sum(expected) / 2)
+
+
 def test_a_group_chat_round_where_every_agent_speaks_pairs_only_that_round() -> None:
     first = ["We build it in Flutter.", "Flutter and Firebase, then.", "I would rather use React Native."]
     second = ["Budget first: 50,000 EUR.", "The budget covers three months.", "Agreed on the budget."]
@@ -217,11 +236,9 @@ def test_a_permanent_failure_marks_the_agent_as_crashed_for_the_behaviour_coder(
 
 @pytest.mark.parametrize(
     ("provider", "name"),
-    [
+    [  # every spec form's name is pinned in tests/core/test_agents.py
         ("openai:gpt-4o", "gpt-4o"),
-        ("anthropic:claude-3-5-haiku-latest", "claude-3-5-haiku-latest"),
         ("openai-compatible:http://127.0.0.1:8000/v1#deepseek-chat", "deepseek-chat"),
-        ("local:smollm2-135m", "smollm2-135m"),
     ],
 )
 @pytest.mark.parametrize("told_the_agents", [True, False])
