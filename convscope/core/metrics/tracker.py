@@ -272,7 +272,7 @@ class MetricsTracker:
     ) -> dict[str, Any]:
         """Mean ROUGE over the pairs of ``outputs`` (only those with ``involving``, if given)."""
         indexes = sorted(o.turn.index for o in outputs)
-        pairs = combinations(indexes, 2)
+        pairs: Iterable[tuple[int, int]] = combinations(indexes, 2)
         if involving is not None:
             pairs = (pair for pair in pairs if involving.turn.index in pair)
         scores = [self._pairs[pair] for pair in pairs if pair in self._pairs]
