@@ -23,7 +23,8 @@ def fit_to_context(
     tokenizer: PreTrainedTokenizerBase, messages: tuple[ChatMessage, ...], budget: int
 ) -> tuple[ChatMessage, ...]:
     """``messages`` unchanged if their prompt (chat template included) is at most ``budget``
-    tokens; else with tokens dropped from the start of the non-system messages, oldest first.
+    tokens; else with tokens dropped from the start of the non-system messages, oldest first,
+    behind a marker on the first user message kept.
 
     Each try is re-encoded and the cut deepened by what is still over, since text does not
     tokenise the same once cut (the marker adds tokens, and the cut moves token boundaries).
@@ -58,23 +59,28 @@ def prompt_length(tokenizer: PreTrainedTokenizerBase, messages: tuple[ChatMessag
 def _drop_oldest(
     tokenizer: PreTrainedTokenizerBase, messages: tuple[ChatMessage, ...], drop: int
 ) -> tuple[ChatMessage, ...] | None:
-    """Without the first ``drop`` tokens of non-system text: messages used up go, the one cut
-    into starts with the marker; None if that would use up the last non-system message."""
-    last = max((i for i, m in enumerate(messages) if m.role != "system"), default=-1)
+    """Without the first ``drop`` tokens of non-system text: messages used up go, and so do
+    assistant messages left at the front (chat templates that need alternating roles reject a
+    conversation that opens with one). The first message kept starts with the marker, even
+    when the cut falls on a message boundary. None if no user message would be left.
+    """
     kept: list[ChatMessage] = []
     left = drop
-    for position, message in enumerate(messages):
-        if message.role == "system" or left == 0:
+    marked = False
+    for message in messages:
+        if message.role == "system" or marked:
             kept.append(message)
             continue
-        encoded = tokenizer(message.content, add_special_tokens=False, return_offsets_mapping=True)
-        offsets = encoded["offset_mapping"]
-        if left < len(offsets):
+        tail = message.content
+        if left:
+            encoded = tokenizer(message.content, add_special_tokens=False, return_offsets_mapping=True)
+            offsets = encoded["offset_mapping"]
+            if left >= len(offsets):
+                left -= len(offsets)
+                continue
             tail = message.content[offsets[left][0] :]  # cut at a character: the tail is verbatim
-            kept.append(ChatMessage(message.role, f"{CUT_MARKER}\n\n{tail}"))
             left = 0
-        elif position == last:
-            return None
-        else:
-            left -= len(offsets)
-    return tuple(kept) if left == 0 else None  # left over: only system messages, nothing to cut
+        if message.role == "user":
+            kept.append(ChatMessage("user", f"{CUT_MARKER}\n\n{tail}"))
+            marked = True
+    return tuple(kept) if marked else None

@@ -53,6 +53,32 @@ def test_a_message_used_up_goes_and_the_cut_continues_into_the_next(
     assert last.content.endswith(CHAT[-200:])
 
 
+FIRST = ChatMessage("user", "Plan a festival for three hundred people.")
+REPLY = ChatMessage("assistant", "Sure, a weekend by the lake.")
+DIALOGUE = (SYSTEM, FIRST, REPLY, ChatMessage("user", NEWEST))
+
+
+def text_tokens(tokenizer: PreTrainedTokenizerBase, *messages: ChatMessage) -> int:
+    """Tokens of the messages' text alone, as the cut counts them (no chat template)."""
+    return sum(len(tokenizer(m.content, add_special_tokens=False)["input_ids"]) for m in messages)
+
+
+def test_a_cut_on_a_message_boundary_still_leaves_the_marker(tokenizer: PreTrainedTokenizerBase) -> None:
+    budget = prompt_length(tokenizer, DIALOGUE) - text_tokens(tokenizer, FIRST, REPLY)
+    system, user = fit_to_context(tokenizer, DIALOGUE, budget)
+    assert prompt_length(tokenizer, (system, user)) <= budget
+    assert system == SYSTEM and user.role == "user" and user.content.startswith(f"{CUT_MARKER}\n\n")
+    assert NEWEST.endswith(user.content.removeprefix(f"{CUT_MARKER}\n\n"))
+
+
+def test_an_assistant_message_left_at_the_front_goes_too(tokenizer: PreTrainedTokenizerBase) -> None:
+    budget = prompt_length(tokenizer, DIALOGUE) - text_tokens(tokenizer, FIRST)  # the cut ends at REPLY
+    cut = fit_to_context(tokenizer, DIALOGUE, budget)
+    assert prompt_length(tokenizer, cut) <= budget
+    assert [m.role for m in cut] == ["system", "user"]  # the conversation still opens with a user
+    assert cut[1].content.startswith(CUT_MARKER) and "lake" not in cut[1].content
+
+
 def test_a_prompt_within_budget_is_untouched(tokenizer: PreTrainedTokenizerBase) -> None:
     assert fit_to_context(tokenizer, LONG, prompt_length(tokenizer, LONG)) is LONG
 
