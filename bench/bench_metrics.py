@@ -109,7 +109,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads")
     args = parser.parse_args()
     # Every text must be embedded here, not read back from the user's embedding store.
-    os.environ["CONVSCOPE_EMBEDDING_CACHE"] = tempfile.mkdtemp(prefix="bench-embeddings-")
+    with tempfile.TemporaryDirectory(prefix="bench-embeddings-") as store:
+        os.environ["CONVSCOPE_EMBEDDING_CACHE"] = store
+        measure(args)
+
+
+def measure(args: argparse.Namespace) -> None:
     if args.threads:
         import torch
 

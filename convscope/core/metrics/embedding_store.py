@@ -1,13 +1,14 @@
 """Embeddings kept on disk between runs, so that a corpus is embedded once, not per analysis.
 
 MiniLM costs about 50 ms per long message on two cores: the 13,789 War Room messages take
-ten minutes to embed, and the analysis, the report and a replay all want the same vectors.
+ten minutes to embed, and every analysis and report of the same sessions wants the same vectors.
 One SQLite file per model fingerprint (a changed model never reuses old vectors), rows keyed
 by the SHA-1 of the text. WAL mode and a busy timeout let the corpus worker processes read
 and write the file at the same time.
 
 It is a cache: a file that cannot be read is reported once and then left alone (for the
-user to inspect or delete), and convscope goes on computing embeddings without it.
+user to inspect or delete), and convscope goes on computing embeddings without it; a lock
+held by another process past the busy timeout costs only the batch that met it.
 ``CONVSCOPE_EMBEDDING_CACHE=off`` turns it off; a folder path moves it.
 """
 
@@ -38,9 +39,10 @@ log = logging.getLogger(__name__)
 class EmbeddingStore:
     """Rows of ``dimension`` float32 values by text key, in one SQLite file (thread-safe)."""
 
-    def __init__(self, path: Path, dimension: int) -> None:
+    def __init__(self, path: Path, dimension: int, busy_timeout_s: float = _BUSY_TIMEOUT_S) -> None:
         self.path = path
         self.dimension = dimension
+        self.busy_timeout_s = busy_timeout_s
         self._lock = threading.Lock()
         self._connection: sqlite3.Connection | None = None
         self._unusable = False
@@ -61,7 +63,7 @@ class EmbeddingStore:
                         if len(blob) == 4 * self.dimension:
                             found[key] = np.frombuffer(blob, dtype="<f4")
             except sqlite3.Error as error:
-                self._give_up(error)
+                self._failed(error)
         return found
 
     def put_many(self, rows: Mapping[str, NDArray[np.float32]]) -> None:
@@ -77,7 +79,7 @@ class EmbeddingStore:
                         "INSERT OR REPLACE INTO embeddings (key, vector) VALUES (?, ?)", records
                     )
             except sqlite3.Error as error:
-                self._give_up(error)
+                self._failed(error)
 
     def close(self) -> None:
         with self._lock:
@@ -95,7 +97,7 @@ class EmbeddingStore:
             # opening the store together take turns on a lock file instead.
             with open(self.path.with_name(self.path.name + ".lock"), "a") as lock:
                 fcntl.flock(lock, fcntl.LOCK_EX)
-                connection = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_S, check_same_thread=False)
+                connection = sqlite3.connect(self.path, timeout=self.busy_timeout_s, check_same_thread=False)
                 connection.execute("PRAGMA page_size=16384")  # before WAL: ten rows to a page
                 connection.execute("PRAGMA journal_mode=WAL")
                 connection.execute("PRAGMA synchronous=NORMAL")
@@ -111,6 +113,15 @@ class EmbeddingStore:
             return None
         self._connection = connection
         return connection
+
+    def _failed(self, error: sqlite3.Error) -> None:
+        """A lock held past the busy timeout costs this batch only; anything else, the store."""
+        if isinstance(error, sqlite3.OperationalError) and any(
+            word in str(error) for word in ("locked", "busy")
+        ):
+            log.warning("embedding cache %s is busy (%s); this batch goes without it", self.path, error)
+            return
+        self._give_up(error)
 
     def _give_up(self, error: BaseException) -> None:
         log.warning(

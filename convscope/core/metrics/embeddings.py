@@ -7,7 +7,7 @@ no network is ever touched. One model per process, loaded on first use under a l
 Conversations repeat themselves, loops most of all, so every ``Embedder`` keeps an LRU
 cache keyed by the SHA-1 of the text: a repeated text costs a dictionary lookup. The
 process-wide embedder also keeps every vector on disk (:mod:`.embedding_store`), so that a
-session or a corpus analysed again, reported or replayed is not embedded again.
+session or a corpus analysed or reported again is not embedded again.
 The model reads at most 256 word pieces of a text (its training length) and ignores the rest.
 """
 
@@ -125,7 +125,8 @@ class Embedder:
         missing = {key: text for key, text in zip(keys, texts, strict=True) if key not in found}
         if missing and self.store is not None:
             kept = self.store.get_many(list(missing))
-            self.stored += len(kept)
+            with self._cache_lock:
+                self.stored += len(kept)
             self._remember(kept)
             found.update(kept)
             missing = {key: text for key, text in missing.items() if key not in kept}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -62,6 +63,26 @@ def test_a_corrupt_file_is_reported_once_left_untouched_and_the_store_goes_on_em
     warnings = [r for r in caplog.records if "embedding cache" in r.getMessage()]
     assert len(warnings) == 1 and "delete the file" in warnings[0].getMessage()
     assert path.read_bytes() == garbage
+
+
+def test_a_lock_held_past_the_busy_timeout_costs_one_batch_not_the_store(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "e.sqlite3"
+    store = EmbeddingStore(path, DIMENSION, busy_timeout_s=0.05)
+    store.put_many(_rows(1, seed=1))
+    other = sqlite3.connect(path)
+    other.execute("BEGIN EXCLUSIVE")  # another process in the middle of a long write
+    with caplog.at_level(logging.WARNING):
+        store.put_many(_rows(1, seed=2))
+    assert "busy" in caplog.text and "delete the file" not in caplog.text
+    other.rollback()
+    other.close()
+    store.put_many(_rows(1, seed=3))
+    assert set(store.get_many([*_rows(1, seed=1), *_rows(1, seed=2), *_rows(1, seed=3)])) == {
+        "key-1-0",
+        "key-3-0",
+    }
 
 
 def test_two_writers_opening_a_new_file_together_both_land(tmp_path: Path) -> None:
