@@ -19,6 +19,21 @@ if TYPE_CHECKING:
 CUT_MARKER = "[earlier conversation cut to fit the model's context]"
 
 
+def prompt_budget(context: int, max_tokens: int) -> int:
+    """Tokens left for the prompt in a model's ``context`` once the reply's ``max_tokens`` are set aside.
+
+    A ``max_tokens`` that fills the context fails permanently rather than being capped: the
+    reply's length is the user's setting, and quietly shortening it would change their run.
+    """
+    budget = context - max_tokens
+    if budget <= 0:
+        raise ProviderError(
+            f"max_tokens {max_tokens} leaves no room for a prompt in the model's context of {context} tokens",
+            permanent=True,
+        )
+    return budget
+
+
 def fit_to_context(
     tokenizer: PreTrainedTokenizerBase, messages: tuple[ChatMessage, ...], budget: int
 ) -> tuple[ChatMessage, ...]:

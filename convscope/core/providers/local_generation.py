@@ -22,7 +22,7 @@ from transformers import (
 
 from convscope.core.agents import GenerationParams
 from convscope.core.providers.base import ChatMessage, ChatRequest, ProviderError, Usage
-from convscope.core.providers.local_context import fit_to_context
+from convscope.core.providers.local_context import fit_to_context, prompt_budget
 from convscope.core.providers.local_weights import Weights
 
 
@@ -32,12 +32,13 @@ def generate(
     """Generate a reply to ``request``, passing text deltas to ``on_text``; return the token counts.
 
     A prompt that would leave no room for ``max_tokens`` in the model's context loses its
-    oldest conversation text first (local_context.py).
+    oldest conversation text first; a ``max_tokens`` that fills the whole context is a permanent
+    error, not a silent cap (local_context.py).
     """
     tokenizer = weights.tokenizer
     if not tokenizer.chat_template:
         raise ProviderError("this local model has no chat template (is it a base model?)", permanent=True)
-    budget = weights.model.config.max_position_embeddings - request.params.max_tokens
+    budget = prompt_budget(weights.model.config.max_position_embeddings, request.params.max_tokens)
     inputs = _encode(tokenizer, fit_to_context(tokenizer, request.messages, budget))
     prompt_tokens = int(inputs["input_ids"].shape[1])
     if request.params.seed is not None:

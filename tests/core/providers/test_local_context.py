@@ -8,7 +8,7 @@ import pytest
 from transformers import AutoTokenizer, PreTrainedTokenizerBase
 
 from convscope.core.providers.base import ChatMessage, ProviderError
-from convscope.core.providers.local_context import CUT_MARKER, fit_to_context, prompt_length
+from convscope.core.providers.local_context import CUT_MARKER, fit_to_context, prompt_budget, prompt_length
 from convscope.core.providers.local_sources import resolve_source
 
 SYSTEM = ChatMessage("system", "You are Agent-A in a group chat.\nOther agents: Agent-B, Agent-C")
@@ -89,3 +89,18 @@ def test_a_budget_below_the_system_message_is_a_one_line_permanent_error(
     with pytest.raises(ProviderError) as caught:
         fit_to_context(tokenizer, LONG, prompt_length(tokenizer, (SYSTEM,)) - 1)
     assert caught.value.permanent and "\n" not in str(caught.value) and "context" in str(caught.value)
+
+
+def test_the_prompt_gets_the_context_left_after_the_reply() -> None:
+    assert prompt_budget(8192, 256) == 7936
+
+
+def test_a_max_tokens_that_fills_the_context_is_a_one_line_permanent_error() -> None:
+    with pytest.raises(ProviderError) as caught:
+        prompt_budget(8192, 32768)
+    assert caught.value.permanent
+    assert str(caught.value) == (
+        "max_tokens 32768 leaves no room for a prompt in the model's context of 8192 tokens"
+    )
+    with pytest.raises(ProviderError):
+        prompt_budget(8192, 8192)  # room for the reply alone is no room
