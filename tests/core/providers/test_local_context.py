@@ -1,15 +1,24 @@
-"""Cutting a prompt to the local model's context, with the real SmolLM2 tokenizer (no model)."""
+"""Cutting a prompt to the local model's context, with the real SmolLM2 tokenizer.
+
+The cut is tested without a model; that ``generate`` applies it, with a tiny randomly
+initialised Llama whose context is 64 tokens (a fraction of a second, no weights to load).
+"""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 
 import pytest
-from transformers import AutoTokenizer, PreTrainedTokenizerBase
+import torch
+from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerBase
 
-from convscope.core.providers.base import ChatMessage, ProviderError
+from convscope.core.agents import GenerationParams
+from convscope.core.providers.base import ChatMessage, ChatRequest, ProviderError
 from convscope.core.providers.local_context import CUT_MARKER, fit_to_context, prompt_budget, prompt_length
+from convscope.core.providers.local_generation import generate
 from convscope.core.providers.local_sources import resolve_source
+from convscope.core.providers.local_weights import Weights
 
 SYSTEM = ChatMessage("system", "You are Agent-A in a group chat.\nOther agents: Agent-B, Agent-C")
 NEWEST = "Agent-C: so the last thing we settle is the budget for the stage, 12,000 EUR."
@@ -104,3 +113,35 @@ def test_a_max_tokens_that_fills_the_context_is_a_one_line_permanent_error() -> 
     )
     with pytest.raises(ProviderError):
         prompt_budget(8192, 8192)  # room for the reply alone is no room
+
+
+@pytest.fixture(scope="module")
+def small_context_model(tokenizer: PreTrainedTokenizerBase) -> Weights:
+    """SmolLM2's tokenizer with a tiny random Llama whose context is 64 tokens."""
+    torch.manual_seed(0)
+    config = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=16,
+        intermediate_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        max_position_embeddings=64,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    return Weights(LlamaForCausalLM(config), tokenizer, "folder", 0.0)
+
+
+def test_generation_cuts_a_prompt_over_the_context_to_leave_room_for_the_reply(
+    small_context_model: Weights,
+) -> None:
+    request = ChatRequest(LONG, GenerationParams(temperature=0, max_tokens=8))
+    usage = generate(small_context_model, request, threading.Event(), lambda text: None)
+    assert usage.prompt_tokens is not None and usage.prompt_tokens <= 64 - 8
+
+
+def test_generation_refuses_a_max_tokens_that_fills_the_context(small_context_model: Weights) -> None:
+    request = ChatRequest(LONG, GenerationParams(temperature=0, max_tokens=64))
+    with pytest.raises(ProviderError, match=r"max_tokens 64 leaves no room .* context of 64 tokens"):
+        generate(small_context_model, request, threading.Event(), lambda text: None)
