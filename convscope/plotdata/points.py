@@ -40,8 +40,9 @@ def points_from_saved(saved: Iterable[SavedPoint]) -> list[Point]:
     return [Point(p.round, p.turn_index if "turn.index" in p.values else None, p.values) for p in saved]
 
 
-def recompute_points(document: SessionDocument, *, semantic: bool = False) -> list[Point]:
-    """The tracker's snapshots over the saved turns (an opinion network's scorer included)."""
+def recompute_points(document: SessionDocument, *, semantic: bool | None = None) -> list[Point]:
+    """The tracker's snapshots over the saved turns (an opinion network's scorer included);
+    embedding distances if ``semantic``, by default as the session measured them live."""
     tracker = tracker_for(document.config, semantic=semantic)
     return [Point(s.round, s.turn_index, s.values) for s in tracker.run(document.turns, document.controls)]
 
@@ -52,7 +53,7 @@ def session_points(document: SessionDocument, *, semantic: bool = False) -> list
     embedding distances."""
     if document.metrics and not semantic:
         return points_from_saved(document.metrics)
-    return recompute_points(document, semantic=semantic)
+    return recompute_points(document, semantic=True if semantic else None)
 
 
 def rounds_of(points: Iterable[Point]) -> list[Point]:

@@ -34,12 +34,14 @@ def session_summary(
     turns: Sequence[Turn],
     *,
     controls: Sequence[ControlRecord] = (),
-    semantic: bool = False,
+    semantic: bool | None = None,
     toxicity: ToxicityScorer | None = None,
 ) -> dict[str, Any]:
-    """The metrics of one session; ``semantic`` adds embedding distances to loop detection,
+    """The metrics of one session; ``semantic`` adds embedding distances to loop detection
+    (by default if the session measured them live, so that loops are found as they were),
     ``toxicity`` scores every message (without it the section says that none was given)."""
     group = config.protocol in GROUP_PROTOCOLS
+    semantic = config.semantic_metrics if semantic is None else semantic
     if semantic:  # one batched encoding up front; the replay then finds every text in the cache
         default_embedder().encode([turn.text for turn in turns if not turn.failed])
     tracker = MetricsTracker(agents=config.agents, semantic=semantic, behaviour=group)

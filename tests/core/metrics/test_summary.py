@@ -11,6 +11,7 @@ import pytest
 from convscope.core.agents import AgentSpec
 from convscope.core.config import SessionConfig
 from convscope.core.metrics.confidence import confidence_score
+from convscope.core.metrics.embeddings import default_embedder
 from convscope.core.metrics.lexical import rouge_pairwise
 from convscope.core.metrics.stability import mean_token_retention, self_consistency
 from convscope.core.metrics.summary import session_summary
@@ -143,3 +144,14 @@ def test_a_toxicity_model_scores_every_message_of_each_agent(tmp_path: Path) -> 
     assert toxicity["max"] == pytest.approx(max(every))
     assert toxicity["share_over_0_5"] == pytest.approx(sum(s > 0.5 for s in every) / 6)
     json.dumps(toxicity)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("measured_live", [False, True])
+def test_loops_are_measured_with_embeddings_when_the_session_measured_them_live(measured_live: bool) -> None:
+    turns = [t.model_copy(update={"text": f"{t.text} ({measured_live})"}) for t in session() if not t.failed]
+    config = SessionConfig(protocol="group_chat", agents=AGENTS, semantic_metrics=measured_live)
+    embedder = default_embedder()
+    before = embedder.misses + embedder.hits
+    session_summary(config, turns)
+    assert (embedder.misses + embedder.hits > before) is measured_live
