@@ -15,6 +15,7 @@ from convscope.sweep.folder import SweepFolder
 from convscope.sweep.run import prepare
 from convscope.sweep.spec import load_sweep
 from tests.e2e.cli_support import convscope, files_under
+from tests.support.openai_sse_server import OpenAIStub, Status
 
 RELAY = """
 title = "echo relay"
@@ -133,12 +134,17 @@ def judged_network_sweep(folder: Path, judge: str) -> Path:
     return spec
 
 
-def test_sessions_that_break_are_named_with_their_error_and_the_exit_code_is_1(tmp_path: Path) -> None:
-    spec = judged_network_sweep(tmp_path, "openai-compatible:http://127.0.0.1:9/v1#judge")  # nobody answers
+def test_sessions_that_break_are_named_with_their_error_and_the_exit_code_is_1(
+    tmp_path: Path, openai_stub: OpenAIStub
+) -> None:
+    revoked = Status(401, "the judge's key was revoked")  # permanent: no retries to wait out
+    openai_stub.script(revoked, revoked)  # one per session, which ends at its first judge call
+    spec = judged_network_sweep(tmp_path, f"openai-compatible:{openai_stub.base_url}#judge")
     result = convscope("sweep", str(spec), "--out", str(tmp_path / "out"), home=tmp_path / "home")
     assert result.returncode == 1
-    assert result.stderr.count("failed: ProviderError") == 2 and "ConnectError" in result.stderr
-    assert "0 of 2 sessions finished" in result.stderr
+    stderr = " ".join(result.stderr.split())  # the terminal width wraps lines anywhere between words
+    assert stderr.count("failed: ProviderError") == 2 and "401 - the judge's key was revoked" in stderr
+    assert "0 of 2 sessions finished" in stderr
 
 
 def test_a_network_sweep_whose_judge_has_no_key_is_refused_in_one_line_before_any_run(tmp_path: Path) -> None:
