@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import threading
 from collections.abc import Callable
 from typing import TypeVar
@@ -55,8 +56,14 @@ class EngineThread:
         return future
 
     def cancel(self) -> None:
-        """Abandon the turn in flight now (the engine records the session as stopped)."""
-        if self._loop is not None and self._task is not None and self.alive:
+        """Abandon the turn in flight now (the engine records the session as stopped).
+
+        The engine may have returned in the meantime: its loop is then closed (while the
+        thread still runs ``on_exit``), and there is nothing left to cancel.
+        """
+        if self._loop is None or self._task is None:
+            return
+        with contextlib.suppress(RuntimeError):  # the loop has closed
             self._loop.call_soon_threadsafe(self._task.cancel)
 
     def join(self, timeout: float | None = None) -> bool:
