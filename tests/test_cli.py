@@ -68,3 +68,18 @@ def test_resume_refuses_a_network_whose_judge_has_no_key_and_leaves_the_session_
     assert_one_line_about_the_judge_key(capsys.readouterr().err)
     store.open_writer(saved.id).close()  # no writer was left holding the session's lock
     assert store.load(saved.id).turns == []
+
+
+def test_run_semantic_without_the_embedding_model_says_so_in_one_line_before_writing_a_session(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("convscope.core.metrics.embeddings.MODEL_PACKAGE", "no_such_embedding_wheel")
+    config = tmp_path / "chat.toml"
+    config.write_text(
+        'protocol = "group_chat"\n[[agents]]\nid = "a"\nnickname = "A"\nprovider = "scripted:echo"\n',
+        encoding="utf-8",
+    )
+    assert main(["run", str(config), "--headless", "--semantic"]) == 2
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("convscope: error: the embedding model is missing")
+    assert SessionStore().list() == []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from convscope.core.agents import AgentSpec
 from convscope.core.config import SessionConfig
+from convscope.core.metrics.embeddings import model_dir
 from convscope.core.protocols import protocol_for
 from convscope.core.providers.registry import ProviderConfigError, check
 
@@ -29,6 +30,9 @@ def model_problems(config: SessionConfig) -> list[tuple[AgentSpec, ProviderConfi
 
 
 def check_models(config: SessionConfig) -> None:
-    """Raise the first problem: bad protocol options, or a model's bad spec or missing key."""
+    """Raise the first problem: bad protocol options, a model's bad spec or missing key, or
+    (for live embedding distances) a missing embedding model."""
     for _, problem in model_problems(config):
         raise problem
+    if config.semantic_metrics:
+        model_dir()  # raises EmbeddingModelMissing, before any session is written

@@ -50,8 +50,9 @@ class _Once(Generic[T]):
             return self._value
 
 
-class EmbeddingModelMissing(RuntimeError):
-    """The wheel holding the embedding model is not installed."""
+class EmbeddingModelMissing(LookupError):
+    """The wheel holding the embedding model is not installed (a set-up problem the command
+    line reports in one line, like any other missing thing)."""
 
 
 def model_dir() -> Path:
