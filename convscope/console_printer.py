@@ -103,6 +103,7 @@ class ConsolePrinter:
             case MetricsUpdated() if "round" in event.values:  # a round's snapshot, not a turn's
                 self.console.print(Text(round_line(event.values), style="magenta"))
             case SessionEnded():
+                self._cut_short()
                 self.console.print(Text(f"\nsession {event.reason}", style="bold"))
 
     def _end(self, index: int, ending: Text) -> None:
@@ -128,6 +129,18 @@ class ConsolePrinter:
                 self._show(next(iter(self._turns)))
             else:
                 return
+
+    def _cut_short(self) -> None:
+        """The session ended with turns still running (a stop mid-round): print what each had,
+        marked as cut short, rather than drop the text of those held back."""
+        cut = Text(" [cut short]", style="dim")
+        if self._live is not None:
+            self.console.print(self._turns.pop(self._live).ending or cut)
+        for index in list(self._turns):
+            self._show(index)
+            self.console.print(self._turns.pop(index).ending or cut)
+        self._live = None
+        self._ended.clear()
 
     def _show(self, index: int) -> None:
         """Give the console to a turn: its header, its retries and its text so far."""

@@ -10,7 +10,7 @@ from convscope.console_printer import ConsolePrinter
 from convscope.core.agents import AgentSpec
 from convscope.core.config import SessionConfig
 from convscope.core.engine import Engine
-from convscope.core.events import Event, StreamReset, TokenDelta, TurnCompleted, TurnStarted
+from convscope.core.events import Event, SessionEnded, StreamReset, TokenDelta, TurnCompleted, TurnStarted
 from convscope.core.records import Turn
 from convscope.runner import run_headless
 from convscope.sessions.store import SessionStore
@@ -104,4 +104,28 @@ def test_a_turn_held_back_and_retried_prints_its_retry_and_only_the_text_after_i
         "[round 0] B (m)",
         "↻ retry 2: rate limited",
         "kept words",
+    ]
+
+
+def test_turns_still_running_when_the_session_ends_print_what_they_had_marked_cut_short() -> None:
+    out = io.StringIO()
+    printer = ConsolePrinter(out)
+    events: list[Event] = [
+        TurnStarted(0, 0, "A", "A", "m"),
+        TurnStarted(1, 0, "B", "B", "m"),
+        TokenDelta(0, "A", "A half"),
+        TokenDelta(1, "B", "B half"),
+        SessionEnded("stopped"),
+    ]
+    for event in events:
+        printer(event)
+    assert out.getvalue().splitlines() == [
+        "",
+        "[round 0] A (m)",
+        "A half [cut short]",
+        "",
+        "[round 0] B (m)",
+        "B half [cut short]",
+        "",
+        "session stopped",
     ]
