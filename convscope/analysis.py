@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from convscope.core.metrics.summary import session_summary
-from convscope.core.metrics.toxicity import NOT_CONFIGURED, ToxicityScorer, load_toxicity_scorer
+from convscope.core.metrics.toxicity import load_toxicity_scorer
 from convscope.plotdata.report import format_value
 from convscope.sessions.store import SessionStore
 
@@ -88,20 +88,10 @@ def _render_toxicity(toxicity: dict[str, Any], console: Console) -> None:
     console.print(_section(title, rows, "agent", "score"))
 
 
-def _toxicity_scorer(folder: str | None) -> ToxicityScorer | None:
-    """The scorer asked for, None when none is; a folder that cannot be used is an error."""
-    scorer = load_toxicity_scorer(folder)
-    if isinstance(scorer, ToxicityScorer):
-        return scorer
-    if scorer != NOT_CONFIGURED:
-        raise ValueError(scorer)
-    return None
-
-
 def analyze_command(args: argparse.Namespace) -> int:
     """Print the metrics of one session (an id, a unique id prefix, a session folder or file)."""
     document = SessionStore().load(args.target)
-    toxicity = _toxicity_scorer(args.toxicity_model)
+    toxicity = load_toxicity_scorer(args.toxicity_model)  # an unusable folder: a ValueError, one line
     summary = session_summary(document.config, document.turns, controls=document.controls, toxicity=toxicity)
     if args.json:
         print(json.dumps({"id": document.id, **summary}, indent=2, default=str))

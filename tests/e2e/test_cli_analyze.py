@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from convscope.sessions.store import SessionStore
 from tests.e2e.cli_support import convscope, write_config
-from tests.support.classifier import save_classifier
+from tests.support.classifier import save_classifier, save_corrupt_classifier, save_misfit_classifier
 
 TOXIC = 1 / (1 + math.exp(-5))  # every message, from a head with zero weights and bias [0, 5]
 
@@ -80,6 +81,23 @@ def test_analyze_refuses_a_toxicity_model_it_cannot_use_in_one_line(
     home, session_id, folder = recorded
     where = session_id if target == "session" else str(home / "sessions")
     result = convscope("analyze", where, "--toxicity-model", str(folder.parent / model), home=home)
+    assert result.returncode == 2
+    assert result.stderr.startswith("convscope: error: ") and result.stderr.count("\n") == 1
+    assert fragment in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("make", "fragment"),
+    [
+        (save_corrupt_classifier, "as a toxicity model: Error while deserializing header"),
+        (save_misfit_classifier, "as a toxicity model: its config.json does not fit its weights"),
+    ],
+)
+def test_analyze_refuses_a_model_folder_transformers_cannot_load_in_one_line_and_nothing_else(
+    recorded: tuple[Path, str, Path], tmp_path: Path, make: Callable[[Path], Path], fragment: str
+) -> None:
+    home, session_id, _ = recorded
+    result = convscope("analyze", session_id, "--toxicity-model", str(make(tmp_path / "model")), home=home)
     assert result.returncode == 2
     assert result.stderr.startswith("convscope: error: ") and result.stderr.count("\n") == 1
     assert fragment in result.stderr

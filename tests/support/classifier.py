@@ -1,4 +1,5 @@
-"""Real, tiny BERT text classifiers saved to folders, as a downloaded toxicity model would be.
+"""Real, tiny BERT (and one RoBERTa) text classifiers saved to folders, as a downloaded toxicity
+model would be.
 
 With ``bias`` the classifier head's weights are zero, so every text gets exactly the logits
 ``bias`` and the expected score is known; without it the head is random (seeded), so texts
@@ -7,12 +8,21 @@ get different scores.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import torch
-from transformers import BertConfig, BertForSequenceClassification, BertModel, BertTokenizer
+from transformers import (
+    BertConfig,
+    BertForSequenceClassification,
+    BertModel,
+    BertTokenizer,
+    RobertaConfig,
+    RobertaForSequenceClassification,
+    RobertaTokenizer,
+)
 
 SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
 WORDS = (
@@ -33,18 +43,26 @@ WORDS = (
     "day",
 )
 VOCAB = (*SPECIAL_TOKENS, *WORDS)
+TINY: dict[str, Any] = {
+    "hidden_size": 32,
+    "num_hidden_layers": 1,
+    "num_attention_heads": 2,
+    "intermediate_size": 64,
+    "initializer_range": 0.5,  # BERT's 0.02 would give every text nearly the same score
+}
+# RoBERTa's byte-level letters, one token each (no merges): "Ġ" is the space before a word
+ROBERTA_VOCAB = ("<s>", "<pad>", "</s>", "<unk>", "<mask>", "Ġ", *sorted(set("".join(WORDS))))
 
 
 def tiny_config(**changes: Any) -> BertConfig:
-    return BertConfig(
-        vocab_size=len(VOCAB),
-        hidden_size=32,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        intermediate_size=64,
-        initializer_range=0.5,  # BERT's 0.02 would give every text nearly the same score
-        **changes,
-    )
+    return BertConfig(vocab_size=len(VOCAB), **TINY, **changes)
+
+
+def label_names(labels: Sequence[str]) -> dict[str, Any]:
+    return {
+        "id2label": dict(enumerate(labels)),
+        "label2id": {label: index for index, label in enumerate(labels)},
+    }
 
 
 def save_tokenizer(folder: Path) -> None:
@@ -59,12 +77,7 @@ def save_classifier(
     problem_type: str | None = None,
 ) -> Path:
     torch.manual_seed(0)
-    config = tiny_config(
-        id2label=dict(enumerate(labels)),
-        label2id={label: index for index, label in enumerate(labels)},
-        problem_type=problem_type,
-    )
-    model = BertForSequenceClassification(config)
+    model = BertForSequenceClassification(tiny_config(**label_names(labels), problem_type=problem_type))
     if bias is not None:
         with torch.no_grad():
             model.classifier.weight.zero_()
@@ -74,8 +87,40 @@ def save_classifier(
     return folder
 
 
+def save_corrupt_classifier(folder: Path) -> Path:
+    """A classifier whose weights file is not safetensors at all, as a broken download leaves it."""
+    save_classifier(folder, ["ok", "toxic"])
+    (folder / "model.safetensors").write_bytes(b"not a safetensors file")
+    return folder
+
+
+def save_misfit_classifier(folder: Path) -> Path:
+    """A classifier whose config.json asks for twice the hidden size its weights were saved with."""
+    save_classifier(folder, ["ok", "toxic"])
+    config = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps({**config, "hidden_size": 2 * config["hidden_size"]}))
+    return folder
+
+
 def save_encoder(folder: Path) -> Path:
     """A BERT without a classification head, like a sentence-embedding model."""
     BertModel(tiny_config()).save_pretrained(folder)
     save_tokenizer(folder)
+    return folder
+
+
+def save_roberta_classifier(folder: Path, labels: Sequence[str]) -> Path:
+    """A RoBERTa classifier with RoBERTa's 514 positions, of which text reaches 512 (positions
+    start after the padding id 1), and a tokenizer that states no ``model_max_length``."""
+    torch.manual_seed(0)
+    config = RobertaConfig(
+        vocab_size=len(ROBERTA_VOCAB),
+        max_position_embeddings=514,
+        pad_token_id=1,
+        **TINY,
+        **label_names(labels),
+    )
+    RobertaForSequenceClassification(config).save_pretrained(folder)
+    vocab = {token: index for index, token in enumerate(ROBERTA_VOCAB)}
+    RobertaTokenizer(vocab=vocab, merges=[]).save_pretrained(folder)
     return folder

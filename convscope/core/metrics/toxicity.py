@@ -2,14 +2,16 @@
 
 No toxicity model ships with convscope and none is ever downloaded: the scorer reads a folder
 the person points to (``--toxicity-model DIR`` or ``CONVSCOPE_TOXICITY_MODEL``), for example a
-saved copy of ``unitary/toxic-bert`` or ``martin-ha/toxic-comment-model``. Without one, callers
-get a one-line reason instead of a number, so no table shows a toxicity nobody measured.
+saved copy of ``unitary/toxic-bert`` or ``martin-ha/toxic-comment-model``. Without one there is
+no scorer and the summary says why instead of showing a number, so no table shows a toxicity
+nobody measured; a folder given but unusable is refused in one line.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,23 @@ TOXIC_NAMES = frozenset({"toxic", "toxicity"})
 UNNAMED_LABELS = ["LABEL_0", "LABEL_1"]
 THRESHOLD = 0.5
 DEFAULT_BATCH_SIZE = 32
+# Model types that number positions from pad_token_id + 1 (fairseq's make_positions), so the first
+# pad_token_id + 1 rows of their position table are never reached by text: RoBERTa's 514 hold 512.
+POSITIONS_AFTER_PADDING = frozenset(
+    {
+        "camembert",
+        "data2vec-text",
+        "ibert",
+        "longformer",
+        "luke",
+        "mpnet",
+        "roberta",
+        "roberta-prelayernorm",
+        "xlm-roberta",
+        "xlm-roberta-xl",
+        "xmod",
+    }
+)
 
 
 class ToxicityModelError(ValueError):
@@ -43,6 +62,76 @@ def toxic_label(id2label: Mapping[int, str]) -> int:
     raise ToxicityModelError(f"no single label means toxic among its labels ({labels})")
 
 
+def readable_length(config: Any, stated: int) -> int:
+    """The most tokens the model reads at once: what its tokenizer states (``model_max_length``,
+    a huge placeholder when it states nothing), but no more than its position table numbers
+    (``max_position_embeddings``, less the rows a RoBERTa-like model never uses)."""
+    positions: int | None = getattr(config, "max_position_embeddings", None)
+    if positions is None:
+        return stated
+    if config.model_type in POSITIONS_AFTER_PADDING:
+        positions -= config.pad_token_id + 1
+    return min(stated, positions)
+
+
+@contextmanager
+def _only_errors_logged() -> Iterator[None]:
+    """transformers logs warnings to stderr, where they would tear a printed table: a whole table
+    of mismatched weights, for one, before it fails on a config.json that does not fit."""
+    from transformers.utils import logging as hf_logging
+
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+    try:
+        yield
+    finally:
+        hf_logging.set_verbosity(verbosity)
+
+
+def _classifier_config(folder: Path) -> Any:
+    """The config of a text-classification model folder, read first so a folder that holds none
+    fails before its weights are read."""
+    if not folder.is_dir():
+        raise ToxicityModelError("no such folder")
+    if not (folder / "config.json").is_file():
+        raise ToxicityModelError("no config.json, so not a Hugging Face model folder")
+    from transformers import AutoConfig
+
+    config = AutoConfig.from_pretrained(folder, local_files_only=True)
+    architectures = config.architectures or ["no architecture"]
+    if not any(name.endswith("ForSequenceClassification") for name in architectures):
+        raise ToxicityModelError(f"it holds a {architectures[0]}, not a text-classification model")
+    return config
+
+
+def _tokenizer(folder: Path) -> Any:
+    """The tokenizer, refused when the folder has no vocabulary to build it from."""
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+    if len(tokenizer) <= len(tokenizer.all_special_tokens):
+        # transformers makes an empty tokenizer when the folder has none: all [UNK]
+        raise ToxicityModelError("it holds no tokenizer (no vocabulary file)")
+    return tokenizer
+
+
+def _classifier(folder: Path) -> Any:
+    """The model, refused when its config.json gives tensors other sizes than its saved weights
+    (transformers' own refusal points to a report it logs as a warning)."""
+    from transformers import AutoModelForSequenceClassification
+
+    model, loading = AutoModelForSequenceClassification.from_pretrained(
+        folder, local_files_only=True, ignore_mismatched_sizes=True, output_loading_info=True
+    )
+    if loading["mismatched_keys"]:
+        name, saved, configured = min(loading["mismatched_keys"])
+        raise ToxicityModelError(
+            f"its config.json does not fit its weights: {name} is saved as {list(saved)}, "
+            f"the config makes it {list(configured)}"
+        )
+    return model.eval()
+
+
 class ToxicityScorer:
     """A text-classification model read as P(toxic) per text, on the CPU.
 
@@ -52,33 +141,20 @@ class ToxicityScorer:
     """
 
     def __init__(self, folder: Path, batch_size: int = DEFAULT_BATCH_SIZE) -> None:
-        if not folder.is_dir():
-            raise ToxicityModelError("no such folder")
-        if not (folder / "config.json").is_file():
-            raise ToxicityModelError("no config.json, so not a Hugging Face model folder")
         self.folder = folder
         self.batch_size = batch_size
-        with quiet_offline_loading():
-            from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
-
-            config = AutoConfig.from_pretrained(folder, local_files_only=True)
-            architectures = config.architectures or ["no architecture"]
-            if not any(name.endswith("ForSequenceClassification") for name in architectures):
-                raise ToxicityModelError(f"it holds a {architectures[0]}, not a text-classification model")
-            self.label_index = toxic_label(config.id2label)
-            self._tokenizer: Any = AutoTokenizer.from_pretrained(folder, local_files_only=True)
-            if len(self._tokenizer) <= len(self._tokenizer.all_special_tokens):
-                # transformers makes an empty tokenizer when the folder has none: all [UNK]
-                raise ToxicityModelError("it holds no tokenizer (no vocabulary file)")
-            self._model: Any = AutoModelForSequenceClassification.from_pretrained(
-                folder, local_files_only=True
-            ).eval()
+        try:
+            with quiet_offline_loading(), _only_errors_logged():
+                config = _classifier_config(folder)
+                self.label_index = toxic_label(config.id2label)
+                self._tokenizer = _tokenizer(folder)
+                self._model = _classifier(folder)
+        except Exception as exc:  # ours, or any kind transformers and safetensors raise for a bad folder
+            lines = str(exc).strip().splitlines() or [type(exc).__name__]
+            raise ToxicityModelError(f"cannot use {folder} as a toxicity model: {lines[0]}") from exc
         self.label: str = config.id2label[self.label_index]
         self.sigmoid = config.problem_type == "multi_label_classification" or config.num_labels == 1
-        self.max_length = min(
-            self._tokenizer.model_max_length,  # a huge placeholder when the tokenizer does not say
-            getattr(config, "max_position_embeddings", self._tokenizer.model_max_length),
-        )
+        self.max_length = readable_length(config, self._tokenizer.model_max_length)
 
     @property
     def name(self) -> str:
@@ -103,17 +179,11 @@ class ToxicityScorer:
         return [float(p) for p in probabilities[:, self.label_index]]
 
 
-def load_toxicity_scorer(path: str | Path | None = None) -> ToxicityScorer | str:
-    """The scorer of the folder ``path``, else of ``$CONVSCOPE_TOXICITY_MODEL``; or, when
-    there is none, the one-line reason why (never an exception)."""
+def load_toxicity_scorer(path: str | Path | None = None) -> ToxicityScorer | None:
+    """The scorer of the folder ``path``, else of ``$CONVSCOPE_TOXICITY_MODEL``; None when neither
+    names one. A folder named but unusable raises :class:`ToxicityModelError`, in one line."""
     chosen = path or os.environ.get(ENV_VAR)
-    if not chosen:
-        return NOT_CONFIGURED
-    folder = Path(chosen).expanduser()
-    try:
-        return ToxicityScorer(folder)
-    except (OSError, ValueError) as exc:  # what transformers raises for a folder it cannot read
-        return f"cannot use {folder} as a toxicity model: {' '.join(str(exc).split())}"
+    return ToxicityScorer(Path(chosen).expanduser()) if chosen else None
 
 
 def toxicity_summary(scorer: ToxicityScorer | None, outputs: Mapping[str, Sequence[str]]) -> dict[str, Any]:

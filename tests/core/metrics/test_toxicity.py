@@ -5,18 +5,25 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from convscope.core.metrics.toxicity import (
     ENV_VAR,
-    NOT_CONFIGURED,
     ToxicityModelError,
     ToxicityScorer,
     load_toxicity_scorer,
+    readable_length,
     toxic_label,
 )
-from tests.support.classifier import save_classifier, save_encoder
+from tests.support.classifier import (
+    save_classifier,
+    save_corrupt_classifier,
+    save_encoder,
+    save_misfit_classifier,
+    save_roberta_classifier,
+)
 
 TOXIC_BERT_LABELS = ["toxic", "severe_toxic", "obscene", "threat", "insult", "identity_hate"]
 TEXTS = [
@@ -107,6 +114,36 @@ def test_a_text_longer_than_the_model_reads_is_cut_at_its_maximum_length(tmp_pat
     assert scorer.score(["idiot " * 3000]) == pytest.approx(scorer.score(["idiot " * 600]))
 
 
+def test_a_roberta_model_reads_two_tokens_fewer_than_its_positions_so_long_texts_still_score(
+    tmp_path: Path,
+) -> None:
+    scorer = loaded(save_roberta_classifier(tmp_path / "model", ["non-toxic", "toxic"]))
+    assert scorer.max_length == 512  # of 514 positions, numbered from the padding id 1 + 1
+    assert scorer.score(["idiot " * 3000]) == pytest.approx(scorer.score(["idiot " * 100]))
+
+
+HUGE = 10**30  # what a tokenizer that states no model_max_length reports
+
+
+@pytest.mark.parametrize(
+    ("model_type", "positions", "stated", "expected"),
+    [
+        ("bert", 512, HUGE, 512),
+        ("xlm-roberta", 514, HUGE, 512),
+        ("camembert", 514, 256, 256),
+        ("longformer", 4098, HUGE, 4096),
+        ("no-position-table", None, 128, 128),
+    ],
+)
+def test_the_length_read_is_what_the_tokenizer_states_capped_by_the_positions_text_can_reach(
+    model_type: str, positions: int | None, stated: int, expected: int
+) -> None:
+    config = SimpleNamespace(model_type=model_type, pad_token_id=1)
+    if positions is not None:
+        config.max_position_embeddings = positions
+    assert readable_length(config, stated) == expected
+
+
 def test_loading_writes_nothing_to_stderr(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     folder = save_classifier(tmp_path / "model", ["non-toxic", "toxic"])
     capfd.readouterr()
@@ -114,11 +151,11 @@ def test_loading_writes_nothing_to_stderr(tmp_path: Path, capfd: pytest.CaptureF
     assert capfd.readouterr().err == ""
 
 
-def test_without_a_path_or_the_variable_nothing_is_configured(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_a_path_or_the_variable_there_is_no_scorer(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(ENV_VAR, raising=False)
-    assert load_toxicity_scorer() == NOT_CONFIGURED
+    assert load_toxicity_scorer() is None
     monkeypatch.setenv(ENV_VAR, "")
-    assert load_toxicity_scorer() == NOT_CONFIGURED
+    assert load_toxicity_scorer() is None
 
 
 def test_the_variable_names_the_folder_and_a_given_path_wins_over_it(
@@ -157,14 +194,17 @@ def without_tokenizer(folder: Path) -> None:
         (save_encoder, "holds a BertModel, not a text-classification model"),
         (unnamed_labels, "(positive, negative)"),
         (without_tokenizer, "no tokenizer"),
+        (save_corrupt_classifier, "Error while deserializing header"),
+        (save_misfit_classifier, "does not fit its weights: bert.embeddings.LayerNorm.bias is saved as [32]"),
     ],
 )
-def test_a_folder_that_cannot_score_gives_one_line_naming_it(
+def test_a_folder_that_cannot_score_is_refused_in_one_line_naming_it(
     tmp_path: Path, make: Callable[[Path], object], fragment: str
 ) -> None:
     folder = tmp_path / "model"
     make(folder)
-    reason = load_toxicity_scorer(folder)
-    assert isinstance(reason, str)
+    with pytest.raises(ToxicityModelError) as refused:
+        load_toxicity_scorer(folder)
+    reason = str(refused.value)
     assert reason.startswith(f"cannot use {folder} as a toxicity model: ") and fragment in reason
     assert "\n" not in reason
