@@ -109,6 +109,16 @@ def save_encoder(folder: Path) -> Path:
     return folder
 
 
+def save_headless_classifier(folder: Path) -> Path:
+    """An encoder's weights under a classifier's config.json: loading would give the head
+    random weights, so every score would be noise."""
+    save_encoder(folder)
+    config = json.loads((folder / "config.json").read_text())
+    config.update(architectures=["BertForSequenceClassification"], **label_names(["ok", "toxic"]))
+    (folder / "config.json").write_text(json.dumps(config))
+    return folder
+
+
 def save_roberta_classifier(folder: Path, labels: Sequence[str]) -> Path:
     """A RoBERTa classifier with RoBERTa's 514 positions, of which text reaches 512 (positions
     start after the padding id 1), and a tokenizer that states no ``model_max_length``."""

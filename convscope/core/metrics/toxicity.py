@@ -116,13 +116,21 @@ def _tokenizer(folder: Path) -> Any:
 
 
 def _classifier(folder: Path) -> Any:
-    """The model, refused when its config.json gives tensors other sizes than its saved weights
-    (transformers' own refusal points to a report it logs as a warning)."""
+    """The model, refused when its saved weights lack some tensors (transformers would fill them
+    with random numbers: a headless encoder scores noise) or when its config.json gives them
+    other sizes (transformers' own refusal points to a report it logs as a warning)."""
     from transformers import AutoModelForSequenceClassification
 
     model, loading = AutoModelForSequenceClassification.from_pretrained(
         folder, local_files_only=True, ignore_mismatched_sizes=True, output_loading_info=True
     )
+    parameters = {name for name, _ in model.named_parameters()}
+    missing = sorted(set(loading["missing_keys"]) & parameters)  # a missing buffer is rebuilt, harmless
+    if missing:
+        more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
+        raise ToxicityModelError(
+            f"its weights lack {missing[0]}{more}, which would be random: is it a classifier?"
+        )
     if loading["mismatched_keys"]:
         name, saved, configured = min(loading["mismatched_keys"])
         raise ToxicityModelError(

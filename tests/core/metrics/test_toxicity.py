@@ -21,6 +21,7 @@ from tests.support.classifier import (
     save_classifier,
     save_corrupt_classifier,
     save_encoder,
+    save_headless_classifier,
     save_misfit_classifier,
     save_roberta_classifier,
 )
@@ -196,6 +197,7 @@ def without_tokenizer(folder: Path) -> None:
         (without_tokenizer, "no tokenizer"),
         (save_corrupt_classifier, "Error while deserializing header"),
         (save_misfit_classifier, "does not fit its weights: bert.embeddings.LayerNorm.bias is saved as [32]"),
+        (save_headless_classifier, "its weights lack classifier.bias"),
     ],
 )
 def test_a_folder_that_cannot_score_is_refused_in_one_line_naming_it(
