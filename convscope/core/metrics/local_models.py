@@ -10,15 +10,19 @@ from contextlib import contextmanager
 @contextmanager
 def quiet_offline_loading() -> Iterator[None]:
     """Load inside this block: the hub is switched off before transformers is first imported
-    (it reads the flag once), and the weight-loading progress bar, which writes to stderr and
-    would tear a TUI screen or a printed table, is off until the block ends."""
+    (it reads the flag once); the weight-loading progress bar and transformers' warnings (a
+    whole table of mismatched weights, for one), which write to stderr and would tear a TUI
+    screen or a printed table, are off until the block ends."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from transformers.utils import logging as hf_logging
 
     was_enabled = hf_logging.is_progress_bar_enabled()
+    verbosity = hf_logging.get_verbosity()
     hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
+    hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
     try:
         yield
     finally:
+        hf_logging.set_verbosity(verbosity)
         if was_enabled:
             hf_logging.enable_progress_bar()  # type: ignore[no-untyped-call]

@@ -10,8 +10,7 @@ nobody measured; a folder given but unusable is refused in one line.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -72,20 +71,6 @@ def readable_length(config: Any, stated: int) -> int:
     if config.model_type in POSITIONS_AFTER_PADDING:
         positions -= config.pad_token_id + 1
     return min(stated, positions)
-
-
-@contextmanager
-def _only_errors_logged() -> Iterator[None]:
-    """transformers logs warnings to stderr, where they would tear a printed table: a whole table
-    of mismatched weights, for one, before it fails on a config.json that does not fit."""
-    from transformers.utils import logging as hf_logging
-
-    verbosity = hf_logging.get_verbosity()
-    hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
-    try:
-        yield
-    finally:
-        hf_logging.set_verbosity(verbosity)
 
 
 def _classifier_config(folder: Path) -> Any:
@@ -152,7 +137,7 @@ class ToxicityScorer:
         self.folder = folder
         self.batch_size = batch_size
         try:
-            with quiet_offline_loading(), _only_errors_logged():
+            with quiet_offline_loading():
                 config = _classifier_config(folder)
                 self.label_index = toxic_label(config.id2label)
                 self._tokenizer = _tokenizer(folder)
