@@ -80,9 +80,16 @@ def completed(index: int, nickname: str) -> TurnCompleted:
     )
 
 
-def test_a_turn_held_back_and_retried_prints_its_retry_and_only_the_text_after_it() -> None:
+def printed(events: list[Event]) -> list[str]:
+    """The lines a printer writes for ``events``."""
     out = io.StringIO()
     printer = ConsolePrinter(out)
+    for event in events:
+        printer(event)
+    return out.getvalue().splitlines()
+
+
+def test_a_turn_held_back_and_retried_prints_its_retry_and_only_the_text_after_it() -> None:
     events: list[Event] = [
         TurnStarted(0, 0, "A", "A", "m"),
         TurnStarted(1, 0, "B", "B", "m"),
@@ -94,9 +101,7 @@ def test_a_turn_held_back_and_retried_prints_its_retry_and_only_the_text_after_i
         TokenDelta(0, "A", " on"),
         completed(0, "A"),
     ]
-    for event in events:
-        printer(event)
-    assert out.getvalue().splitlines() == [
+    assert printed(events) == [
         "",
         "[round 0] A (m)",
         "A speaks on",
@@ -108,8 +113,6 @@ def test_a_turn_held_back_and_retried_prints_its_retry_and_only_the_text_after_i
 
 
 def test_turns_still_running_when_the_session_ends_print_what_they_had_marked_cut_short() -> None:
-    out = io.StringIO()
-    printer = ConsolePrinter(out)
     events: list[Event] = [
         TurnStarted(0, 0, "A", "A", "m"),
         TurnStarted(1, 0, "B", "B", "m"),
@@ -117,9 +120,7 @@ def test_turns_still_running_when_the_session_ends_print_what_they_had_marked_cu
         TokenDelta(1, "B", "B half"),
         SessionEnded("stopped"),
     ]
-    for event in events:
-        printer(event)
-    assert out.getvalue().splitlines() == [
+    assert printed(events) == [
         "",
         "[round 0] A (m)",
         "A half [cut short]",
