@@ -30,8 +30,12 @@ _STATE_STYLE: dict[str, str] = {
 META_INTERVAL_S = 0.25  # tokens and tok/s are redrawn 4 times a second while streaming, not 25
 
 
+MIN_RATE_SPAN_S = 0.5  # a rate over less time is noise (a scripted reply arrives in microseconds)
+
+
 def turn_rate(tokens: int | None, seconds: float) -> float | None:
-    return tokens / seconds if tokens and seconds > 0 else None
+    """Tokens per second, or None until the turn has run long enough for it to mean something."""
+    return tokens / seconds if tokens and seconds >= MIN_RATE_SPAN_S else None
 
 
 class AgentPane(Vertical, can_focus=True):
