@@ -10,6 +10,7 @@ live ``disagreement.std``, and every round's snapshot carries the DeGroot theory
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from convscope.core.config import SessionConfig
@@ -38,8 +39,17 @@ class CodingTracker(MetricsTracker):
         return {"turn.index": turn.index, "turn.round": turn.round, "turn.agent_id": turn.agent_id}
 
 
-def tracker_for(config: SessionConfig, *, semantic: bool | None = None) -> MetricsTracker:
-    """The tracker for ``config``; embedding distances as the config says unless ``semantic``."""
+def tracker_for(
+    config: SessionConfig,
+    *,
+    semantic: bool | None = None,
+    recorded_scores: Mapping[int, float | None] | None = None,
+) -> MetricsTracker:
+    """The tracker for ``config``; embedding distances as the config says unless ``semantic``.
+
+    ``recorded_scores`` (a saved session's live ``opinion.score`` by turn index) makes it a
+    replay tracker: an opinion network's judge is never called, its recorded scores stand in.
+    """
     options: dict[str, Any] = {
         "agents": config.agents,
         "semantic": config.semantic_metrics if semantic is None else semantic,
@@ -52,4 +62,6 @@ def tracker_for(config: SessionConfig, *, semantic: bool | None = None) -> Metri
     from convscope.core.protocols.network import network_theory
     from convscope.core.protocols.network_scoring import network_opinion
 
-    return NetworkTracker(network_theory(config).summary(), opinion=network_opinion(config), **options)
+    return NetworkTracker(
+        network_theory(config).summary(), opinion=network_opinion(config, recorded=recorded_scores), **options
+    )

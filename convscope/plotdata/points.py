@@ -40,17 +40,27 @@ def points_from_saved(saved: Iterable[SavedPoint]) -> list[Point]:
     return [Point(p.round, p.turn_index if "turn.index" in p.values else None, p.values) for p in saved]
 
 
+def recorded_scores(document: SessionDocument) -> dict[int, float | None]:
+    """Each turn's opinion score as the session recorded it live, by turn index: what a replay
+    reads instead of a judge (a turn without one, as in sessions saved before, reads None)."""
+    return {
+        point.turn_index: point.values.get("opinion.score")
+        for point in document.metrics
+        if "turn.index" in point.values
+    }
+
+
 def recompute_points(document: SessionDocument, *, semantic: bool | None = None) -> list[Point]:
-    """The tracker's snapshots over the saved turns (an opinion network's scorer included);
-    embedding distances if ``semantic``, by default as the session measured them live."""
-    tracker = tracker_for(document.config, semantic=semantic)
+    """The tracker's snapshots over the saved turns; an opinion network's judge is never
+    called (its recorded scores stand in), its other scorers score again. Embedding distances
+    if ``semantic``, by default as the session measured them live."""
+    tracker = tracker_for(document.config, semantic=semantic, recorded_scores=recorded_scores(document))
     return [Point(s.round, s.turn_index, s.values) for s in tracker.run(document.turns, document.controls)]
 
 
 def session_points(document: SessionDocument, *, semantic: bool = False) -> list[Point]:
-    """What the session measured live when it saved its metrics (an opinion judge is not
-    called twice), else a recomputation; ``semantic`` forces the recomputation with
-    embedding distances."""
+    """What the session measured live when it saved its metrics, else a recomputation;
+    ``semantic`` forces the recomputation with embedding distances."""
     if document.metrics and not semantic:
         return points_from_saved(document.metrics)
     return recompute_points(document, semantic=True if semantic else None)

@@ -11,6 +11,7 @@ from convscope.core.config import SessionConfig
 from convscope.core.engine import Engine
 from convscope.core.events import MetricsUpdated
 from convscope.core.protocols.network import network_theory
+from convscope.core.records import Turn
 from convscope.core.tracking import tracker_for
 from tests.core.protocols.support import make_config, scripted_file
 
@@ -79,3 +80,24 @@ def test_the_tracker_measures_embeddings_when_the_config_asks_unless_the_caller_
         agents=(AgentSpec(id="a", nickname="A", provider="scripted:echo"),), semantic_metrics=configured
     )
     assert tracker_for(config, semantic=asked).semantic is expected
+
+
+def network_turn(index: int, text: str) -> Turn:
+    return Turn(index=index, round=0, agent_id=f"a{index}", nickname=f"Agent-{index}", model="degroot",
+                text=text, started_at=0.0, ended_at=0.0)  # fmt: skip
+
+
+def test_a_replayed_network_scores_again_with_a_cheap_scorer_but_reads_a_judges_recorded_scores(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)  # the judge cannot be built, let alone called
+    turns = [network_turn(0, "My opinion: 0.2"), network_turn(1, "My opinion: 0.8")]
+    recorded = {0: 0.5, 1: None}
+
+    def scores(scorer: dict[str, str]) -> list[object]:
+        config = make_config("network", ["degroot:4"] * 2, options={"graph": "complete", **scorer})
+        snapshots = tracker_for(config, recorded_scores=recorded).run(turns)
+        return [s.values["opinion.score"] for s in snapshots if s.turn_index is not None]
+
+    assert scores({"scorer": "pattern"}) == [0.2, 0.8]
+    assert scores({"scorer": "judge", "judge": "openai:gpt-5-nano"}) == [0.5, None]

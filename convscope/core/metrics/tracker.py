@@ -23,6 +23,9 @@ Per-turn snapshot keys:
   ``loop.detected`` (a loop happened), ``loop.active`` (looping now), ``loop.onset_turn``
   (turn index where the first loop started, or None); ``loop.thresholds.<name>``: the
   thresholds in force;
+- ``opinion.score``: this turn's own opinion score (None without an opinion scorer, for a
+  failed turn, or when the scorer could not read it); saved with the session, so that a
+  replay reads a judge's scores instead of calling it again;
 - ``disagreement.std``: population STD of the agents' latest opinion scores (None without
   an opinion scorer or with fewer than two scores);
 - ``behaviour.<FLAG>`` for PHATIC, META, LEAD, ARCH, AGREE, COMP, plus
@@ -66,7 +69,7 @@ from convscope.core.metrics.profile import any_trait_share, profile_similarity, 
 from convscope.core.metrics.stability import normalise_whitespace, prepared_token_retention
 from convscope.core.records import ControlRecord, Turn
 
-OpinionFn = Callable[[str], float | None]
+OpinionFn = Callable[[Turn], float | None]  # a turn's answer -> its score
 
 
 class Snapshot(NamedTuple):
@@ -91,8 +94,10 @@ class MetricsTracker:
     ``agents`` (optional) names the session's agents up front, so the behaviour coder
     recognises a mention of an agent that has not spoken yet. ``semantic`` adds the cosine
     distance of MiniLM embeddings to loop detection (off by default live: it is the one
-    costly measure). ``opinion`` turns a text into a score in [0, 1] (or None) for
-    ``disagreement.std``; it is called in the tracker's thread, so it must be synchronous.
+    costly measure). ``opinion`` turns a successful turn into a score in [0, 1] (or None) for
+    ``opinion.score`` and ``disagreement.std``: it is given the whole turn, so that a replay
+    can answer with the score recorded for that turn; it is called in the tracker's thread,
+    so it must be synchronous.
     """
 
     def __init__(
@@ -175,6 +180,7 @@ class MetricsTracker:
         values.update(self._rouge_values(list(self._window(turn.round))))
         values.update(self._confidence_values({a: o.confidence for a, o in self._latest.items()}))
         values.update(self._loop_values(with_distances=True))
+        values["opinion.score"] = None if turn.failed else self._latest[turn.agent_id].opinion
         values["disagreement.std"] = _std([o.opinion for o in self._window(turn.round)])
         for flag in (*FLAGS, "COMP_level", "has_xref"):
             values[f"behaviour.{flag}"] = None if codes is None else codes[flag]
@@ -236,7 +242,7 @@ class MetricsTracker:
     def _add_output(self, turn: Turn) -> BehaviourCodes | None:
         agent = turn.agent_id
         score = confidence_score(turn.text, self.language)
-        opinion = None if self.opinion is None else self.opinion(turn.text)
+        opinion = None if self.opinion is None else self.opinion(turn)
         output = _Output(turn, RougeText.of(turn.text, self.tokenizer), score, opinion)
         replaced = self._latest.get(agent)
         if replaced is not None:

@@ -1,14 +1,15 @@
 """Opinion scores of a network session: the scorer its config names, live and afterwards.
 
 Live, the metrics tracker calls a synchronous function once per answer, in its worker
-thread (:func:`network_opinion`). Afterwards, :func:`consensus_of` scores every answer in
-one batch and sets the run against the DeGroot theory (seed 004's analysis).
+thread (:func:`network_opinion`); a replay reads the scores a judge gave live instead.
+Afterwards, :func:`consensus_of` scores every answer in one batch and sets the run against
+the DeGroot theory (seed 004's analysis).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from typing import cast
 
 import numpy as np
@@ -17,6 +18,7 @@ from numpy.typing import NDArray
 from convscope.core.config import SessionConfig
 from convscope.core.metrics.opinion import OpinionScorer, ScorerKind, make_scorer
 from convscope.core.metrics.opinion_dynamics import ConsensusReport, consensus_report
+from convscope.core.metrics.tracker import OpinionFn
 from convscope.core.protocols.network import NetworkOptions, NetworkTheory, network_theory
 from convscope.core.providers.factory import build_provider
 from convscope.core.records import Turn
@@ -32,16 +34,23 @@ def network_scorer(config: SessionConfig) -> OpinionScorer:
     return make_scorer("judge", topic=topic, provider=build_provider(judge, None, config.seed))
 
 
-def network_opinion(config: SessionConfig) -> Callable[[str], float | None]:
+def network_opinion(
+    config: SessionConfig, *, recorded: Mapping[int, float | None] | None = None
+) -> OpinionFn:
     """One answer -> its score, synchronously (for the tracker's thread, where no loop runs).
 
     A judge is rebuilt for every call: its HTTP client belongs to the event loop it was
-    first used on, and each call here runs its own loop.
+    first used on, and each call here runs its own loop. Given the scores a saved session
+    ``recorded`` live (by turn index), a judge is never called: each turn gets its recorded
+    score, None where there is none; the other scorers are cheap and score again.
     """
+    judged = NetworkOptions.model_validate(config.options).judge_agent() is not None
+    if judged and recorded is not None:
+        return lambda turn: recorded.get(turn.index)
     scorer = network_scorer(config)  # now, so that a judge without its key fails before the first turn
-    if NetworkOptions.model_validate(config.options).judge_agent() is not None:
-        return lambda text: asyncio.run(network_scorer(config).score([text]))[0]
-    return lambda text: asyncio.run(scorer.score([text]))[0]
+    if judged:
+        return lambda turn: asyncio.run(network_scorer(config).score([turn.text]))[0]
+    return lambda turn: asyncio.run(scorer.score([turn.text]))[0]
 
 
 def score_matrix(

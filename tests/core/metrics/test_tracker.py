@@ -214,13 +214,30 @@ def test_replay_applies_recorded_threshold_changes_before_their_turn() -> None:
     assert not final["loop.detected"] and final["loop.thresholds.bleu"] == 0.05
 
 
+def stated_opinion(answer: Turn) -> float | None:
+    return parse_stated_opinion(answer.text)
+
+
 def test_disagreement_is_the_population_std_of_the_latest_opinion_scores() -> None:
     turns = [turn(0, 0, "a", "My opinion: 0.2"), turn(1, 0, "b", "My opinion: 0.8")]
-    snapshots = MetricsTracker.replay(turns, opinion=parse_stated_opinion)
+    snapshots = MetricsTracker.replay(turns, opinion=stated_opinion)
     assert snapshots[0].values["disagreement.std"] is None
     assert snapshots[1].values["disagreement.std"] == pytest.approx(0.3)
     assert snapshots[2].values["disagreement.std"] == pytest.approx(0.3)
     assert MetricsTracker.replay(turns)[1].values["disagreement.std"] is None
+
+
+def test_each_turn_snapshot_records_that_turns_own_opinion_score_and_none_for_a_failed_turn() -> None:
+    turns = [
+        turn(0, 0, "a", "My opinion: 0.2"),
+        turn(1, 0, "b", "My opinion: 0.9"),
+        turn(2, 0, "c", error=DECOMMISSIONED),
+        turn(3, 1, "a", "No number here."),
+    ]
+    scored = MetricsTracker.replay(turns, opinion=stated_opinion)
+    assert [s.values["opinion.score"] for s in scored if s.turn_index is not None] == [0.2, 0.9, None, None]
+    unscored = MetricsTracker.replay(turns[:2])
+    assert [s.values["opinion.score"] for s in unscored if s.turn_index is not None] == [None, None]
 
 
 def test_a_permanent_failure_marks_the_agent_as_crashed_for_the_behaviour_coder() -> None:

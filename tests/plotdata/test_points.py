@@ -1,0 +1,84 @@
+"""Recomputing a saved session's points: a judge-scored network reads the scores it recorded
+live and never calls its judge again (replay costs nothing and needs no key)."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from pathlib import Path
+
+import pytest
+
+from convscope.core.agents import AgentSpec
+from convscope.core.config import SessionConfig
+from convscope.plotdata.points import Point, points_from_saved, recompute_points
+from convscope.runner import run_headless
+from convscope.sessions.schema import MetricsPoint, SessionDocument
+from convscope.sessions.store import SessionStore
+from tests.support.openai_sse_server import OpenAIStub, Reply
+
+RATINGS = ["3", "-3", "1", "0", "-2", "2"]  # one per answer: 3 agents, 2 rounds
+
+
+def judged_network(judge: str) -> SessionConfig:
+    agents = tuple(AgentSpec(id=f"n{i}", nickname=f"N{i}", provider="degroot:4") for i in range(3))
+    options = {"graph": "complete", "topic": "Tea", "scorer": "judge", "judge": judge}
+    return SessionConfig(protocol="network", rounds=2, seed=1, agents=agents, options=options)
+
+
+async def record_judged_session(tmp_path: Path, stub: OpenAIStub) -> SessionDocument:
+    """A real headless session whose judge is the stub, rating the answers ``RATINGS``."""
+    stub.script(*(Reply(rating) for rating in RATINGS))
+    store = SessionStore(tmp_path / "sessions")
+    writer = await run_headless(
+        judged_network(f"openai-compatible:{stub.base_url}#judge"), store=store, file=io.StringIO()
+    )
+    return store.load(writer.session_id)
+
+
+def values_of(points: list[Point], key: str) -> list[tuple[int | None, object]]:
+    """``key`` of every point that has it (``opinion.score``: turn points only)."""
+    return [(point.turn_index, point.values[key]) for point in points if key in point.values]
+
+
+async def test_a_judged_session_recomputes_its_recorded_disagreement_without_calling_the_judge(
+    tmp_path: Path, openai_stub: OpenAIStub
+) -> None:
+    document = await record_judged_session(tmp_path, openai_stub)
+    judged = len(openai_stub.requests)
+    saved = points_from_saved(document.metrics)
+    assert judged == len(RATINGS)
+    assert sorted(v for _, v in values_of(saved, "opinion.score") if v is not None) == sorted(
+        (int(r) + 3) / 6 for r in RATINGS
+    )
+    recomputed = await asyncio.to_thread(recompute_points, document)  # as the replay screen does
+    assert len(openai_stub.requests) == judged  # the judge was not asked again
+    assert values_of(recomputed, "opinion.score") == values_of(saved, "opinion.score")
+    assert values_of(recomputed, "disagreement.std") == pytest.approx(values_of(saved, "disagreement.std"))
+    assert any(v is not None for _, v in values_of(recomputed, "disagreement.std"))
+
+
+async def test_a_judged_session_saved_without_scores_recomputes_none_and_needs_no_judge_key(
+    tmp_path: Path, openai_stub: OpenAIStub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recorded = await record_judged_session(tmp_path, openai_stub)
+    judged = len(openai_stub.requests)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    before_scores = recorded.model_copy(  # as saved before scores were recorded, judged by a keyless model
+        update={
+            "config": judged_network("openai:gpt-5-nano"),
+            "metrics": [
+                MetricsPoint(
+                    turn_index=p.turn_index,
+                    round=p.round,
+                    values={k: v for k, v in p.values.items() if k != "opinion.score"},
+                )
+                for p in recorded.metrics
+            ],
+        }
+    )
+    recomputed = await asyncio.to_thread(recompute_points, before_scores)
+    assert len(openai_stub.requests) == judged
+    assert len(recomputed) == len(recorded.metrics)
+    assert all(point.values["opinion.score"] is None for point in recomputed if point.turn_index is not None)
+    assert all(point.values["disagreement.std"] is None for point in recomputed)
