@@ -9,6 +9,7 @@ from convscope.core.config import SessionConfig
 from convscope.core.engine import Engine
 from convscope.core.providers.local import wait_for_generation_threads
 from convscope.core.tracking import tracker_for
+from convscope.sessions.recorded import resumed_tracker
 from convscope.sessions.schema import SessionDocument
 from convscope.sessions.store import SessionStore, SessionWriter
 
@@ -21,7 +22,8 @@ def engine_for(writer: SessionWriter, document: SessionDocument | None = None) -
         transcript=document.turns if document else (),
         controls=document.controls if document else (),
         observers=[writer.on_event],
-        metrics=tracker_for(config),  # the protocol's live tracker; embeddings if the config asks
+        # the protocol's live tracker (embeddings if the config asks); a resumed one has seen the saved turns
+        metrics=resumed_tracker(document) if document else tracker_for(config),
     )
 
 

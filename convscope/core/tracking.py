@@ -44,11 +44,13 @@ def tracker_for(
     *,
     semantic: bool | None = None,
     recorded_scores: Mapping[int, float | None] | None = None,
+    judge_new_turns: bool = False,
 ) -> MetricsTracker:
     """The tracker for ``config``; embedding distances as the config says unless ``semantic``.
 
     ``recorded_scores`` (a saved session's live ``opinion.score`` by turn index) makes it a
-    replay tracker: an opinion network's judge is never called, its recorded scores stand in.
+    replay tracker: an opinion network's judge is not asked again about those turns, its
+    recorded scores stand in; ``judge_new_turns`` lets it judge the turns that follow (resume).
     """
     options: dict[str, Any] = {
         "agents": config.agents,
@@ -63,5 +65,7 @@ def tracker_for(
     from convscope.core.protocols.network_scoring import network_opinion
 
     return NetworkTracker(
-        network_theory(config).summary(), opinion=network_opinion(config, recorded=recorded_scores), **options
+        network_theory(config).summary(),
+        opinion=network_opinion(config, recorded=recorded_scores, judge_new_turns=judge_new_turns),
+        **options,
     )

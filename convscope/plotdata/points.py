@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from convscope.core.tracking import tracker_for
+from convscope.sessions.recorded import recorded_scores
 from convscope.sessions.schema import SessionDocument
 
 
@@ -38,16 +39,6 @@ class Point:
 def points_from_saved(saved: Iterable[SavedPoint]) -> list[Point]:
     """Saved ``MetricsPoint``s (or any object with the same three fields) as points."""
     return [Point(p.round, p.turn_index if "turn.index" in p.values else None, p.values) for p in saved]
-
-
-def recorded_scores(document: SessionDocument) -> dict[int, float | None]:
-    """Each turn's opinion score as the session recorded it live, by turn index: what a replay
-    reads instead of a judge (a turn without one, as in sessions saved before, reads None)."""
-    return {
-        point.turn_index: point.values.get("opinion.score")
-        for point in document.metrics
-        if "turn.index" in point.values
-    }
 
 
 def recompute_points(document: SessionDocument, *, semantic: bool | None = None) -> list[Point]:

@@ -10,6 +10,7 @@ from typing import Any
 
 from convscope.core.metrics.opinion_dynamics import ConsensusReport
 from convscope.core.protocols.network_scoring import consensus_of
+from convscope.sessions.recorded import recorded_scores
 from convscope.sessions.schema import SessionDocument
 
 Row = dict[str, Any]
@@ -50,6 +51,6 @@ async def session_row(document: SessionDocument) -> Row:
     }
     row.update(final_metrics(document))
     if document.config.protocol == "network" and turns:
-        report, _ = await consensus_of(document.config, turns)
+        report, _ = await consensus_of(document.config, turns, recorded=recorded_scores(document))
         row.update(consensus_columns(report))
     return row

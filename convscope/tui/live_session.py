@@ -16,6 +16,7 @@ from convscope.core.config import SessionConfig
 from convscope.core.engine import Engine
 from convscope.core.metrics.tracker import MetricsTracker
 from convscope.core.tracking import tracker_for
+from convscope.sessions.recorded import resumed_tracker
 from convscope.sessions.schema import SessionDocument
 from convscope.sessions.store import SessionStore, SessionWriter
 
@@ -63,8 +64,7 @@ class LiveSession:
         writer = store.open_writer(session_id)
         with _closed_on_error(writer):
             saved = writer.document.model_copy(deep=True)
-            tracker = tracker_for(saved.config)
-            tracker.run(saved.turns, saved.controls)  # loops and ROUGE pick up where they were
+            tracker = resumed_tracker(saved)
             engine = Engine(
                 saved.config,
                 transcript=saved.turns,

@@ -35,18 +35,26 @@ def network_scorer(config: SessionConfig) -> OpinionScorer:
 
 
 def network_opinion(
-    config: SessionConfig, *, recorded: Mapping[int, float | None] | None = None
+    config: SessionConfig,
+    *,
+    recorded: Mapping[int, float | None] | None = None,
+    judge_new_turns: bool = False,
 ) -> OpinionFn:
     """One answer -> its score, synchronously (for the tracker's thread, where no loop runs).
 
     A judge is rebuilt for every call: its HTTP client belongs to the event loop it was
     first used on, and each call here runs its own loop. Given the scores a saved session
-    ``recorded`` live (by turn index), a judge is never called: each turn gets its recorded
-    score, None where there is none; the other scorers are cheap and score again.
+    ``recorded`` live (by turn index), a judge is not asked again about those turns: each
+    gets its recorded score; a turn with none gets None in a replay, and the judge's score
+    when ``judge_new_turns`` (a resumed session going on). The other scorers are cheap and
+    score again.
     """
     judged = NetworkOptions.model_validate(config.options).judge_agent() is not None
     if judged and recorded is not None:
-        return lambda turn: recorded.get(turn.index)
+        if not judge_new_turns:
+            return lambda turn: recorded.get(turn.index)
+        judge = network_opinion(config)
+        return lambda turn: recorded[turn.index] if turn.index in recorded else judge(turn)
     scorer = network_scorer(config)  # now, so that a judge without its key fails before the first turn
     if judged:
         return lambda turn: asyncio.run(network_scorer(config).score([turn.text]))[0]
@@ -67,10 +75,21 @@ def score_matrix(
 
 
 async def consensus_of(
-    config: SessionConfig, turns: Sequence[Turn], scorer: OpinionScorer | None = None
+    config: SessionConfig,
+    turns: Sequence[Turn],
+    scorer: OpinionScorer | None = None,
+    *,
+    recorded: Mapping[int, float | None] | None = None,
 ) -> tuple[ConsensusReport, NDArray[np.float64]]:
-    """Score every answer and compare the run with DeGroot: the report and the score matrix."""
+    """Score every answer and compare the run with DeGroot: the report and the score matrix.
+
+    A judge's scores ``recorded`` live (by turn index) are used as they are, never asked again.
+    """
     theory = network_theory(config)
-    scores = await (scorer or network_scorer(config)).score([turn.text for turn in turns])
+    judged = NetworkOptions.model_validate(config.options).judge_agent() is not None
+    if judged and recorded is not None:
+        scores = [recorded.get(turn.index) for turn in turns]
+    else:
+        scores = await (scorer or network_scorer(config)).score([turn.text for turn in turns])
     matrix = score_matrix(theory, turns, scores)
     return consensus_report(theory.matrix, theory.initial, matrix), matrix
