@@ -16,10 +16,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from convscope.core.config import SessionConfig
-from convscope.core.metrics.opinion import OpinionScorer, ScorerKind, make_scorer
+from convscope.core.metrics.opinion import JudgeScorer, OpinionScorer, ScorerKind, make_scorer
 from convscope.core.metrics.opinion_dynamics import ConsensusReport, consensus_report
 from convscope.core.metrics.tracker import OpinionFn
 from convscope.core.protocols.network import NetworkOptions, NetworkTheory, network_theory
+from convscope.core.providers.base import close_provider
 from convscope.core.providers.factory import build_provider
 from convscope.core.records import Turn
 
@@ -42,12 +43,12 @@ def network_opinion(
 ) -> OpinionFn:
     """One answer -> its score, synchronously (for the tracker's thread, where no loop runs).
 
-    A judge is rebuilt for every call: its HTTP client belongs to the event loop it was
-    first used on, and each call here runs its own loop. Given the scores a saved session
-    ``recorded`` live (by turn index), a judge is not asked again about those turns: each
-    gets its recorded score; a turn with none gets None in a replay, and the judge's score
-    when ``judge_new_turns`` (a resumed session going on). The other scorers are cheap and
-    score again.
+    A judge is rebuilt for every call, and closed before its loop ends: its HTTP client
+    belongs to the event loop it was first used on, and each call here runs its own loop.
+    Given the scores a saved session ``recorded`` live (by turn index), a judge is not asked
+    again about those turns: each gets its recorded score; a turn with none gets None in a
+    replay, and the judge's score when ``judge_new_turns`` (a resumed session going on).
+    The other scorers are cheap and score again.
     """
     judged = NetworkOptions.model_validate(config.options).judge_agent() is not None
     if judged and recorded is not None:
@@ -57,8 +58,16 @@ def network_opinion(
         return lambda turn: recorded[turn.index] if turn.index in recorded else judge(turn)
     scorer = network_scorer(config)  # now, so that a judge without its key fails before the first turn
     if judged:
-        return lambda turn: asyncio.run(network_scorer(config).score([turn.text]))[0]
+        return lambda turn: asyncio.run(_judge_once(config, turn.text))
     return lambda turn: asyncio.run(scorer.score([turn.text]))[0]
+
+
+async def _judge_once(config: SessionConfig, text: str) -> float | None:
+    judge = cast(JudgeScorer, network_scorer(config))
+    try:
+        return (await judge.score([text]))[0]
+    finally:
+        await close_provider(judge.provider)
 
 
 def score_matrix(

@@ -60,6 +60,10 @@ class AnthropicProvider:
     def __repr__(self) -> str:
         return f"<AnthropicProvider {self.name}>"
 
+    async def aclose(self) -> None:
+        """Close the SDK's HTTP client on the loop that uses it."""
+        await self._client.close()
+
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamItem]:
         system, messages = split_system(request.messages)
         try:

@@ -72,3 +72,11 @@ class Provider(Protocol):
     name: str
 
     def stream(self, request: ChatRequest) -> AsyncIterator[StreamItem]: ...
+
+
+async def close_provider(provider: Provider) -> None:
+    """Release what the provider holds, if anything (``aclose``): an SDK's HTTP client is bound
+    to the loop it first ran on, and one collected after that loop has closed fails noisily."""
+    close = getattr(provider, "aclose", None)
+    if close is not None:
+        await close()

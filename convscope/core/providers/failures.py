@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Literal, cast, get_args
 
-from convscope.core.providers.base import ChatRequest, Provider, ProviderError, StreamItem
+from convscope.core.providers.base import ChatRequest, Provider, ProviderError, StreamItem, close_provider
 
 FailureKind = Literal["decommissioned", "timeout", "transient", "garbage", "silent", "crash-after"]
 _KINDS: tuple[str, ...] = get_args(FailureKind)
@@ -107,6 +107,9 @@ class _FailingProvider:
 
     def __repr__(self) -> str:
         return f"<{self.name} failing: {self.mode}>"
+
+    async def aclose(self) -> None:
+        await close_provider(self._inner)
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamItem]:
         self._calls += 1

@@ -52,6 +52,10 @@ class OpenAIProvider:
     def __repr__(self) -> str:
         return f"<OpenAIProvider {self.name}>"
 
+    async def aclose(self) -> None:
+        """Close the SDK's HTTP client on the loop that uses it."""
+        await self._client.close()
+
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamItem]:
         try:
             chunks = await self._open(request)

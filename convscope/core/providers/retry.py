@@ -14,7 +14,14 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
-from convscope.core.providers.base import ChatRequest, Provider, ProviderError, Restart, StreamItem
+from convscope.core.providers.base import (
+    ChatRequest,
+    Provider,
+    ProviderError,
+    Restart,
+    StreamItem,
+    close_provider,
+)
 
 Sleep = Callable[[float], Awaitable[None]]
 Clock = Callable[[], float]
@@ -71,6 +78,9 @@ class _RetryingProvider:
 
     def __repr__(self) -> str:
         return f"<{self.name} with retries: {self.policy}>"
+
+    async def aclose(self) -> None:
+        await close_provider(self._inner)
 
     async def stream(self, request: ChatRequest) -> AsyncIterator[StreamItem]:
         started = self._clock()
