@@ -36,7 +36,14 @@ from convscope.core.events import (
 )
 from convscope.core.protocols import protocol_for
 from convscope.core.protocols.base import ConversationProtocol, TurnPlan
-from convscope.core.providers.base import ChatRequest, Provider, ProviderError, Restart, Usage
+from convscope.core.providers.base import (
+    ChatRequest,
+    Provider,
+    ProviderError,
+    Restart,
+    Usage,
+    close_provider,
+)
 from convscope.core.providers.factory import build_provider
 from convscope.core.providers.failures import parse_failure
 from convscope.core.records import ControlKind, ControlRecord, ErrorKind, Turn
@@ -185,6 +192,16 @@ class Engine:
             with contextlib.suppress(Exception):  # the failing observer may fail again: keep the first error
                 self._emit(SessionEnded("error", f"{type(exc).__name__}: {exc}"))
             raise
+        finally:
+            await self._close_providers()
+
+    async def _close_providers(self) -> None:
+        """Release the providers' clients on this loop, which ends with the run: an SDK client
+        collected after its loop has closed fails noisily in whatever loop runs then."""
+        providers, self._providers = list(self._providers.values()), {}
+        for provider in providers:
+            with contextlib.suppress(Exception):  # a failed close must not hide how the run ended
+                await close_provider(provider)
 
     # -- internals
 

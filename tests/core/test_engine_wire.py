@@ -7,6 +7,7 @@ from convscope.core.config import SessionConfig
 from convscope.core.engine import Engine
 from convscope.core.events import StreamReset
 from convscope.core.providers.base import Provider
+from convscope.core.providers.openai_provider import OpenAIProvider
 from convscope.core.providers.registry import resolve
 from convscope.core.providers.retry import RetryPolicy, with_retries
 from tests.core.engine_support import EventLog
@@ -51,3 +52,19 @@ async def test_exhausted_retries_become_a_failed_turn_with_the_server_error_and_
     assert failed.failed and failed.error_kind == "transient"
     assert "upstream overloaded" in (failed.error or "") and "3 attempts" in (failed.error or "")
     assert recovered.text == "second round works"
+
+
+async def test_the_engine_closes_its_providers_clients_when_the_run_ends(openai_stub: OpenAIStub) -> None:
+    """Their HTTP clients belong to the run's loop; closed there, none is left to fail later."""
+    built: list[Provider] = []
+
+    def recording_factory(agent: AgentSpec, failure: str | None, seed: int) -> Provider:
+        provider = resolve(agent)
+        built.append(provider)
+        return with_retries(provider, FAST_RETRIES)
+
+    engine = Engine(wire_config(openai_stub), provider_factory=recording_factory)
+    await engine.run()
+    [provider] = built
+    assert isinstance(provider, OpenAIProvider)
+    assert provider.closed

@@ -52,6 +52,10 @@ class OpenAIProvider:
     def __repr__(self) -> str:
         return f"<OpenAIProvider {self.name}>"
 
+    @property
+    def closed(self) -> bool:
+        return self._client.is_closed()
+
     async def aclose(self) -> None:
         """Close the SDK's HTTP client on the loop that uses it."""
         await self._client.close()
