@@ -35,6 +35,11 @@ def network_scorer(config: SessionConfig) -> OpinionScorer:
     return make_scorer("judge", topic=topic, provider=build_provider(judge, None, config.seed))
 
 
+def _judged(config: SessionConfig) -> bool:
+    """Scored by an LLM judge: a paid call per answer, so recorded scores are read, not redone."""
+    return NetworkOptions.model_validate(config.options).judge_agent() is not None
+
+
 def network_opinion(
     config: SessionConfig,
     *,
@@ -50,7 +55,7 @@ def network_opinion(
     replay, and the judge's score when ``judge_new_turns`` (a resumed session going on).
     The other scorers are cheap and score again.
     """
-    judged = NetworkOptions.model_validate(config.options).judge_agent() is not None
+    judged = _judged(config)
     if judged and recorded is not None:
         if not judge_new_turns:
             return lambda turn: recorded.get(turn.index)
@@ -95,8 +100,7 @@ async def consensus_of(
     A judge's scores ``recorded`` live (by turn index) are used as they are, never asked again.
     """
     theory = network_theory(config)
-    judged = NetworkOptions.model_validate(config.options).judge_agent() is not None
-    if judged and recorded is not None:
+    if _judged(config) and recorded is not None:
         scores = [recorded.get(turn.index) for turn in turns]
     else:
         scores = await (scorer or network_scorer(config)).score([turn.text for turn in turns])
