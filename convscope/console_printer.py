@@ -14,6 +14,7 @@ from typing import TextIO
 from rich.console import Console
 from rich.text import Text
 
+from convscope.core.controls import describe
 from convscope.core.events import (
     ControlApplied,
     Event,
@@ -97,9 +98,8 @@ class ConsolePrinter:
                 error = terminal_safe(event.turn.error or "")
                 self._end(event.turn.index, Text(f"⚠ {error}", style="bold red"))
             case ControlApplied():
-                record = event.record
-                detail = " ".join(str(x) for x in (record.agent_id, record.value) if x)
-                self.console.print(Text(f"· {record.kind} {detail} (before turn {record.turn_index})", "dim"))
+                text = terminal_safe(describe(event.record, event.roster.names))
+                self.console.print(Text(f"· {text} (before turn {event.record.turn_index})", "dim"))
             case MetricsUpdated() if "round" in event.values:  # a round's snapshot, not a turn's
                 self.console.print(Text(round_line(event.values), style="magenta"))
             case SessionEnded():

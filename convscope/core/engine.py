@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
 from convscope.core.agents import AgentSpec
 from convscope.core.config import SessionConfig
+from convscope.core.controls import Roster
 from convscope.core.events import (
     ControlApplied,
     Event,
@@ -46,7 +46,20 @@ from convscope.core.providers.base import (
 )
 from convscope.core.providers.factory import build_provider
 from convscope.core.providers.failures import parse_failure
-from convscope.core.records import ControlKind, ControlRecord, ErrorKind, Turn
+from convscope.core.records import (
+    ControlKind,
+    ControlRecord,
+    ErrorKind,
+    FailureCleared,
+    FailureInjected,
+    Paused,
+    Renamed,
+    Resumed,
+    Stepped,
+    Stopped,
+    ThresholdsChanged,
+    Turn,
+)
 
 Observer = Callable[[Event], None]
 ProviderFactory = Callable[[AgentSpec, str | None, int], Provider]
@@ -66,8 +79,9 @@ class MetricsHook(Protocol):
 @dataclass(frozen=True)
 class _Command:
     kind: ControlKind
-    agent_id: str | None = None
-    value: str | None = None
+    agent_id: str = ""
+    text: str = ""  # the new name, or the failure mode
+    thresholds: Mapping[str, float] = field(default_factory=dict)
 
 
 class Engine:
@@ -89,10 +103,9 @@ class Engine:
         self.protocol: ConversationProtocol = protocol_for(config)
         self.transcript: list[Turn] = sorted(transcript, key=lambda turn: turn.index)
         self._holes = _missing_indices(self.transcript)  # left by a batch cut short; refilled first
-        self.names: dict[str, str] = self.protocol.initial_names()
-        self.failures: dict[str, str | None] = {a.id: a.failure for a in config.agents}
+        self.roster = Roster.initial(config, self.protocol)
         for record in controls:  # resuming: replay renames and injected failures
-            self._apply_state(record)
+            self.roster = self.roster.after(record)
         self.state: EngineState = "paused" if start_paused else "idle"
         self.in_flight: dict[int, TurnPlan] = {}  # turn index -> plan, for the turns running now
         self._observers: list[Observer] = list(observers)
@@ -140,10 +153,20 @@ class Engine:
 
     def set_thresholds(self, thresholds: Mapping[str, float]) -> None:
         """New loop-detection thresholds for the metrics, e.g. ``{"bleu": 0.3}``."""
-        self._queue(_Command("thresholds_changed", value=json.dumps(dict(thresholds), sort_keys=True)))
+        self._queue(_Command("thresholds_changed", thresholds=dict(thresholds)))
 
     def subscribe(self, observer: Observer) -> None:
         self._observers.append(observer)
+
+    @property
+    def names(self) -> Mapping[str, str]:
+        """Each agent's name now (renames included)."""
+        return self.roster.names
+
+    @property
+    def failures(self) -> Mapping[str, str | None]:
+        """Each agent's injected failure mode now (None: none)."""
+        return self.roster.failures
 
     @property
     def next_turn_index(self) -> int:
@@ -173,7 +196,7 @@ class Engine:
                 if self.state == "paused":
                     await self._wait_for_command()
                     continue
-                plans = self.protocol.next_turns(self.transcript, self.names)
+                plans = self.protocol.next_turns(self.transcript, self.roster.names)
                 if not plans:
                     await self._finish("finished", last_round)
                     return
@@ -226,55 +249,53 @@ class Engine:
 
     def _record(self, command: _Command) -> None:
         """Apply one command now and emit it as a control record."""
-        previous: str | None = None
+        record = self._control_record(command)
+        if record is None:
+            return
+        self.roster = self.roster.after(record)
+        if self._metrics is not None:
+            self._metrics.apply_control(record)
+        self._emit(ControlApplied(record, self.roster))
+
+    def _control_record(self, command: _Command) -> ControlRecord | None:
+        """The record of a command, with its effect on the run loop; None when it changes nothing."""
+        index, at, agent = self.next_turn_index, self._clock(), command.agent_id
         match command.kind:
             case "paused":
                 if self.state == "paused":
-                    return
+                    return None
                 self.state = "paused"
                 self._pause_after_turn = False
+                return Paused(turn_index=index, at=at)
             case "resumed":
                 if self.state != "paused":
-                    return
+                    return None
                 self.state = "running"
+                return Resumed(turn_index=index, at=at)
             case "stepped":
                 self.state = "running"
                 self._pause_after_turn = True
+                return Stepped(turn_index=index, at=at)
             case "stopped":
                 self._stop_requested = True
+                return Stopped(turn_index=index, at=at)
             case "renamed":
-                assert command.agent_id is not None
-                previous = self.names[command.agent_id]
-            case "failure_injected" | "failure_cleared":
-                assert command.agent_id is not None
-                previous = self.failures[command.agent_id]
-        record = ControlRecord(
-            kind=command.kind,
-            turn_index=self.next_turn_index,
-            at=self._clock(),
-            agent_id=command.agent_id,
-            value=command.value,
-            previous=previous,
-        )
-        self._apply_state(record)
-        if self._metrics is not None:
-            self._metrics.apply_control(record)
-        self._emit(ControlApplied(record))
-
-    def _apply_state(self, record: ControlRecord) -> None:
-        """The part of a control record that changes who the agents are."""
-        if record.agent_id is None:
-            return
-        if record.kind == "renamed" and record.value:
-            self.names[record.agent_id] = record.value
-        elif record.kind == "failure_injected":
-            self.failures[record.agent_id] = record.value
-        elif record.kind == "failure_cleared":
-            self.failures[record.agent_id] = None
+                previous = self.roster.names[agent]
+                return Renamed(turn_index=index, at=at, agent_id=agent, name=command.text, previous=previous)
+            case "failure_injected":
+                mode, previous_mode = command.text, self.roster.failures[agent]
+                return FailureInjected(
+                    turn_index=index, at=at, agent_id=agent, mode=mode, previous=previous_mode
+                )
+            case "failure_cleared":
+                previous_mode = self.roster.failures[agent]
+                return FailureCleared(turn_index=index, at=at, agent_id=agent, previous=previous_mode)
+            case "thresholds_changed":
+                return ThresholdsChanged(turn_index=index, at=at, thresholds=dict(command.thresholds))
 
     def _provider(self, agent: AgentSpec) -> Provider:
         """One provider per (agent, failure mode), so that crash-after counters persist."""
-        mode = self.failures[agent.id]
+        mode = self.roster.failures[agent.id]
         key = (agent.id, mode)
         if key not in self._providers:
             seed = self.config.seed * 1009 + self.config.agents.index(agent)
@@ -315,7 +336,7 @@ class Engine:
 
     async def _run_turn(self, index: int, plan: TurnPlan) -> Turn:
         agent = self.config.agent(plan.agent_id)
-        nickname = self.names[agent.id]
+        nickname = self.roster.names[agent.id]
         self.in_flight[index] = plan
         self._emit(TurnStarted(index, plan.round, agent.id, nickname, agent.provider))
         started = self._clock()

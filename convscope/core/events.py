@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from convscope.core.controls import Roster
 from convscope.core.records import ControlRecord, Turn
 
 
@@ -57,9 +58,14 @@ class RoundCompleted:
 
 @dataclass(frozen=True)
 class ControlApplied:
-    """A command took effect at a turn boundary (pause, rename, inject failure...)."""
+    """A command took effect at a turn boundary (pause, rename, inject failure...).
+
+    ``roster`` is the state it left (names, failures, thresholds, paused): what a front end
+    shows, so that none folds the records again.
+    """
 
     record: ControlRecord
+    roster: Roster
 
 
 @dataclass(frozen=True)

@@ -2,26 +2,19 @@
 
 These are pydantic models so that the session schema (``convscope.sessions.schema``)
 reuses them as they are, and the engine, the store and replay agree on one shape.
+
+A control record is one model per kind, each with its own typed payload (a new name, a
+failure mode, a mapping of thresholds), told apart by ``kind``: ``ControlRecord`` is their
+union, and what a record *does* is folded in one place, ``convscope.core.controls``.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 ErrorKind = Literal["permanent", "transient"]
-
-ControlKind = Literal[
-    "paused",
-    "resumed",
-    "stepped",
-    "stopped",
-    "renamed",
-    "failure_injected",
-    "failure_cleared",
-    "thresholds_changed",
-]
 
 
 class Turn(BaseModel):
@@ -49,14 +42,74 @@ class Turn(BaseModel):
         return self.error is not None
 
 
-class ControlRecord(BaseModel):
+class _Control(BaseModel):
     """A person's intervention, stamped with the index of the turn it took effect before."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
-    kind: ControlKind
     turn_index: int
     at: float
-    agent_id: str | None = None
-    value: str | None = None  # new name, failure mode, thresholds as JSON...
-    previous: str | None = None
+
+
+class Paused(_Control):
+    kind: Literal["paused"] = "paused"
+
+
+class Resumed(_Control):
+    kind: Literal["resumed"] = "resumed"
+
+
+class Stepped(_Control):
+    """One more turn (one simultaneous batch) was asked for; a ``Paused`` record follows it."""
+
+    kind: Literal["stepped"] = "stepped"
+
+
+class Stopped(_Control):
+    kind: Literal["stopped"] = "stopped"
+    reason: str | None = None  # e.g. why an imported transcript ended
+
+
+class Renamed(_Control):
+    kind: Literal["renamed"] = "renamed"
+    agent_id: str
+    name: str
+    previous: str  # the name it replaced
+
+
+class FailureInjected(_Control):
+    kind: Literal["failure_injected"] = "failure_injected"
+    agent_id: str
+    mode: str  # e.g. "transient:0.5", see ``convscope.core.providers.failures``
+    previous: str | None = None  # the mode it replaced
+
+
+class FailureCleared(_Control):
+    kind: Literal["failure_cleared"] = "failure_cleared"
+    agent_id: str
+    previous: str | None = None  # the mode it cleared
+
+
+class ThresholdsChanged(_Control):
+    """New loop-detection thresholds, only the fields changed, e.g. ``{"bleu": 0.3}``."""
+
+    kind: Literal["thresholds_changed"] = "thresholds_changed"
+    thresholds: dict[str, float]
+
+
+ControlRecord = Annotated[
+    Paused | Resumed | Stepped | Stopped | Renamed | FailureInjected | FailureCleared | ThresholdsChanged,
+    Field(discriminator="kind"),
+]
+
+ControlKind = Literal[
+    "paused",
+    "resumed",
+    "stepped",
+    "stopped",
+    "renamed",
+    "failure_injected",
+    "failure_cleared",
+    "thresholds_changed",
+]
+CONTROL_KINDS: tuple[ControlKind, ...] = get_args(ControlKind)

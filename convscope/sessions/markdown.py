@@ -9,9 +9,10 @@ document. Rounds are numbered from 1 for people (they are 0-based in the documen
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 
+from convscope.core.controls import describe, rosters
 from convscope.core.records import ControlRecord, Turn
 from convscope.sessions.schema import SessionDocument
 
@@ -20,17 +21,6 @@ _SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&$])")
 _ORDERED_MARKER = re.compile(r"^(\d+)([.)])")
 _LINE_MARKER = re.compile(r"^([-+=])")
 _NBSP = "\u00a0"  # not blank to Markdown: keeps a paragraph going, and indentation visible
-
-_CONTROL_TEXT = {
-    "paused": "paused",
-    "resumed": "resumed",
-    "stepped": "stepped one turn",
-    "stopped": "stopped",
-    "renamed": "{agent} renamed to {value}",
-    "failure_injected": "failure injected into {agent}: {value}",
-    "failure_cleared": "failure cleared for {agent}",
-    "thresholds_changed": "thresholds changed to {value}",
-}
 
 
 def render_markdown(doc: SessionDocument) -> str:
@@ -59,8 +49,7 @@ def _document_lines(doc: SessionDocument) -> Iterator[str]:
         yield "- **Brief**"
         yield ""
         yield from (f"> {line}" for line in _paragraph(config.brief).split("\n"))
-    names = {agent.id: agent.nickname for agent in config.agents}
-    controls = iter(doc.controls)
+    controls = (_control_line(record, roster.names) for record, roster in rosters(config, doc.controls))
     pending = next(controls, None)
     current_round: int | None = None
     for turn in doc.turns:
@@ -68,13 +57,13 @@ def _document_lines(doc: SessionDocument) -> Iterator[str]:
             current_round = turn.round
             yield ""
             yield f"## Round {turn.round + 1}"
-        while pending is not None and pending.turn_index <= turn.index:
-            yield from _control_lines(pending, names)
+        while pending is not None and pending[0] <= turn.index:
+            yield from ("", pending[1])
             pending = next(controls, None)
         yield ""
         yield _turn_line(turn)
     while pending is not None:
-        yield from _control_lines(pending, names)
+        yield from ("", pending[1])
         pending = next(controls, None)
 
 
@@ -86,13 +75,9 @@ def _turn_line(turn: Turn) -> str:
     return f"{speaker}: {_paragraph(turn.text)}"
 
 
-def _control_lines(record: ControlRecord, names: dict[str, str]) -> Iterator[str]:
-    agent = names.get(record.agent_id or "", record.agent_id or "")
-    text = _CONTROL_TEXT[record.kind].format(agent=_inline(agent), value=_inline(record.value or ""))
-    if record.kind == "renamed" and record.agent_id and record.value:
-        names[record.agent_id] = record.value
-    yield ""
-    yield f"_⚙ {text}_"
+def _control_line(record: ControlRecord, names: Mapping[str, str]) -> tuple[int, str]:
+    """The turn a record preceded, and its line."""
+    return record.turn_index, f"_⚙ {_inline(describe(record, names))}_"
 
 
 def _inline(value: str) -> str:

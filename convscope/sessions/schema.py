@@ -7,6 +7,7 @@ read older files through a chain of small upgrade functions (``UPGRADES``).
 
 from __future__ import annotations
 
+import json
 import math
 import numbers
 import re
@@ -16,9 +17,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from convscope.core.config import SessionConfig
+from convscope.core.controls import Roster
 from convscope.core.records import ControlRecord, Turn
 
-SCHEMA_VERSION: int = 1
+SCHEMA_VERSION: int = 2
 
 SessionStatus = Literal["running", "paused", "finished", "stopped", "interrupted"]
 
@@ -26,11 +28,50 @@ _ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 Upgrade = Callable[[dict[str, Any]], dict[str, Any]]
 
-UPGRADES: Mapping[int, Upgrade] = {}
+
+def _typed_controls(raw: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 -> 2: each control record's payload in typed fields, not in ``value`` strings.
+
+    Version 1 kept a new name, a failure mode or an imported session's reason in ``value``
+    (thresholds as JSON text inside it) and the replaced name or mode in ``previous``.
+    """
+    controls = raw.get("controls")
+    if isinstance(controls, list):
+        raw["controls"] = [_typed_control(record, position) for position, record in enumerate(controls)]
+    return raw
+
+
+def _typed_control(record: Any, position: int) -> Any:
+    if not isinstance(record, dict):
+        return record  # validation reports it
+    typed = {key: record[key] for key in ("kind", "turn_index", "at") if key in record}
+    value, previous = record.get("value"), record.get("previous")
+    match record.get("kind"):
+        case "renamed":
+            typed |= {"agent_id": record.get("agent_id"), "name": value, "previous": previous}
+        case "failure_injected":
+            typed |= {"agent_id": record.get("agent_id"), "mode": value, "previous": previous}
+        case "failure_cleared":
+            typed |= {"agent_id": record.get("agent_id"), "previous": previous}
+        case "thresholds_changed":
+            typed["thresholds"] = _thresholds(value, position)
+        case "stopped":
+            typed["reason"] = value
+    return typed
+
+
+def _thresholds(value: Any, position: int) -> Any:
+    try:
+        return json.loads(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"controls.{position}: thresholds {value!r} are not JSON") from None
+
+
+UPGRADES: Mapping[int, Upgrade] = {1: _typed_controls}
 """Version n -> the function that turns a raw version-n document into version n+1.
 
-Empty while version 1 is the only one that ever existed; the next schema change adds
-its entry here (and nothing else has to change in the loader).
+Version 1 was written by convscope up to commit b6e0ed3; a session folder it wrote is kept
+in ``tests/sessions/fixtures/v1`` and must go on loading, replaying, exporting and analysing.
 """
 
 
@@ -120,15 +161,12 @@ class SessionSummary(BaseModel):
 
     @classmethod
     def of(cls, document: SessionDocument) -> SessionSummary:
-        names = {agent.id: agent.nickname for agent in document.config.agents}
-        for record in document.controls:
-            if record.kind == "renamed" and record.agent_id in names and record.value:
-                names[record.agent_id] = record.value
+        names = Roster.fold(document.config, document.controls).names
         return cls(
             id=document.id,
             title=document.config.title,
             protocol=document.config.protocol,
-            agents=list(names.values()),
+            agents=[names[agent.id] for agent in document.config.agents],
             turns=len(document.turns),
             created_at=document.created_at,
             updated_at=document.updated_at,

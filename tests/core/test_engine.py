@@ -18,6 +18,7 @@ from convscope.core.events import (
 )
 from convscope.core.providers.base import ChatRequest, Provider, StreamItem
 from convscope.core.providers.factory import build_provider
+from convscope.core.records import Renamed
 from tests.core.engine_support import EventLog, scripted_config
 
 
@@ -107,7 +108,7 @@ async def test_rename_changes_later_prompts_and_keeps_earlier_turns_under_the_ol
     fifth_prompt = log.prompts[4]  # Bob's own next turn
     assert fifth_prompt[0].content.startswith("You are Bob in a group chat.")
     [rename] = [e.record for e in log.of(ControlApplied)]
-    assert (rename.kind, rename.turn_index, rename.value, rename.previous) == ("renamed", 2, "Bob", "Agent-B")
+    assert rename == Renamed(turn_index=2, at=rename.at, agent_id="a1", name="Bob", previous="Agent-B")
 
 
 async def test_injected_failure_fails_that_agent_visibly_while_the_others_go_on_until_cleared() -> None:

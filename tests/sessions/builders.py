@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter
 
 from convscope.core.agents import AgentSpec
 from convscope.core.config import SessionConfig
+from convscope.core.controls import Roster
 from convscope.core.events import ControlApplied, Event, MetricsUpdated, TurnCompleted, TurnFailed
 from convscope.core.records import ControlKind, ControlRecord, Turn
 
 T0 = 1_795_000_000.0
+
+V1_STORE = Path(__file__).parent / "fixtures" / "v1"
+"""A store holding one session folder written by the release before schema version 2 (see its README)."""
+V1_SESSION_ID = "20261203-083924-ca94"
 
 
 def make_config(title: str = "a test session", key_env: str | None = None) -> SessionConfig:
@@ -54,12 +62,13 @@ def turn_event(
     return TurnFailed(turn) if turn.failed else TurnCompleted(turn)
 
 
-def control_event(
-    kind: ControlKind, turn_index: int, agent_id: str | None = None, value: str | None = None
-) -> ControlApplied:
-    return ControlApplied(
-        ControlRecord(kind=kind, turn_index=turn_index, at=T0 + turn_index, agent_id=agent_id, value=value)
+def control_event(kind: ControlKind, turn_index: int, **payload: Any) -> ControlApplied:
+    """A control of ``kind`` before ``turn_index``, e.g. ``control_event("renamed", 2, agent_id="a",
+    name="Ada Prime", previous="Ada")``, with the roster it leaves in ``make_config()``."""
+    record = TypeAdapter(ControlRecord).validate_python(
+        {"kind": kind, "turn_index": turn_index, "at": T0 + turn_index, **payload}
     )
+    return ControlApplied(record, Roster.initial(make_config()).after(record))
 
 
 def metrics_event(index: int) -> MetricsUpdated:
@@ -75,9 +84,9 @@ def conversation(turns: int, start: int = 0) -> list[Event]:
     events: list[Event] = []
     for index in range(start, start + turns):
         if index == 2:
-            events.append(control_event("renamed", index, agent_id="a", value="Ada Prime"))
+            events.append(control_event("renamed", index, agent_id="a", name="Ada Prime", previous="Ada"))
         if index == 3:
-            events.append(control_event("failure_injected", index, agent_id="b", value="transient:1.0"))
+            events.append(control_event("failure_injected", index, agent_id="b", mode="transient:1.0"))
         renamed = index >= 2 and index % 2 == 0
         error = "simulated transient failure" if index == 3 else None
         events.append(turn_event(index, nickname="Ada Prime" if renamed else None, error=error))

@@ -10,6 +10,7 @@ from textual.widgets import Input, OptionList, Static
 
 from convscope.core.events import Event, TurnStarted
 from convscope.core.providers.base import ChatMessage
+from convscope.core.records import ThresholdsChanged
 from convscope.sessions.paths import SNAPSHOT_NAME
 from convscope.sessions.store import SessionStore
 from convscope.tui.dialogs.confirm import ConfirmDialog
@@ -106,7 +107,7 @@ async def test_f_injects_decommissioned_and_only_that_agent_fails_from_its_next_
         await until(pilot, lambda: engine.failures["a1"] == "decommissioned")
         screen = live_screen(pilot)
         assert screen.deck.panes["a1"].border_subtitle == "⚠ decommissioned"
-        assert "· failure 'decommissioned' injected into Agent-B (before turn #0)" in system_lines(pilot)
+        assert "· failure injected into Agent-B: decommissioned (before turn #0)" in system_lines(pilot)
         await pilot.press("space")
         await until_drained(pilot)
         pane = screen.deck.panes["a1"]
@@ -162,7 +163,7 @@ async def test_t_sets_the_loop_thresholds_and_records_the_change() -> None:
         assert "≤ 0.97" in live_screen(pilot).deck.sidebar.row_text("loop.bleu")
         assert any("loop thresholds set to bleu 0.97" in line for line in system_lines(pilot))
     [record] = [c for c in session.writer.document.controls if c.kind == "thresholds_changed"]
-    assert json.loads(record.value or "{}")["bleu"] == 0.97
+    assert isinstance(record, ThresholdsChanged) and record.thresholds["bleu"] == 0.97
 
 
 async def test_t_refuses_a_threshold_out_of_range() -> None:

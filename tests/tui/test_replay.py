@@ -7,12 +7,14 @@ from textual.widgets import Input, Static
 from convscope.core.agents import AgentSpec
 from convscope.plotdata import points_from_saved, recompute_points
 from convscope.sessions.schema import SessionDocument
+from convscope.sessions.store import SessionStore
 from convscope.tui.app import ConvscopeApp
 from convscope.tui.dialogs.prompt import PromptDialog
 from convscope.tui.metrics_board import MetricsBoard
 from convscope.tui.screens.plots import PlotsScreen
 from convscope.tui.screens.replay import ReplayScreen
 from convscope.tui.widgets.chat_view import ChatEntry
+from tests.sessions.builders import V1_SESSION_ID, V1_STORE
 
 from .support import SIZE, session_with_interventions, until
 
@@ -124,3 +126,24 @@ async def test_chat_and_plots_from_replay() -> None:
         assert len(app.screen.board.series("rouge1")) == 3
         await pilot.press("escape")
         assert isinstance(app.screen, ReplayScreen)
+
+
+async def test_a_version_1_session_replays_with_its_interventions_in_place() -> None:
+    document = SessionStore(V1_STORE).load(V1_SESSION_ID)
+    app = replay_app(document, at_start=True)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = replay(app)
+        panes = screen.deck.panes
+        await pilot.press("g", "3", "enter")
+        assert panes["c"].failure == "decommissioned"  # injected before turn 4
+        assert panes["b"].nickname == "Zed" and panes["a"].nickname == "Agent-A"
+        await pilot.press("right", "right")
+        assert panes["c"].shown_state == "failed" and panes["c"].failure is None  # cleared before turn 6
+        assert visible_chat(screen)[-6:] == [
+            "· failure injected into Agent-C: decommissioned (before turn #4)",
+            "turn 4",
+            "· paused (before turn #5)",
+            "· resumed (before turn #5)",
+            "turn 5",
+            "· failure cleared on Agent-C (before turn #6)",
+        ]

@@ -47,7 +47,6 @@ the tracker's tokenizer); ``behaviour.<TRAIT>`` (share of the round's messages),
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -67,7 +66,7 @@ from convscope.core.metrics.loops import DISTANCES, Distances, LoopDetector, Loo
 from convscope.core.metrics.opinion_dynamics import disagreement
 from convscope.core.metrics.profile import any_trait_share, profile_similarity, profiles
 from convscope.core.metrics.stability import normalise_whitespace, prepared_token_retention
-from convscope.core.records import ControlRecord, Turn
+from convscope.core.records import ControlRecord, ThresholdsChanged, Turn
 
 OpinionFn = Callable[[Turn], float | None]  # a turn's answer -> its score
 
@@ -143,12 +142,9 @@ class MetricsTracker:
             self.loops.set_thresholds(thresholds)
 
     def apply_control(self, record: ControlRecord) -> None:
-        """Take a recorded ``thresholds_changed`` into account (other controls do not touch metrics).
-
-        Its ``value`` is a JSON object of :class:`LoopThresholds` fields, e.g. ``{"bleu": 0.4}``.
-        """
-        if record.kind == "thresholds_changed" and record.value:
-            self.set_thresholds(json.loads(record.value))
+        """Take a recorded threshold change into account (other controls do not touch metrics)."""
+        if isinstance(record, ThresholdsChanged):
+            self.set_thresholds(record.thresholds)
 
     # -- the engine's hook -----------------------------------------------------------------
 

@@ -37,7 +37,7 @@ from pydantic import ValidationError
 from convscope.core.agents import AgentSpec, GenerationParams
 from convscope.core.config import SessionConfig
 from convscope.core.protocols.group_chat import ERROR_SIGN, GroupChatOptions, system_prompt
-from convscope.core.records import ControlRecord, Turn
+from convscope.core.records import ControlRecord, Stopped, Turn
 from convscope.sessions.importers.base import ImportFormatError, ImportResult, source_provenance
 from convscope.sessions.schema import SessionDocument
 
@@ -183,9 +183,7 @@ class _Transcript:
         elif text.lstrip().startswith(STOP_SIGN):
             reason = text.lstrip().removeprefix(STOP_SIGN).strip()
             at = self.clock.at(message.get("time"))
-            self.controls.append(
-                ControlRecord(kind="stopped", turn_index=len(self.turns), at=at, value=reason)
-            )
+            self.controls.append(Stopped(turn_index=len(self.turns), at=at, reason=reason))
         else:
             self.skip(index, message, "a system message that is neither a round marker nor a stop notice")
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -19,6 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from convscope.core.controls import Roster
 from convscope.core.events import (
     ControlApplied,
     SessionEnded,
@@ -29,7 +29,7 @@ from convscope.core.events import (
     TurnStarted,
 )
 from convscope.core.metrics.loops import LoopThresholds, thresholds_from
-from convscope.core.records import ControlRecord
+from convscope.core.records import Paused, Resumed, Stepped, ThresholdsChanged
 from convscope.plotdata import points_from_saved
 from convscope.sessions.export import export_session
 from convscope.tui.bridge import EngineBridge
@@ -42,12 +42,10 @@ from convscope.tui.engine_thread import EngineThread
 from convscope.tui.live_session import LiveSession
 from convscope.tui.messages import EngineEvent, MetricsChanged, TokensFlushed
 from convscope.tui.metrics_board import MetricsBoard
-from convscope.tui.record_state import state_at
 from convscope.tui.responsiveness import keep_ui_responsive
 from convscope.tui.screens.exporting import export_in_background
 from convscope.tui.screens.navigation import leave
 from convscope.tui.screens.plots import PlotsScreen
-from convscope.tui.widgets.chat_view import describe_control
 from convscope.tui.widgets.session_deck import SessionDeck
 from convscope.tui.widgets.status_bar import StatusBar
 
@@ -87,6 +85,7 @@ class LiveScreen(Screen[None]):
         self.failure_wanted: dict[str, str | None] = dict(engine.failures)
         self.speaking: set[str] = set()
         self.thresholds = session.tracker.loops.thresholds
+        self._base_thresholds = self.thresholds  # what the person's changes apply to
         self.round: int | None = None
         self.ended: SessionEnded | None = None
         self._plots: PlotsScreen | None = None
@@ -100,7 +99,7 @@ class LiveScreen(Screen[None]):
         saved = self.session.saved
         if saved is not None and (saved.turns or saved.controls):
             self.deck.load_record(saved.turns, saved.controls)
-            self.deck.show_state(state_at(saved.config, saved.turns, saved.controls, len(saved.turns) - 1))
+            self.deck.show_position(Roster.fold(saved.config, saved.controls), saved.turns)
             self.round = saved.turns[-1].round if saved.turns else None
         self.deck.sidebar.show(self.bridge.board.snapshot(), self.thresholds)
         self.deck.focus_agent(self.deck.focused_agent)
@@ -152,7 +151,7 @@ class LiveScreen(Screen[None]):
             if entry is not None:
                 entry.finish(event.turn)
         elif isinstance(event, ControlApplied):
-            self._control_applied(event.record)
+            self._control_applied(event)
         elif isinstance(event, SessionEnded):
             self.ended = event
             self.pause_wanted = False
@@ -166,24 +165,16 @@ class LiveScreen(Screen[None]):
             )
         self._draw_status()
 
-    def _control_applied(self, record: ControlRecord) -> None:
-        names = {agent_id: pane.nickname for agent_id, pane in self.deck.panes.items()}
-        self.deck.chat.add_system(describe_control(record, names), record.turn_index)
-        agent = record.agent_id
-        if record.kind == "renamed" and agent and record.value:
-            self.deck.rename(agent, record.value)
-        elif record.kind in ("failure_injected", "failure_cleared") and agent:
-            failure = record.value if record.kind == "failure_injected" else None
-            self.deck.panes[agent].set_failure(failure)
-            self.failure_wanted[agent] = failure
-        elif record.kind == "thresholds_changed" and record.value:
-            self.thresholds = thresholds_from(json.loads(record.value))
+    def _control_applied(self, event: ControlApplied) -> None:
+        record, roster = event.record, event.roster
+        self.deck.chat.add_control(record, roster.names)
+        self.deck.show_roster(roster)
+        self.failure_wanted = dict(roster.failures)
+        if isinstance(record, ThresholdsChanged):
+            self.thresholds = thresholds_from(roster.thresholds, self._base_thresholds)
             self.deck.sidebar.show(thresholds=self.thresholds)
-        elif record.kind in ("paused", "resumed", "stepped"):
-            paused = record.kind == "paused"
-            self.pause_wanted = paused or record.kind == "stepped"
-            for pane in self.deck.panes.values():
-                pane.set_paused(paused)
+        elif isinstance(record, Paused | Resumed | Stepped):
+            self.pause_wanted = roster.paused or isinstance(record, Stepped)
 
     def _draw_status(self) -> None:
         config = self.engine.config

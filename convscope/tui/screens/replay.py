@@ -13,12 +13,12 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Footer
 
+from convscope.core.controls import Roster
 from convscope.plotdata import Point, points_from_saved, recompute_points
 from convscope.sessions.schema import SessionDocument
 from convscope.tui.dialogs.export import ExportChoice, ExportDialog
 from convscope.tui.dialogs.prompt import PromptDialog
 from convscope.tui.metrics_board import MetricsBoard, thresholds_of
-from convscope.tui.record_state import state_at
 from convscope.tui.screens.exporting import export_in_background
 from convscope.tui.screens.navigation import leave
 from convscope.tui.screens.plots import PlotsScreen
@@ -45,7 +45,7 @@ class ReplayScreen(Screen[None]):
         self.document = document
         config = document.config
         self.position = -1 if at_start else len(document.turns) - 1
-        start = state_at(config, document.turns, document.controls, -1)
+        start = Roster.initial(config)
         self.deck = SessionDeck(config, start.names, start.failures)
         self.timeline = Timeline(document.turns, document.controls)
         self.status = StatusBar()
@@ -71,9 +71,10 @@ class ReplayScreen(Screen[None]):
 
     def _draw(self) -> None:
         document, i = self.document, self.position
-        state = state_at(document.config, document.turns, document.controls, i)
+        # a control stamped "before turn k" counts as done once turn k-1 is shown
+        roster = Roster.fold(document.config, document.controls, until_turn=i + 1)
         speaking = document.turns[i].agent_id if i >= 0 else None
-        self.deck.show_state(state, speaking)
+        self.deck.show_position(roster, document.turns[: i + 1], speaking)
         self.deck.chat.show_until(i)
         board = MetricsBoard.from_points(self.points, up_to_turn=i)
         self.deck.sidebar.show(board, thresholds_of(board))

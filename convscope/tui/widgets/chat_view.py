@@ -2,42 +2,15 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Mapping
 
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
+from convscope.core.controls import describe
 from convscope.core.records import ControlRecord, Turn
 from convscope.core.text import terminal_safe
-
-
-def describe_control(record: ControlRecord, names: dict[str, str]) -> str:
-    """A control record as one sentence, e.g. ``Agent-B renamed to Zed``."""
-    who = terminal_safe(names.get(record.agent_id, record.agent_id)) if record.agent_id else ""
-    value = terminal_safe(record.value or "")
-    match record.kind:
-        case "renamed":
-            text = f"{terminal_safe(record.previous or who)} renamed to {value}"
-        case "failure_injected":
-            text = f"failure {value!r} injected into {who}"
-        case "failure_cleared":
-            text = f"failure cleared on {who}"
-        case "thresholds_changed":
-            text = f"loop thresholds set to {_thresholds_text(record.value)}"
-        case _:
-            text = record.kind
-    return f"· {text} (before turn #{record.turn_index})"
-
-
-def _thresholds_text(value: str | None) -> str:
-    try:
-        limits = json.loads(value or "")
-    except json.JSONDecodeError:
-        return terminal_safe(value or "")
-    if not isinstance(limits, dict):
-        return terminal_safe(str(limits))
-    return ", ".join(f"{terminal_safe(str(name))} {limit}" for name, limit in limits.items())
 
 
 class ChatEntry(Static):
@@ -122,6 +95,13 @@ class ChatView(VerticalScroll):
 
     def add_system(self, text: str, turn_index: int) -> None:
         self._add(SystemLine(text, turn_index))
+
+    def add_control(self, record: ControlRecord, names: Mapping[str, str]) -> None:
+        """An intervention as a system line, e.g. ``· Agent-B renamed to Zed (before turn #3)``."""
+        self.add_system(
+            f"· {terminal_safe(describe(record, names))} (before turn #{record.turn_index})",
+            record.turn_index,
+        )
 
     def _add(self, line: Static) -> None:
         if not self.is_attached:

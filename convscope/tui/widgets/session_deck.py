@@ -10,10 +10,10 @@ from textual.containers import Horizontal
 from textual.widgets import ContentSwitcher
 
 from convscope.core.config import SessionConfig
+from convscope.core.controls import Roster, rosters
 from convscope.core.records import ControlRecord, Turn
-from convscope.tui.record_state import RecordState, initial_names
 from convscope.tui.widgets.agent_pane import AgentPane
-from convscope.tui.widgets.chat_view import ChatView, describe_control
+from convscope.tui.widgets.chat_view import ChatView
 from convscope.tui.widgets.metrics_sidebar import MetricsSidebar
 from convscope.tui.widgets.pane_grid import PaneGrid
 
@@ -68,24 +68,26 @@ class SessionDeck(Horizontal):
 
     def load_record(self, turns: Sequence[Turn], controls: Sequence[ControlRecord]) -> None:
         """Fill the chat with a saved session: each intervention just before the turn it preceded."""
-        names = initial_names(self.config)
-        pending = list(controls)
+        pending = list(rosters(self.config, controls))
         for turn in [*turns, None]:
-            index = turn.index if turn is not None else len(turns)
-            while pending and (turn is None or pending[0].turn_index <= index):
-                record = pending.pop(0)
-                self.chat.add_system(describe_control(record, names), record.turn_index)
-                if record.kind == "renamed" and record.agent_id and record.value:
-                    names[record.agent_id] = record.value
+            while pending and (turn is None or pending[0][0].turn_index <= turn.index):
+                record, roster = pending.pop(0)
+                self.chat.add_control(record, roster.names)
             if turn is not None:
                 self.chat.add_turn(turn)
 
-    def show_state(self, state: RecordState, speaking: str | None = None) -> None:
-        """Panes as they were at one point of a saved session."""
+    def show_roster(self, roster: Roster) -> None:
+        """Names, failure modes and the paused mark as ``roster`` has them."""
         for agent_id, pane in self.panes.items():
-            pane.set_failure(state.failures.get(agent_id))
-            pane.show_turn(state.last_turns.get(agent_id), speaking=agent_id == speaking)
-            pane.set_nickname(state.names[agent_id])
-            pane.set_paused(state.paused)
-            self.sidebar.names[agent_id] = state.names[agent_id]
+            pane.set_failure(roster.failures.get(agent_id))
+            pane.set_nickname(roster.names[agent_id])
+            pane.set_paused(roster.paused)
+            self.sidebar.names[agent_id] = roster.names[agent_id]
         self.sidebar.redraw()
+
+    def show_position(self, roster: Roster, shown: Sequence[Turn], speaking: str | None = None) -> None:
+        """Panes as they were once the turns ``shown`` were over: each agent's last turn, and ``roster``."""
+        last_turns = {turn.agent_id: turn for turn in shown}
+        for agent_id, pane in self.panes.items():
+            pane.show_turn(last_turns.get(agent_id), speaking=agent_id == speaking)
+        self.show_roster(roster)

@@ -13,7 +13,7 @@ from convscope.core.metrics.confidence import confidence_score
 from convscope.core.metrics.lexical import rouge_pairwise
 from convscope.core.metrics.opinion import parse_stated_opinion
 from convscope.core.metrics.tracker import MetricsTracker, Snapshot
-from convscope.core.records import ControlRecord, Turn
+from convscope.core.records import ThresholdsChanged, Turn
 
 NICKNAMES = {"a": "Agent-A", "b": "Agent-B", "c": "Agent-C"}
 DECOMMISSIONED = (
@@ -208,7 +208,7 @@ def test_thresholds_changed_at_run_time_take_effect_in_the_next_snapshot() -> No
 
 def test_replay_applies_recorded_threshold_changes_before_their_turn() -> None:
     turns = relay(["A first, quite different sentence.", *VARIANTS])
-    change = ControlRecord(kind="thresholds_changed", turn_index=3, at=0.0, value=json.dumps({"bleu": 0.05}))
+    change = ThresholdsChanged(turn_index=3, at=0.0, thresholds={"bleu": 0.05})
     assert MetricsTracker.replay(turns)[-1].values["loop.detected"]
     final = MetricsTracker.replay(turns, controls=[change])[-1].values
     assert not final["loop.detected"] and final["loop.thresholds.bleu"] == 0.05

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from convscope.core.protocols.group_chat import GroupChatOptions
+from convscope.core.records import Stopped
 from convscope.sessions.export import export_session
 from convscope.sessions.importers import importer
 from convscope.sessions.importers.folder import FolderImport, import_file, import_folder
@@ -135,8 +136,8 @@ def test_a_run_stopped_for_rate_limits_has_a_stopped_control_and_status(
     stopped = [document for document in stopped if document.status == "stopped"]
     assert len(stopped) == 17
     control = stopped[0].controls[0]
-    assert control.kind == "stopped"
-    assert control.value == "Most agents hit rate limits — stopping."
+    assert isinstance(control, Stopped)
+    assert control.reason == "Most agents hit rate limits — stopping."
     assert control.turn_index == len(stopped[0].turns)
 
 
