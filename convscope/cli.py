@@ -1,6 +1,8 @@
 """The ``convscope`` command. Thin: parses arguments, calls core, sessions, the runner or the TUI.
 
-Every user error ends as one line on stderr and exit code 2, never a traceback.
+Every user error (a ``ConvscopeError``, or an ``OSError`` such as a folder that cannot be
+written) ends as one line on stderr and exit code 2, never a traceback. Anything else is a
+bug in convscope: it keeps its traceback, under a line that says so, and exit code 1.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import traceback
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -15,15 +18,12 @@ from pathlib import Path
 from convscope import __version__
 from convscope.core.agents import AgentSpec
 from convscope.core.config import SessionConfig
-from convscope.core.config_files import ConfigError, load_config, preset_names, validate_config
+from convscope.core.config_files import load_config, preset_names, validate_config
+from convscope.core.errors import ConvscopeError, UserError
 from convscope.core.preflight import check_models
-from convscope.sessions.errors import SessionLockedError
 
 EXIT_USAGE = 2
-
-
-class UserError(Exception):
-    """Anything the person can fix: printed as one line, exit code 2."""
+EXIT_BUG = 1
 
 
 def _agents_from_specs(specs: Sequence[str]) -> tuple[AgentSpec, ...]:
@@ -137,12 +137,16 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from convscope.corpus.command import corpus_command, is_corpus
+    from convscope.corpus.command import CorpusOutput, corpus_command, is_corpus
 
     if args.by or args.csv or is_corpus(args.target):
         if args.toxicity_model:
             raise UserError("--toxicity-model scores one session; a folder analysis has no toxicity")
-        return corpus_command(args)
+        output: CorpusOutput = "csv" if args.csv else "json" if args.json else "tables"
+        folder = Path(args.target)
+        return corpus_command(
+            folder, by=args.by, output=output, semantic=args.semantic, jobs=args.jobs, versus=args.versus
+        )
     from convscope.analysis import analyze_command
 
     return analyze_command(args)
@@ -287,13 +291,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted; completed turns are saved", file=sys.stderr)
         return 130
-    except (UserError, ConfigError, ValueError, LookupError, OSError, SessionLockedError) as exc:
-        return _fail(_one_line(exc))
-
-
-def _one_line(exc: BaseException) -> str:
-    text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
-    return " ".join(text.split()) or type(exc).__name__
+    except (ConvscopeError, OSError) as exc:
+        return _fail(" ".join(str(exc).split()) or type(exc).__name__)
+    except Exception:
+        traceback.print_exc()
+        print(
+            "convscope: internal error: this is a bug in convscope, not in what you asked; "
+            "please report it with the traceback above",
+            file=sys.stderr,
+        )
+        return EXIT_BUG
 
 
 def _fail(message: str) -> int:

@@ -83,3 +83,50 @@ def test_run_semantic_without_the_embedding_model_says_so_in_one_line_before_wri
     [line] = capsys.readouterr().err.strip().splitlines()
     assert line.startswith("convscope: error: the embedding model is missing")
     assert SessionStore().list() == []
+
+
+def test_an_unexpected_exception_inside_a_command_shows_its_traceback_and_says_it_is_a_bug(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(_: SessionStore) -> None:
+        raise KeyError("a1")  # a bug of ours, not the person's input
+
+    monkeypatch.setattr(SessionStore, "list", broken)
+
+    assert main(["sessions"]) == 1
+    stderr = capsys.readouterr().err
+    assert stderr.startswith("Traceback (most recent call last):")
+    assert "KeyError: 'a1'" in stderr
+    assert stderr.strip().splitlines()[-1].startswith("convscope: internal error: this is a bug in convscope")
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["export", "nope"], "no session 'nope'"),  # a session that does not exist
+        (["analyze", "nope", "--by", "series"], "no folder nope"),  # a folder that does not exist
+        (["import", "nosuchformat", "."], "no importer 'nosuchformat'"),
+    ],
+)
+def test_a_user_error_is_one_line_and_exit_2(
+    argv: list[str], fragment: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("convscope: error: ") and fragment in line
+
+
+def test_protocol_options_that_do_not_validate_are_one_line_naming_the_option(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "chat.toml"
+    config.write_text(
+        'protocol = "group_chat"\n[options]\nnaming = "secret"\n'
+        '[[agents]]\nid = "a"\nnickname = "A"\nprovider = "scripted:echo"\n',
+        encoding="utf-8",
+    )
+
+    assert main(["run", str(config), "--headless"]) == 2
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line.startswith("convscope: error: options.naming: ")
+    assert SessionStore().list() == []

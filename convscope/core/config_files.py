@@ -9,10 +9,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from convscope.core.config import SessionConfig
-
-
-class ConfigError(ValueError):
-    """A config that cannot be used; the message is one line, fit for a terminal."""
+from convscope.core.errors import ConfigError
 
 
 def preset_names() -> list[str]:

@@ -1,9 +1,9 @@
-"""Communication graphs of the opinion network and their DeGroot combination matrices (seed 004).
+"""Communication graphs of the opinion-network paper and their DeGroot combination matrices.
 
 Orientation, fixed once for the whole project: a directed edge ``u -> v`` means that ``v``
 hears ``u`` (``u`` is an in-neighbour of ``v``). The combination matrix is left-stochastic,
 ``A[l, k]`` = the weight agent ``k`` gives to agent ``l``'s previous opinion, so each
-*column* sums to 1 and the DeGroot update is ``x_t = A.T @ x_{t-1}`` (seed 004, eq. 1-2:
+*column* sums to 1 and the DeGroot update is ``x_t = A.T @ x_{t-1}`` (the opinion-network paper, eq. 1-2:
 mu_k,i = sum_l a_lk mu_l,i-1). Every graph carries self-loops: an agent always hears
 itself. Matrix rows and columns follow ``list(graph.nodes)``, which is ``0..K-1`` for the
 graphs built here.
@@ -19,6 +19,8 @@ from typing import Literal
 import networkx as nx
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
+
+from convscope.core.errors import ConfigError
 
 Character = Literal["self-confident", "open-minded"]
 CHARACTER_SELF_WEIGHTS: dict[Character, float] = {"self-confident": 0.8, "open-minded": 0.6}
@@ -41,7 +43,7 @@ def erdos_renyi(
         if not strongly_connected or nx.is_strongly_connected(graph):
             _add_self_loops(graph)
             return graph
-    raise ValueError(
+    raise ConfigError(
         f"no strongly connected G({k}, {p}) in {max_tries} draws; "
         f"use p above the connectivity threshold ln(K)/K = {math.log(k) / k:.3f}"
     )
@@ -115,7 +117,7 @@ def halving_rounds(rate: float) -> float:
 
 
 def halving_time(A: ArrayLike) -> float:
-    """The theoretical halving time of disagreement: ln 2 / (-ln |λ2|) (seed 004, eq. 7)."""
+    """The theoretical halving time of disagreement: ln 2 / (-ln |λ2|) (the opinion-network paper, eq. 7)."""
     return halving_rounds(second_eigenvalue_modulus(A))
 
 
@@ -128,7 +130,7 @@ def perron_vector(A: ArrayLike) -> NDArray[np.float64]:
 
 
 def draw_characters(k: int, *, seed: int) -> list[Character]:
-    """Characters drawn uniformly, as in seed 004's experiments."""
+    """Characters drawn uniformly, as in the opinion-network paper's experiments."""
     rng = random.Random(seed)
     return [rng.choice(("self-confident", "open-minded")) for _ in range(k)]
 
@@ -153,9 +155,9 @@ def _self_weight_list(
         [float(self_weights)] * len(nodes) if isinstance(self_weights, int | float) else list(self_weights)
     )
     if len(weights) != len(nodes):
-        raise ValueError(f"{len(weights)} self-weights for {len(nodes)} agents")
+        raise ConfigError(f"{len(weights)} self-weights for {len(nodes)} agents")
     if any(not 0.0 <= weight <= 1.0 for weight in weights):
-        raise ValueError("self-weights must lie in [0, 1]")
+        raise ConfigError("self-weights must lie in [0, 1]")
     return weights
 
 

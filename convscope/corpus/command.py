@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
+from typing import Literal
 
 from rich.console import Console
 
+from convscope.core.errors import UserError
 from convscope.corpus.render import render_tables, to_csv, to_json
 from convscope.corpus.run import analyse_corpus, find_sessions
 
 DEFAULT_FIELD = "series"
 WIDTH = 140  # when printing to a file or a pipe, where rich would assume 80 columns
+
+CorpusOutput = Literal["tables", "json", "csv"]
 
 
 def is_corpus(target: str) -> bool:
@@ -21,23 +24,31 @@ def is_corpus(target: str) -> bool:
     return path.is_dir() and not (path / "snapshot.json").is_file()
 
 
-def corpus_command(args: argparse.Namespace) -> int:
-    folder = Path(args.target).expanduser()
+def corpus_command(
+    folder: Path,
+    *,
+    by: str | None = None,
+    output: CorpusOutput = "tables",
+    semantic: bool = False,
+    jobs: int | None = None,
+    versus: str | None = None,
+) -> int:
+    """Analyse every session under ``folder`` grouped by ``by``; print tables, JSON or CSV."""
+    folder = folder.expanduser()
     paths = find_sessions(folder)
     if not paths:
         raise FileNotFoundError(
             f"no session in {folder}: import transcripts first (convscope import warroom <folder> --into DIR)"
         )
-    by = args.by or DEFAULT_FIELD
-    progress = None if args.json or args.csv else _progress
+    progress = _progress if output == "tables" else None
     analysis = analyse_corpus(
-        paths, by, semantic=args.semantic, jobs=args.jobs, versus=args.versus, progress=progress
+        paths, by or DEFAULT_FIELD, semantic=semantic, jobs=jobs, versus=versus, progress=progress
     )
     if not analysis.rows:
-        raise ValueError(f"none of the {len(paths)} files under {folder} is a readable session")
-    if args.csv:
+        raise UserError(f"none of the {len(paths)} files under {folder} is a readable session")
+    if output == "csv":
         sys.stdout.write(to_csv(analysis))
-    elif args.json:
+    elif output == "json":
         sys.stdout.write(to_json(analysis))
     else:
         render_tables(analysis, Console(highlight=False, width=None if sys.stdout.isatty() else WIDTH))

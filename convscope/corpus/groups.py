@@ -1,4 +1,4 @@
-"""Sessions grouped by a field, and the statistics of seed 003 per group.
+"""Sessions grouped by a field, and the statistics of the War Room paper per group.
 
 - Session metrics are means over the group's sessions (ROUGE, confidence, the share of
   converged loop steps) and the share of sessions in which a loop was detected.
@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from scipy.stats import mannwhitneyu, norm
 
+from convscope.core.errors import UserError
 from convscope.core.metrics.behaviour import TRAITS
 from convscope.core.metrics.lexical import ROUGE_TYPES
 from convscope.core.metrics.stats import KruskalFlag, bootstrap_ci, kruskal_groups
@@ -135,7 +136,7 @@ def group_stats(group: str, rows: Sequence[SessionRow]) -> GroupStats:
 def compare_to(stats: dict[str, GroupStats], reference: str) -> dict[str, GroupStats]:
     """Each group with its Mann-Whitney comparison against ``reference`` (itself excluded)."""
     if reference not in stats:
-        raise LookupError(f"no group {reference!r} to compare with: groups are {', '.join(stats)}")
+        raise UserError(f"no group {reference!r} to compare with: groups are {', '.join(stats)}")
     base = stats[reference].similarities
     result: dict[str, GroupStats] = {}
     for name, group in stats.items():

@@ -1,4 +1,4 @@
-"""The figures seed 003 reports per War Room series, to print beside ours.
+"""The figures the War Room paper reports per War Room series, to print beside ours.
 
 Source: El Kandoussi, "Who Am I, and Who Else Is Here?" (arXiv 2604.00026): profile
 similarity (mean pairwise cosine of the 5-trait profiles, averaged over runs) from the

@@ -6,7 +6,7 @@ same numbers ``convscope analyze <session>`` prints); the behaviour part adds wh
 over sessions needs: per agent, how many messages were coded and how many carry each trait.
 
 Silent messages (a reply without a single word, which Kimi K2 sent often in the War Room)
-are left out of the behaviour counts, as seed 003 left them out of its 13,786 coded
+are left out of the behaviour counts, as the War Room paper left them out of its 13,786 coded
 messages: a message without a word carries no trait, so only the denominators change.
 """
 

@@ -13,6 +13,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+from convscope.core.errors import UserError
 from convscope.sessions.store import SessionStore
 from convscope.sweep.folder import SweepFolder
 from convscope.sweep.run import Outcome, SweepProgress, prepare, run_session
@@ -35,7 +36,7 @@ def run_on_ray(
     try:
         import ray
     except ImportError:
-        raise ValueError("--ray needs Ray: pip install 'convscope[ray]'") from None
+        raise UserError("--ray needs Ray: pip install 'convscope[ray]'") from None
     ray.init(address=address, include_dashboard=False, log_to_driver=False)
     try:
         task = ray.remote(_session_task)

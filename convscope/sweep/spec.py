@@ -27,7 +27,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from convscope.core.config import SessionConfig
-from convscope.core.config_files import ConfigError, load_config, validate_config
+from convscope.core.config_files import load_config, validate_config
+from convscope.core.errors import ConfigError
 from convscope.core.preflight import check_models
 from convscope.sweep.items import read_items
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from convscope.core.config_files import ConfigError
+from convscope.core.errors import ConfigError
 from convscope.sweep.spec import load_sweep
 
 BASE = """

@@ -24,6 +24,7 @@ from typing import Any, Generic, TypeVar
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from convscope.core.errors import ConvscopeError
 from convscope.core.metrics.embedding_store import EmbeddingStore, default_store
 from convscope.core.metrics.local_models import quiet_offline_loading
 
@@ -50,7 +51,7 @@ class _Once(Generic[T]):
             return self._value
 
 
-class EmbeddingModelMissing(LookupError):
+class EmbeddingModelMissing(ConvscopeError, LookupError):
     """The wheel holding the embedding model is not installed (a set-up problem the command
     line reports in one line, like any other missing thing)."""
 

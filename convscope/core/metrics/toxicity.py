@@ -9,17 +9,17 @@ nobody measured; a folder given but unusable is refused in one line.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from convscope.core.environment import TOXICITY_MODEL_ENV, toxicity_model_setting
+from convscope.core.errors import ConvscopeError
 from convscope.core.metrics.local_models import quiet_offline_loading
 
-ENV_VAR = "CONVSCOPE_TOXICITY_MODEL"
-NOT_CONFIGURED = f"no model given (--toxicity-model DIR or {ENV_VAR})"
+NOT_CONFIGURED = f"no model given (--toxicity-model DIR or {TOXICITY_MODEL_ENV})"
 TOXIC_NAMES = frozenset({"toxic", "toxicity"})
 UNNAMED_LABELS = ["LABEL_0", "LABEL_1"]
 THRESHOLD = 0.5
@@ -43,7 +43,7 @@ POSITIONS_AFTER_PADDING = frozenset(
 )
 
 
-class ToxicityModelError(ValueError):
+class ToxicityModelError(ConvscopeError, ValueError):
     """A folder that does not hold a usable toxicity classifier."""
 
 
@@ -175,7 +175,7 @@ class ToxicityScorer:
 def load_toxicity_scorer(path: str | Path | None = None) -> ToxicityScorer | None:
     """The scorer of the folder ``path``, else of ``$CONVSCOPE_TOXICITY_MODEL``; None when neither
     names one. A folder named but unusable raises :class:`ToxicityModelError`, in one line."""
-    chosen = path or os.environ.get(ENV_VAR)
+    chosen = path or toxicity_model_setting()
     return ToxicityScorer(Path(chosen).expanduser()) if chosen else None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from convscope.core.config import SessionConfig
+from convscope.core.errors import ConfigError
 from convscope.core.protocols.base import ConversationProtocol
 from convscope.core.protocols.coding import CodingPanel
 from convscope.core.protocols.group_chat import GroupChat
@@ -14,12 +15,12 @@ PROTOCOLS: dict[str, type[ConversationProtocol]] = {
 }
 
 
-class UnknownProtocolError(ValueError):
+class UnknownProtocolError(ConfigError):
     pass
 
 
 def protocol_for(config: SessionConfig) -> ConversationProtocol:
-    """Build the protocol a config names; unknown names and bad options raise ValueError."""
+    """Build the protocol a config names; unknown names and bad options raise a one-line ConfigError."""
     try:
         cls = PROTOCOLS[config.protocol]
     except KeyError:

@@ -9,12 +9,28 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 from convscope.core.agents import AgentSpec
 from convscope.core.config import SessionConfig
+from convscope.core.errors import ConfigError
 from convscope.core.providers.base import ChatMessage
 from convscope.core.records import Turn
+
+Options = TypeVar("Options", bound=BaseModel)
+
+
+def parse_options(model: type[Options], config: SessionConfig) -> Options:
+    """A protocol's options from its config; the first problem as one ``ConfigError`` line."""
+    try:
+        return model.model_validate(config.options)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(["options", *(str(part) for part in first["loc"])])
+        more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise ConfigError(f"{where}: {first['msg']}{more}") from None
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The coding panel (seed 001, Algorithm 1; REFERENCE.md §3).
+"""The coding panel (the coding-panel paper, Algorithm 1; REFERENCE.md §3).
 
 k agents code one text item (the session's brief) with one of the paper's five prompts:
 
@@ -25,13 +25,14 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from convscope.core.config import SessionConfig
-from convscope.core.protocols.base import ConversationProtocol, TurnPlan
+from convscope.core.errors import ConfigError
+from convscope.core.protocols.base import ConversationProtocol, TurnPlan, parse_options
 from convscope.core.providers.base import ChatMessage
 from convscope.core.records import Turn
 
 Phase = Literal["code", "summary", "synthesis"]
 
-# Seed 001, Table 1, verbatim: the prompt a discussion is seeded with.
+# The coding-panel paper, Table 1, verbatim: the prompt a discussion is seeded with.
 PROMPTS: dict[int, str] = {
     1: (
         "A code is often a word or short phrase that symbolically assigns a salient, "
@@ -55,7 +56,7 @@ SYNTHESIS_PROMPT = "Give your final code, a synthesis of the discussion. Answer 
 class CodingOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    prompt: int = Field(default=1, ge=1, le=5)  # seed 001, Table 1
+    prompt: int = Field(default=1, ge=1, le=5)  # the coding-panel paper, Table 1
 
 
 class CodingPanel(ConversationProtocol):
@@ -63,11 +64,11 @@ class CodingPanel(ConversationProtocol):
 
     def __init__(self, config: SessionConfig) -> None:
         super().__init__(config)
-        self.options = CodingOptions.model_validate(config.options)
+        self.options = parse_options(CodingOptions, config)
         if not config.brief.strip():
-            raise ValueError("a coding panel codes its brief: the brief (the text item) is empty")
+            raise ConfigError("a coding panel codes its brief: the brief (the text item) is empty")
         if config.rounds < 2:
-            raise ValueError("a coding panel needs rounds >= 2: initial codes, R refinements, synthesis")
+            raise ConfigError("a coding panel needs rounds >= 2: initial codes, R refinements, synthesis")
         ids = [agent.id for agent in config.agents]
         first = random.Random(f"{config.seed}:{config.brief}").randrange(len(ids))
         self.order = tuple(ids[first:] + ids[:first])

@@ -1,4 +1,4 @@
-"""The War Room group chat (seed 003; REFERENCE.md §1).
+"""The War Room group chat (the War Room paper; REFERENCE.md §1).
 
 Every round each active agent speaks once, in a fixed order, and sees the whole chat so
 far with each line prefixed by the speaker's nickname at the time it spoke. A failed
@@ -15,7 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from convscope.core.config import SessionConfig
-from convscope.core.protocols.base import ConversationProtocol, TurnPlan
+from convscope.core.protocols.base import ConversationProtocol, TurnPlan, parse_options
 from convscope.core.providers.base import ChatMessage
 from convscope.core.records import Turn
 
@@ -71,7 +71,7 @@ class GroupChat(ConversationProtocol):
 
     def __init__(self, config: SessionConfig) -> None:
         super().__init__(config)
-        self.options = GroupChatOptions.model_validate(config.options)
+        self.options = parse_options(GroupChatOptions, config)
         order = [agent.id for agent in config.agents]
         if self.options.shuffle_order:
             random.Random(config.seed).shuffle(order)

@@ -1,4 +1,4 @@
-"""The opinion network (seed 004, DeGroot; REFERENCE.md §4).
+"""The opinion network (the opinion-network paper, DeGroot; REFERENCE.md §4).
 
 K agents (the session's agents, in config order) sit on a communication graph. Round 0:
 each states an opinion from the stance it is given. Every later round all agents answer
@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from convscope.core.agents import AgentSpec
 from convscope.core.config import SessionConfig
+from convscope.core.errors import ConfigError
 from convscope.core.graphs import (
     CHARACTER_SELF_WEIGHTS,
     Character,
@@ -40,7 +41,7 @@ from convscope.core.graphs import (
     ring_graph,
     second_eigenvalue_modulus,
 )
-from convscope.core.protocols.base import ConversationProtocol, TurnPlan
+from convscope.core.protocols.base import ConversationProtocol, TurnPlan, parse_options
 from convscope.core.providers.base import ChatMessage
 from convscope.core.records import Turn
 
@@ -179,13 +180,13 @@ def _characters(options: NetworkOptions, k: int, seed: int) -> tuple[Character, 
 
 def network_theory(config: SessionConfig) -> NetworkTheory:
     """Rebuild the network of a config (same seed, same network) and its DeGroot predictions."""
-    options = NetworkOptions.model_validate(config.options)
+    options = parse_options(NetworkOptions, config)
     k = len(config.agents)
     if k < 2:
-        raise ValueError("an opinion network needs at least 2 agents")
+        raise ConfigError("an opinion network needs at least 2 agents")
     for name, given in (("characters", options.characters), ("initial", options.initial)):
         if isinstance(given, tuple) and len(given) != k:
-            raise ValueError(f"options.{name} lists {len(given)} values for {k} agents")
+            raise ConfigError(f"options.{name} lists {len(given)} values for {k} agents")
     graph = _graph(options, k, config.seed if options.graph_seed is None else options.graph_seed)
     characters = _characters(options, k, config.seed)
     weight = {"self-confident": options.self_confident_weight, "open-minded": options.open_minded_weight}
@@ -219,7 +220,7 @@ class OpinionNetwork(ConversationProtocol):
 
     def __init__(self, config: SessionConfig) -> None:
         super().__init__(config)
-        self.options = NetworkOptions.model_validate(config.options)
+        self.options = parse_options(NetworkOptions, config)
         self.theory = network_theory(config)
         self.heard = {agent: self.theory.heard_by(agent) for agent in self.theory.agents}
 

@@ -3,7 +3,7 @@
 Live, the metrics tracker calls a synchronous function once per answer, in its worker
 thread (:func:`network_opinion`); a replay reads the scores a judge gave live instead.
 Afterwards, :func:`consensus_of` scores every answer in one batch and sets the run against
-the DeGroot theory (seed 004's analysis).
+the DeGroot theory (the opinion-network paper's analysis).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from convscope.core.config import SessionConfig
 from convscope.core.metrics.opinion import JudgeScorer, OpinionScorer, ScorerKind, make_scorer
 from convscope.core.metrics.opinion_dynamics import ConsensusReport, consensus_report
 from convscope.core.metrics.tracker import OpinionFn
+from convscope.core.protocols.base import parse_options
 from convscope.core.protocols.network import NetworkOptions, NetworkTheory, network_theory
 from convscope.core.providers.base import close_provider
 from convscope.core.providers.factory import build_provider
@@ -27,7 +28,7 @@ from convscope.core.records import Turn
 
 def network_scorer(config: SessionConfig) -> OpinionScorer:
     """The opinion scorer the config names, on the network's topic."""
-    options = NetworkOptions.model_validate(config.options)
+    options = parse_options(NetworkOptions, config)
     topic = network_theory(config).topic
     judge = options.judge_agent()
     if judge is None:
@@ -37,7 +38,7 @@ def network_scorer(config: SessionConfig) -> OpinionScorer:
 
 def _judged(config: SessionConfig) -> bool:
     """Scored by an LLM judge: a paid call per answer, so recorded scores are read, not redone."""
-    return NetworkOptions.model_validate(config.options).judge_agent() is not None
+    return parse_options(NetworkOptions, config).judge_agent() is not None
 
 
 def network_opinion(

@@ -1,4 +1,4 @@
-"""The two-agent relay (seed 002; REFERENCE.md §2).
+"""The two-agent relay (the relay paper; REFERENCE.md §2).
 
 Two agents alternate, starting from a seed sentence. Each gets only the text of the
 previous turn as its one user message: no system prompt, no shared history, nothing
@@ -16,7 +16,8 @@ from importlib import resources
 from pydantic import BaseModel, ConfigDict, Field
 
 from convscope.core.config import SessionConfig
-from convscope.core.protocols.base import ConversationProtocol, TurnPlan
+from convscope.core.errors import ConfigError
+from convscope.core.protocols.base import ConversationProtocol, TurnPlan, parse_options
 from convscope.core.providers.base import ChatMessage
 from convscope.core.records import Turn
 
@@ -43,19 +44,19 @@ class Relay(ConversationProtocol):
     def __init__(self, config: SessionConfig) -> None:
         super().__init__(config)
         if len(config.agents) != 2:
-            raise ValueError(f"a relay needs exactly 2 agents, not {len(config.agents)}")
-        self.options = RelayOptions.model_validate(config.options)
+            raise ConfigError(f"a relay needs exactly 2 agents, not {len(config.agents)}")
+        self.options = parse_options(RelayOptions, config)
         self.seed = self._seed_sentence()
 
     def _seed_sentence(self) -> str:
         index = self.options.seed_sentence
         if index is None:
             if not self.config.brief.strip():
-                raise ValueError("a relay needs a seed: set options.seed_sentence or the brief")
+                raise ConfigError("a relay needs a seed: set options.seed_sentence or the brief")
             return self.config.brief.strip()
         seeds = seed_sentences()
         if index >= len(seeds):
-            raise ValueError(f"options.seed_sentence must be below {len(seeds)}, not {index}")
+            raise ConfigError(f"options.seed_sentence must be below {len(seeds)}, not {index}")
         return seeds[index]
 
     def next_turn(self, transcript: Sequence[Turn], names: Mapping[str, str]) -> TurnPlan | None:

@@ -18,18 +18,19 @@ Spec grammar::
 from __future__ import annotations
 
 import importlib
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from convscope.core.agents import AgentSpec
+from convscope.core.environment import secret
+from convscope.core.errors import ConvscopeError
 from convscope.core.providers.base import Provider
 from convscope.core.providers.failures import parse_failure
 
 _PACKAGE = "convscope.core.providers"
 
 
-class ProviderConfigError(ValueError):
+class ProviderConfigError(ConvscopeError, ValueError):
     """An agent's provider configuration is unusable; the message is one line for the user."""
 
 
@@ -119,7 +120,7 @@ def api_key(agent: AgentSpec) -> str | None:
     variable = agent.key_env or backend.key_env
     if variable is None:
         return None
-    value = os.environ.get(variable, "")
+    value = secret(variable)
     if not value and (backend.key_required or agent.key_env):
         raise MissingKeyError(
             f"agent {agent.id!r}: environment variable {variable} is not set (needed by {agent.provider})"

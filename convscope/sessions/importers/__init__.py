@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from convscope.core.errors import UserError
 from convscope.sessions.importers.base import Importer, ImportFormatError, ImportResult
 from convscope.sessions.importers.warroom import WarRoomImporter
 
@@ -14,4 +15,4 @@ def importer(name: str) -> Importer:
     try:
         return IMPORTERS[name]
     except KeyError:
-        raise LookupError(f"no importer {name!r}: choose one of {', '.join(sorted(IMPORTERS))}") from None
+        raise UserError(f"no importer {name!r}: choose one of {', '.join(sorted(IMPORTERS))}") from None

@@ -1,6 +1,6 @@
 """What an importer is: a reader that turns one external file into one convscope session.
 
-Each format (War Room transcripts; later the Social-LLM-Networks JSON of seed 004, AutoGen
+Each format (War Room transcripts; later the Social-LLM-Networks JSON of the opinion-network paper, AutoGen
 logs) gets one small class with a ``name``, a cheap ``can_read`` test and a ``read`` that
 returns the document plus everything it could not map. Nothing is dropped silently:
 a source message that has no place in a session is listed in ``unmapped`` (and kept, raw,
@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from convscope.core.errors import ConvscopeError
 from convscope.sessions.schema import SessionDocument
 
 
-class ImportFormatError(ValueError):
+class ImportFormatError(ConvscopeError, ValueError):
     """The file is not in the importer's format (or is broken): one line, naming the file."""
 
 

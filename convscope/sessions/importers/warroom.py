@@ -1,4 +1,4 @@
-"""War Room transcripts (seed 003's public data set) as convscope group-chat sessions.
+"""War Room transcripts (the War Room paper's public data set) as convscope group-chat sessions.
 
 One transcript file is one run: ``condition`` (the series' switches), ``environment``
 (the agents, ``maxRounds``, the prompt template, the time the run was saved),

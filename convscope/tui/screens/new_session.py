@@ -24,7 +24,8 @@ from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Stat
 
 from convscope.core.agents import AgentSpec
 from convscope.core.config import SessionConfig
-from convscope.core.config_files import ConfigError, load_config, preset_names
+from convscope.core.config_files import load_config, preset_names
+from convscope.core.errors import ConfigError
 from convscope.core.preflight import model_problems
 from convscope.core.protocols import PROTOCOLS
 from convscope.core.providers.failures import parse_failure
