@@ -1,4 +1,4 @@
-"""Charts in embedding space: who echoes whom (the influence matrix of seed 001) and where
+"""Charts in embedding space: who echoes whom (the influence matrix of the coding-panel paper) and where
 every utterance sits (a 2-D projection coloured by agent, shaded by round).
 
 The caller embeds; these functions only arrange. The projection is UMAP when the

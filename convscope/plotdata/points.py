@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from convscope.core.tracking import tracker_for
-from convscope.sessions.recorded import recorded_scores
+from convscope.sessions.saved_measures import recorded_scores
 from convscope.sessions.schema import SessionDocument
 
 

@@ -6,14 +6,14 @@ from pathlib import Path
 
 from rich.console import Console
 
-from convscope.sessions.paths import convscope_home
+from convscope.core.environment import data_home
 from convscope.sweep.results import Row
 from convscope.sweep.run import Point, run_sweep
 from convscope.sweep.spec import load_sweep
 
 
 def sweeps_dir() -> Path:
-    return convscope_home() / "sweeps"
+    return data_home() / "sweeps"
 
 
 def loop_share(rows: list[tuple[Point, Row]]) -> tuple[int, int] | None:

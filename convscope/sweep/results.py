@@ -10,7 +10,7 @@ from typing import Any
 
 from convscope.core.metrics.opinion_dynamics import ConsensusReport
 from convscope.core.protocols.network_scoring import consensus_of
-from convscope.sessions.recorded import recorded_scores
+from convscope.sessions.saved_measures import recorded_scores
 from convscope.sessions.schema import SessionDocument
 
 Row = dict[str, Any]

@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.theme import Theme
 
 from convscope.core.config import SessionConfig
+from convscope.core.environment import config_file
 from convscope.sessions.store import SessionStore
 from convscope.themes import DARK, DEFAULT_THEME, LIGHT, STYLESHEET, THEMES
 from convscope.tui import settings
@@ -50,7 +51,7 @@ class ConvscopeApp(App[None]):
     def _remember_theme(self, theme: Theme) -> None:
         if not settings.save_theme(theme.name):
             self.notify(
-                f"Could not save the theme: {settings.config_path()} is not valid TOML",
+                f"Could not save the theme: {config_file()} is not valid TOML",
                 severity="warning",
                 markup=False,
             )

@@ -1,31 +1,23 @@
 """The user's TUI preferences, kept in ``config.toml`` so that a choice survives a restart.
 
-Where: ``$CONVSCOPE_HOME/config.toml`` when ``CONVSCOPE_HOME`` is set (tests and portable
-installs), else ``config.toml`` in ``platformdirs.user_config_dir("convscope")``. The TUI
-owns the ``[tui]`` table and leaves every other table of the file as it found it.
+Where: ``config_file()`` (see ``convscope.core.environment``). The TUI owns the ``[tui]``
+table and leaves every other table of the file as it found it.
 """
 
 from __future__ import annotations
 
-import os
 import tomllib
-from pathlib import Path
 from typing import Any
 
-import platformdirs
 import tomli_w
 
-
-def config_path() -> Path:
-    home = os.environ.get("CONVSCOPE_HOME")
-    folder = Path(home).expanduser() if home else Path(platformdirs.user_config_dir("convscope"))
-    return folder / "config.toml"
+from convscope.core.environment import config_file
 
 
 def _read() -> dict[str, Any] | None:
     """The config as a mapping; None when the file exists but cannot be read as TOML."""
     try:
-        return tomllib.loads(config_path().read_text(encoding="utf-8"))
+        return tomllib.loads(config_file().read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
@@ -45,7 +37,7 @@ def save_theme(name: str) -> bool:
         return False
     tui = data.get("tui")
     data["tui"] = {**(tui if isinstance(tui, dict) else {}), "theme": name}
-    path = config_path()
+    path = config_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".toml.tmp")
     temporary.write_text(tomli_w.dumps(data), encoding="utf-8")

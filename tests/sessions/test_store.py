@@ -10,6 +10,7 @@ import platformdirs
 import pytest
 
 from convscope.core.config import SessionConfig
+from convscope.core.environment import data_home
 from convscope.core.events import SessionEnded
 from convscope.sessions import paths
 from convscope.sessions.errors import CorruptSessionError, SessionNotFoundError
@@ -27,12 +28,12 @@ def _finished(store: SessionStore, config: SessionConfig, turns: int = 2) -> str
 
 
 def test_sessions_live_under_convscope_home(convscope_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert paths.convscope_home() == convscope_home
+    assert data_home() == convscope_home
     assert paths.sessions_dir() == convscope_home / "sessions"
     assert SessionStore().root == convscope_home / "sessions"
 
     monkeypatch.delenv("CONVSCOPE_HOME")
-    assert paths.convscope_home() == Path(platformdirs.user_data_dir("convscope", appauthor=False))
+    assert data_home() == Path(platformdirs.user_data_dir("convscope", appauthor=False))
 
 
 def test_a_session_id_is_a_sortable_timestamp_with_a_random_suffix(

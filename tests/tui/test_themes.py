@@ -5,6 +5,7 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+from convscope.core.environment import config_file
 from convscope.themes import DARK, LIGHT
 from convscope.tui import settings
 from convscope.tui.app import ConvscopeApp
@@ -22,9 +23,9 @@ async def test_a_chosen_theme_is_remembered_for_the_next_start(convscope_home: P
     app = ConvscopeApp()
     async with app.run_test(size=SIZE) as pilot:
         app.theme = LIGHT.name
-        await until(pilot, settings.config_path().exists)
-    assert settings.config_path() == convscope_home / "config.toml"
-    assert tomllib.loads(settings.config_path().read_text())["tui"]["theme"] == LIGHT.name
+        await until(pilot, config_file().exists)
+    assert config_file() == convscope_home / "config.toml"
+    assert tomllib.loads(config_file().read_text())["tui"]["theme"] == LIGHT.name
     again = ConvscopeApp()
     async with again.run_test(size=SIZE):
         assert again.theme == LIGHT.name and not again.current_theme.dark
@@ -41,16 +42,16 @@ async def test_ctrl_t_switches_between_dark_and_light() -> None:
 
 
 async def test_the_theme_is_saved_beside_the_rest_of_the_config() -> None:
-    settings.config_path().write_text('[engine]\nretries = 5\n\n[tui]\ntheme = "convscope-dark"\n')
+    config_file().write_text('[engine]\nretries = 5\n\n[tui]\ntheme = "convscope-dark"\n')
     assert settings.save_theme(LIGHT.name)
-    saved = tomllib.loads(settings.config_path().read_text())
+    saved = tomllib.loads(config_file().read_text())
     assert saved == {"engine": {"retries": 5}, "tui": {"theme": LIGHT.name}}
 
 
 async def test_an_unreadable_config_is_left_untouched() -> None:
-    settings.config_path().write_text("this is [not toml")
+    config_file().write_text("this is [not toml")
     assert not settings.save_theme(LIGHT.name)
-    assert settings.config_path().read_text() == "this is [not toml"
+    assert config_file().read_text() == "this is [not toml"
     assert settings.load_theme(DARK.name) == DARK.name
 
 

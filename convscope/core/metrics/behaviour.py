@@ -1,6 +1,6 @@
-"""The behaviour codebook of seed 003 and its offline ``rules`` coder (English and French).
+"""The behaviour codebook of the War Room paper and its offline ``rules`` coder (English and French).
 
-Flags of one message (seed 003, appendix A):
+Flags of one message (the War Room paper, appendix A):
 - PHATIC: under 15 words and no substantive content;
 - META: comments on the conversation itself;
 - LEAD: assigns a task to a named agent other than the speaker;
@@ -22,7 +22,7 @@ The rules are cue lists (``behaviour_cues``) looked up where the codebook says. 
 a request or assignment cue in the sentence naming another agent, or a bullet line or a row
 of an owner table that names it ("- @Agent-C: backend", "| Auth | @Agent-B |"). AGREE needs
 an agreement cue and a specific reference to another agent anywhere in the message (the
-human coders of seed 003 read it that way: "Merci @Agent-F ... [later] Je suis d'accord").
+human coders of the War Room paper read it that way: "Merci @Agent-F ... [later] Je suis d'accord").
 COMP needs either a phrase only a crash explains ("decommissioned", "n'est plus supporté")
 or a specific reference to the crashed agent with an absence, take-over or redistribution
 cue in the same or the next sentence: addressing a task to the crashed agent, unaware that

@@ -2,7 +2,7 @@
 
 Patterns are regular-expression fragments matched case-insensitively on the message with
 agent names already found, so none of them names an agent. They were written from the
-seed 003 codebook and its examples and checked against War Room messages; they are
+the War Room paper's codebook and its examples and checked against War Room messages; they are
 deliberately plain so that a reader can see why a message got a flag.
 """
 

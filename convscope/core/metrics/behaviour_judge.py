@@ -1,4 +1,4 @@
-"""The ``judge`` behaviour coder: a panel of LLMs codes each message (seed 003, section 3.6).
+"""The ``judge`` behaviour coder: a panel of LLMs codes each message (the War Room paper, section 3.6).
 
 Every judge gets the codebook, the speaker, the other agents, the crashed agent(s) and the
 message, and answers with one JSON object. Answers are read leniently (code fences, prose

@@ -1,4 +1,4 @@
-"""Lexical confidence (seed 001, appendix B): (certainty cues - hedging cues) / tokens.
+"""Lexical confidence (the coding-panel paper, appendix B): (certainty cues - hedging cues) / tokens.
 
 An output-only proxy for how assertive a text reads, not for what a model "believes".
 Cues are whole words or whole phrases, case-insensitive: the text and every lexicon entry

@@ -17,7 +17,6 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import logging
-import os
 import sqlite3
 import threading
 from collections.abc import Iterable, Mapping, Sequence
@@ -26,9 +25,8 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from convscope.core.cache import cache_root
+from convscope.core.environment import cache_root, embedding_cache_setting
 
-STORE_ENV = "CONVSCOPE_EMBEDDING_CACHE"
 OFF_VALUES = frozenset({"off", "0", "no", "false"})
 _QUERY_CHUNK = 500  # keys per SELECT, under SQLite's limit on bound parameters
 _BUSY_TIMEOUT_S = 30.0
@@ -152,7 +150,7 @@ def model_fingerprint(model_folder: Path) -> str:
 
 def default_store(model_folder: Path, dimension: int) -> EmbeddingStore | None:
     """The store under the cache directory (or ``$CONVSCOPE_EMBEDDING_CACHE``), or None if off."""
-    setting = os.environ.get(STORE_ENV, "").strip()
+    setting = embedding_cache_setting()
     if setting.lower() in OFF_VALUES:
         return None
     folder = Path(setting) if setting else cache_root() / "embeddings"

@@ -209,7 +209,7 @@ def token_coherence(tokens: Sequence[str]) -> float:
 
 
 def coherence(text: str) -> float:
-    """Coherence of one output as in seed 002: unique words / total words (0 when empty).
+    """Coherence of one output as in the relay paper: unique words / total words (0 when empty).
 
     A degenerate loop repeats the same few words, so this falls as an output repeats itself.
     """

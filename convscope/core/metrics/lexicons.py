@@ -1,4 +1,4 @@
-"""Certainty and hedging cues for the confidence proxy (seed 001, appendix B), as data.
+"""Certainty and hedging cues for the confidence proxy (the coding-panel paper, appendix B), as data.
 
 Our own lists, about 65 certainty and 70 hedging expressions per language, in the spirit
 of the paper's: epistemic adverbs, modal verbs and multi-word phrases. Every example the

@@ -1,4 +1,4 @@
-"""Loop detection (seed 002): outputs that keep repeating, read from distances.
+"""Loop detection (the relay paper): outputs that keep repeating, read from distances.
 
 Each output (a "step") is compared with the previous output and with the same agent's
 previous output, on every enabled distance: BLEU distance, Jaccard distance, coherence
@@ -35,7 +35,7 @@ Distances = dict[str, float | None]  # one value per name in DISTANCES; None: no
 class LoopThresholds(BaseModel):
     """The thresholds a distance must be at or below for a step to count as converged.
 
-    Seed 002 used these four distances and "3 or more consecutive steps" but prints no
+    The relay paper used these four distances and "3 or more consecutive steps" but prints no
     threshold values (it calls them manually calibrated). Ours come from the War Room
     transcripts (every fourth of the 208 runs: about 3,300 comparisons of a message with the
     previous one, by another agent, and 3,000 with the same agent's previous message; cosine
@@ -49,7 +49,7 @@ class LoopThresholds(BaseModel):
     - ``coherence_change`` 0.1: the share of unique words moved by at most 0.1 (on its own
       this passes half of all pairs: it only vetoes a step whose repetitiveness jumped);
     - ``cosine`` 0.1: MiniLM cosine similarity of 0.9 or more (2% of cross-agent pairs);
-    - ``min_steps`` 3: seed 002's "3 or more consecutive steps".
+    - ``min_steps`` 3: the relay paper's "3 or more consecutive steps".
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")

@@ -2,7 +2,7 @@
 
 Four interchangeable scorers (REFERENCE.md):
 
-- ``judge``: an LLM rates the stance as an integer -3..3, mapped to (s + 3) / 6 (seed 004's
+- ``judge``: an LLM rates the stance as an integer -3..3, mapped to (s + 3) / 6 (the opinion-network paper's
   method, which used gpt-5-nano);
 - ``embedding``: MiniLM cosine to a "for" anchor minus cosine to an "against" anchor;
 - ``vader``: VADER sentiment. It measures *tone, not stance*: "I'm glad vaping is finally
@@ -63,7 +63,7 @@ def parse_judge_rating(answer: str) -> int | None:
 
 
 class JudgeScorer:
-    """An LLM judge (seed 004): one call per text, temperature 0, rating mapped to (s + 3) / 6."""
+    """An LLM judge (the opinion-network paper): one call per text, temperature 0, rating -> (s + 3) / 6."""
 
     name = "judge"
 

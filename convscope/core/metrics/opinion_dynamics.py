@@ -1,4 +1,4 @@
-"""Consensus measures of the opinion network (seed 004), as fixed in REFERENCE.md.
+"""Consensus measures of the opinion network (the opinion-network paper), as fixed in REFERENCE.md.
 
 Scores come as a (rounds, agents) array in [0, 1], NaN where a score is missing (a failed
 turn, an unreadable answer); every measure skips missing scores. The combination matrix
@@ -24,7 +24,7 @@ OpinionClass = Literal["against", "neutral", "for"]
 # count as neutral, so only a clear lean (|s| >= 2, or an average beyond a third) is a side.
 AGAINST_BELOW = 1 / 3
 FOR_ABOVE = 2 / 3
-FINAL_ROUNDS = 10  # seed 004 averages each agent's last 10 rounds to damp scorer noise
+FINAL_ROUNDS = 10  # the opinion-network paper averages each agent's last 10 rounds to damp scorer noise
 TAIL_ROUNDS = (10, 40)  # REFERENCE.md: the window where the slowest mode dominates
 _NOISE_FLOOR = 1e-10  # STD below this share of STD(0) is rounding noise, not signal
 
@@ -41,7 +41,7 @@ class DecayFit:
 
 @dataclass(frozen=True)
 class ConsensusReport:
-    """Everything seed 004 reports for one run, next to what the theory predicts."""
+    """Everything the opinion-network paper reports for one run, next to what the theory predicts."""
 
     lambda2: float
     halving_theory: float
@@ -108,7 +108,7 @@ def tail_decay_rate(std: ArrayLike, tail: tuple[int, int] = TAIL_ROUNDS) -> floa
 
     Rounds past the end of the run are ignored, and so is an STD at rounding-noise level
     (exact consensus); fewer than 3 usable rounds give None. With LLM agents the STD settles
-    on a floor (seed 004: about 0.1), so choose a window that ends before the plateau.
+    on a floor (the opinion-network paper: about 0.1), so choose a window that ends before the plateau.
     """
     y = np.asarray(std, dtype=np.float64)
     first, last = tail
@@ -131,12 +131,12 @@ def degroot_simulate(A: ArrayLike, x0: ArrayLike, rounds: int) -> NDArray[np.flo
 
 
 def degroot_forecast(A: ArrayLike, x0: ArrayLike) -> float:
-    """The consensus DeGroot predicts: πᵀx0, π the Perron vector of A (seed 004, eq. 3)."""
+    """The consensus DeGroot predicts: πᵀx0, π the Perron vector of A (the opinion-network paper, eq. 3)."""
     return float(perron_vector(A) @ np.asarray(x0, dtype=np.float64))
 
 
 def final_opinions(scores: ArrayLike, last: int = FINAL_ROUNDS) -> NDArray[np.float64]:
-    """Each agent's mean score over the last ``last`` rounds (seed 004's final opinion)."""
+    """Each agent's mean score over the last ``last`` rounds (the opinion-network paper's final opinion)."""
     values = np.asarray(scores, dtype=np.float64)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)

@@ -1,4 +1,4 @@
-"""Behaviour profiles and how alike they are (seed 003, RQ3-RQ5).
+"""Behaviour profiles and how alike they are (the War Room paper, RQ3-RQ5).
 
 An agent's profile in a run is the share of its messages carrying each of the five trait
 flags (PHATIC, META, LEAD, ARCH, AGREE; COMP is reactive and left out). A run's profile

@@ -1,4 +1,4 @@
-"""Embedding-space measures of the coding panel (seed 001): influence matrix and opinion axis.
+"""Embedding-space measures of the coding panel (the coding-panel paper): influence matrix and opinion axis.
 
 Both take embeddings, not texts, so the caller chooses the encoder (and its cache) and the
 tests can check the definitions by hand on small vectors.
@@ -26,7 +26,7 @@ def influence_by_round(embeddings: ArrayLike) -> NDArray[np.float64]:
 
 
 def influence_matrix(embeddings: ArrayLike) -> NDArray[np.float64]:
-    """Mean over rounds of :func:`influence_by_round` (seed 001, Appendix C).
+    """Mean over rounds of :func:`influence_by_round` (the coding-panel paper, Appendix C).
 
     The diagonal is each agent's self-consistency in embedding space; row ``i`` says how
     close agent ``i``'s output stays to what each agent said the round before. Rounds with
@@ -41,7 +41,7 @@ def influence_matrix(embeddings: ArrayLike) -> NDArray[np.float64]:
 
 
 def opinion_axis(embeddings: ArrayLike) -> NDArray[np.float64]:
-    """Each utterance's position on the first principal component, scaled to [0, 1] (seed 001).
+    """Each utterance's position on the first principal component, scaled to [0, 1] (the coding-panel paper).
 
     The axis is fitted on all the utterances given; min-max scaling puts the extremes at 0
     and 1. Which end is 0 is PCA's sign convention, not a stance: read it against the texts.

@@ -1,4 +1,4 @@
-"""How much an agent revises itself between rounds (seed 001, section 5.1).
+"""How much an agent revises itself between rounds (the coding-panel paper, section 5.1).
 
 - Code stability: the share of consecutive rounds whose outputs are string-identical once
   whitespace is normalised (runs of spaces, tabs and newlines count as one space).

@@ -1,4 +1,4 @@
-"""The statistics of seed 003: Kruskal-Wallis per flag with Bonferroni, bootstrap CIs, Cohen's kappa.
+"""The War Room paper's statistics: Kruskal-Wallis per flag with Bonferroni, bootstrap CIs, Cohen's kappa.
 
 The conventions are the paper's: Kruskal-Wallis across agents for each trait flag (each
 message a 0/1 observation, one group per agent), p-values multiplied by the number of

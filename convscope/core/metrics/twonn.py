@@ -63,8 +63,8 @@ def twonn_dimension(X: ArrayLike) -> float | None:
 def twonn_by_label(X: ArrayLike, labels: Sequence[H]) -> dict[H, TwoNNResult]:
     """One estimate per label, in order of first appearance.
 
-    Pooled per round across items (seed 001, Figure 6): label each code's embedding with
-    its round. Per agent (seed 001, Figure 16): label it with the agent.
+    Pooled per round across items (the coding-panel paper, Figure 6): label each code's embedding with
+    its round. Per agent (the coding-panel paper, Figure 16): label it with the agent.
     """
     points = np.asarray(X, dtype=np.float64)
     if len(labels) != points.shape[0]:

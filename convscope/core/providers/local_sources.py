@@ -11,7 +11,7 @@ import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
-from convscope.core.cache import cache_root
+from convscope.core.environment import cache_root
 from convscope.core.providers.base import ProviderError
 
 # Part of every cache key: changing how weights are stored must not reuse old copies.

@@ -1,6 +1,6 @@
 """The ``rules`` behaviour coder on English and French messages, flag by flag.
 
-The English examples marked "seed 003" are the paper's own (appendix H, CC BY 4.0).
+The English examples marked "War Room paper" are the paper's own (appendix H, CC BY 4.0).
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ def test_mentions_do_not_count_as_words_of_a_phatic_message() -> None:
     "text",
     [
         "Confirmed — Food Delivery thread is officially closed. All agents are aligned and standing by "
-        "for client approval. Thanks for the clarity and collaboration, everyone.",  # seed 003
+        "for client approval. Thanks for the clarity and collaboration, everyone.",  # War Room paper
         "Let's summarize this discussion before we go around in circles.",
         "Pour résumer cette discussion : nous tournons en rond depuis le dernier tour.",
         "Je n'ai rien à ajouter, tout le monde est d'accord.",
@@ -80,7 +80,7 @@ def test_talk_about_the_project_is_not_meta(text: str) -> None:
     "text",
     [
         "@Agent-B, can you please update the dev environment? @Agent-C, finalize the Stripe integration "
-        "by Thursday.",  # seed 003
+        "by Thursday.",  # War Room paper
         "@Agent-C, peux-tu finaliser l'intégration Stripe d'ici jeudi ?",
         "Agent-E se chargera des tests de charge.",
         "Prochaines actions :\n- @Agent-B : préparer les maquettes\n- Déployer les secrets – @Agent-C.",
@@ -112,7 +112,7 @@ def test_requests_to_nobody_in_particular_or_to_oneself_are_not_lead(text: str) 
     "text",
     [
         "Tech Stack: Backend: Node.js (Express.js) + PostgreSQL, Frontend: React Native (Expo), "
-        "Payment: Stripe SDK + webhook integration, Maps: Mapbox, CI/CD: GitHub Actions",  # seed 003
+        "Payment: Stripe SDK + webhook integration, Maps: Mapbox, CI/CD: GitHub Actions",  # War Room paper
         "Je propose Flutter et Supabase pour le backend.",
         "We could deploy on AWS Lambda with a DynamoDB table, or simply Heroku.",
     ],
@@ -144,7 +144,7 @@ def test_technology_names_that_are_ordinary_words_need_their_capital_letter() ->
 @pytest.mark.parametrize(
     "text",
     [
-        # seed 003
+        # War Room paper
         "@Agent-A, I agree that prioritizing features is crucial given the tight deadline and budget.",
         "Good point from Agent-B on the budget.",
         "Merci, @Agent-B, pour cette analyse détaillée. Je suis globalement d'accord avec votre proposition.",
@@ -176,7 +176,7 @@ def test_agreement_without_a_specific_other_agent_is_not_agree(text: str) -> Non
     [
         (
             "@Agent-G, thanks for the heads up about the model decommissioning. I'll make sure to check the "
-            "recommended alternatives.",  # seed 003
+            "recommended alternatives.",  # War Room paper
             1,
         ),
         ("Le modèle deepseek-r1-distill-llama-70b n'est plus supporté.", 1),

@@ -1,4 +1,4 @@
-"""The confidence proxy against seed 001, appendix B, in English and French."""
+"""The confidence proxy against the coding-panel paper, appendix B, in English and French."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from convscope.core.metrics.confidence import confidence_score, count_cues, gues
 from convscope.core.metrics.lexicons import CERTAINTY, HEDGING
 from convscope.core.metrics.tokenize import words
 
-# The examples seed 001 prints in appendix B.
+# The examples the coding-panel paper prints in appendix B.
 PAPER_CERTAINTY = (
     "definitely", "must", "undoubtedly", "always", "clearly", "certainly", "absolutely", "without a doubt",
     "unquestionably", "conclusively", "positively", "with certainty", "no doubt", "undeniably", "strongly",

@@ -9,8 +9,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from convscope.core.environment import TOXICITY_MODEL_ENV
 from convscope.core.metrics.toxicity import (
-    ENV_VAR,
     ToxicityModelError,
     ToxicityScorer,
     load_toxicity_scorer,
@@ -153,9 +153,9 @@ def test_loading_writes_nothing_to_stderr(tmp_path: Path, capfd: pytest.CaptureF
 
 
 def test_without_a_path_or_the_variable_there_is_no_scorer(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(ENV_VAR, raising=False)
+    monkeypatch.delenv(TOXICITY_MODEL_ENV, raising=False)
     assert load_toxicity_scorer() is None
-    monkeypatch.setenv(ENV_VAR, "")
+    monkeypatch.setenv(TOXICITY_MODEL_ENV, "")
     assert load_toxicity_scorer() is None
 
 
@@ -163,9 +163,9 @@ def test_the_variable_names_the_folder_and_a_given_path_wins_over_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder = save_classifier(tmp_path / "toxic-model", ["non-toxic", "toxic"])
-    monkeypatch.setenv(ENV_VAR, str(folder))
+    monkeypatch.setenv(TOXICITY_MODEL_ENV, str(folder))
     assert loaded(None).name == "toxic-model"
-    monkeypatch.setenv(ENV_VAR, str(tmp_path / "gone"))
+    monkeypatch.setenv(TOXICITY_MODEL_ENV, str(tmp_path / "gone"))
     assert loaded(folder).name == "toxic-model"
 
 

@@ -1,4 +1,4 @@
-"""The coding panel (seed 001, Algorithm 1): phases, order, what each agent sees, the codes."""
+"""The coding panel (the coding-panel paper, Algorithm 1): phases, order, what each agent sees, the codes."""
 
 from __future__ import annotations
 

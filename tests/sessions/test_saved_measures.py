@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 
 from convscope.core.records import Turn
-from convscope.sessions.recorded import recorded_scores, resumed_tracker
+from convscope.sessions.saved_measures import recorded_scores, resumed_tracker
 from convscope.sweep.results import session_row
 from tests.support.judged import RATINGS, record_judged_session
 from tests.support.openai_sse_server import OpenAIStub, Reply
