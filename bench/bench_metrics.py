@@ -11,7 +11,7 @@ lengths and languages are what the tracker meets: mostly French, about 230 words
   embeddings. ``turn_ms`` is the median cost of one turn: how long after a turn ends its
   metrics reach the sidebar (a live round spreads its turns over the agents' replies).
   The same again with every text cut to its first 40 words, the length of a relay output
-  (seed 002: 50 new tokens).
+  (the relay paper: 50 new tokens).
 - ``batch_throughput``: utterances per second of ``session_summary`` (every measure: the
   tracker, stability, self-consistency, behaviour profiles, Kruskal-Wallis) over every K-th
   War Room run imported with the War Room importer, with and without embeddings.
