@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from convscope.core.config import SessionConfig
+from convscope.core.errors import ConvscopeError
 from convscope.sessions.atomic import fsync_dir
 from convscope.sessions.errors import CorruptSessionError, SessionLockedError, SessionNotFoundError
 from convscope.sessions.journal import JournalAppender
@@ -109,12 +110,13 @@ class SessionStore:
         raise SessionNotFoundError(f"no session {ref!r} in {self.root}")
 
     def list(self) -> list[SessionSummary]:
-        """Newest first. A session that cannot be read is skipped with a logged warning."""
+        """Newest first. A session that cannot be read (or whose protocol cannot be built, to
+        name its agents as they ended) is skipped with a logged warning."""
         summaries: list[SessionSummary] = []
         for folder in _session_folders(self.root):
             try:
                 summaries.append(SessionSummary.of(read_session_folder(folder).document))
-            except (CorruptSessionError, OSError) as exc:
+            except (ConvscopeError, OSError) as exc:
                 _log.warning("skipping session %s: %s", folder.name, exc)
         summaries.sort(key=lambda summary: (summary.created_at, summary.id), reverse=True)
         return summaries

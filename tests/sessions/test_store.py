@@ -81,6 +81,19 @@ def test_list_skips_a_corrupt_session_with_a_warning(
     assert any("not-a-session" in record.getMessage() for record in caplog.records)
 
 
+def test_list_skips_a_session_of_a_protocol_this_convscope_does_not_know(
+    store: SessionStore, config: SessionConfig, caplog: pytest.LogCaptureFixture
+) -> None:
+    good = _finished(store, config)
+    _finished(store, config.model_copy(update={"protocol": "debate"}))  # e.g. from a newer convscope
+
+    with caplog.at_level(logging.WARNING):
+        summaries = store.list()
+
+    assert [summary.id for summary in summaries] == [good]
+    assert any("unknown protocol 'debate'" in record.getMessage() for record in caplog.records)
+
+
 def test_list_of_an_empty_or_missing_store_is_empty(tmp_path: Path) -> None:
     assert SessionStore(tmp_path / "nowhere").list() == []
 
