@@ -10,7 +10,7 @@ union, and what a record *does* is folded in one place, ``convscope.core.control
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -102,7 +102,7 @@ ControlRecord = Annotated[
     Field(discriminator="kind"),
 ]
 
-ControlKind = Literal[
+ControlKind = Literal[  # the ``kind`` of each model above, for code that names a kind before it has a record
     "paused",
     "resumed",
     "stepped",
@@ -112,4 +112,3 @@ ControlKind = Literal[
     "failure_cleared",
     "thresholds_changed",
 ]
-CONTROL_KINDS: tuple[ControlKind, ...] = get_args(ControlKind)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 from convscope.core.agents import AgentSpec
 from convscope.core.config import SessionConfig
 from convscope.core.controls import Roster, describe, rosters
 from convscope.core.records import (
+    ControlKind,
     ControlRecord,
     FailureCleared,
     FailureInjected,
@@ -34,6 +37,13 @@ RECORDS: list[ControlRecord] = [
     Stepped(turn_index=5, at=0.0),
     Stopped(turn_index=6, at=0.0, reason="rate limits"),
 ]
+
+
+def test_every_control_kind_has_exactly_one_record_model() -> None:
+    models = get_args(get_args(ControlRecord)[0])
+
+    assert sorted(model.model_fields["kind"].default for model in models) == sorted(get_args(ControlKind))
+    assert {type(record).__name__ for record in RECORDS} == {model.__name__ for model in models}
 
 
 def test_the_initial_roster_has_the_protocols_names_and_the_configs_failures() -> None:
