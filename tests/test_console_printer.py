@@ -130,3 +130,21 @@ def test_turns_still_running_when_the_session_ends_print_what_they_had_marked_cu
         "",
         "session stopped",
     ]
+
+
+async def test_interventions_print_as_the_chat_describes_them_with_the_agents_names() -> None:
+    engine = Engine(scripted_config("x", "y", rounds=1))
+    out = io.StringIO()
+    engine.subscribe(ConsolePrinter(out))
+
+    def intervene(event: Event) -> None:
+        if isinstance(event, TurnCompleted) and event.turn.index == 0:
+            engine.rename("a1", "Zed")
+            engine.inject_failure("a1", "decommissioned")
+
+    engine.subscribe(intervene)
+    await engine.run()
+
+    lines = out.getvalue().splitlines()
+    assert "· Agent-B renamed to Zed (before turn 1)" in lines
+    assert "· failure injected into Zed: decommissioned (before turn 1)" in lines
