@@ -62,10 +62,6 @@ class SessionDeck(Horizontal):
         if isinstance(event.widget, AgentPane):
             self.focused_agent = event.widget.agent_id
 
-    def rename(self, agent_id: str, nickname: str) -> None:
-        self.panes[agent_id].set_nickname(nickname)
-        self.sidebar.rename(agent_id, nickname)
-
     def load_record(self, turns: Sequence[Turn], controls: Sequence[ControlRecord]) -> None:
         """Fill the chat with a saved session: each intervention just before the turn it preceded."""
         pending = list(rosters(self.config, controls))
