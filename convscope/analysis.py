@@ -14,6 +14,7 @@ from rich.text import Text
 from convscope.core.metrics.summary import session_summary
 from convscope.core.metrics.toxicity import load_toxicity_scorer
 from convscope.plotdata.report import format_value
+from convscope.sessions.recorded import recorded_scores
 from convscope.sessions.store import SessionStore
 
 
@@ -92,7 +93,13 @@ def analyze_command(args: argparse.Namespace) -> int:
     """Print the metrics of one session (an id, a unique id prefix, a session folder or file)."""
     document = SessionStore().load(args.target)
     toxicity = load_toxicity_scorer(args.toxicity_model)  # an unusable folder: a ValueError, one line
-    summary = session_summary(document.config, document.turns, controls=document.controls, toxicity=toxicity)
+    summary = session_summary(
+        document.config,
+        document.turns,
+        controls=document.controls,
+        toxicity=toxicity,
+        recorded_scores=recorded_scores(document),
+    )
     if args.json:
         print(json.dumps({"id": document.id, **summary}, indent=2, default=str))
     else:

@@ -25,6 +25,7 @@ from convscope.core.metrics.lexical import ROUGE_TYPES
 from convscope.core.metrics.summary import session_summary
 from convscope.core.metrics.tokenize import words
 from convscope.sessions.reader import read_session
+from convscope.sessions.recorded import recorded_scores
 from convscope.sessions.schema import SessionDocument
 
 _MISSING = object()
@@ -123,7 +124,13 @@ def _behaviour(document: SessionDocument, summary: Mapping[str, Any]) -> Behavio
 
 
 def session_row(document: SessionDocument, by: str, *, semantic: bool = False) -> SessionRow:
-    summary = session_summary(document.config, document.turns, controls=document.controls, semantic=semantic)
+    summary = session_summary(
+        document.config,
+        document.turns,
+        controls=document.controls,
+        semantic=semantic,
+        recorded_scores=recorded_scores(document),
+    )
     by_round = summary["rouge"]["by_round"]
     loop = summary["loop"]
     return SessionRow(

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from convscope.core.tracking import tracker_for
+from convscope.core.protocols import tracker_for
 from convscope.sessions.recorded import recorded_scores
 from convscope.sessions.schema import SessionDocument
 

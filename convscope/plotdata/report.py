@@ -16,6 +16,7 @@ from convscope.core.metrics.embeddings import Embedder, default_embedder
 from convscope.core.metrics.summary import session_summary
 from convscope.core.metrics.tokenize import words
 from convscope.core.metrics.twonn import twonn
+from convscope.core.protocols import protocol_class
 from convscope.plotdata.embedding import influence_heatmap, projection_scatter
 from convscope.plotdata.model import Chart, LineChart, Plots, Table
 from convscope.plotdata.points import session_points
@@ -28,6 +29,7 @@ from convscope.plotdata.session import (
     rouge_chart,
     stability_chart,
 )
+from convscope.sessions.recorded import recorded_scores
 from convscope.sessions.schema import SessionDocument
 
 
@@ -89,7 +91,7 @@ def session_plots(
     heatmap, the projection and the TwoNN dimension."""
     names = {agent.id: agent.nickname for agent in document.config.agents}
     points = session_points(document, semantic=embeddings)
-    group = document.config.protocol == "group_chat"
+    group = protocol_class(document.config).measures.behaviour
     charts: list[Chart] = [rouge_chart(points), confidence_chart(points, names)]
     if group:
         charts.append(behaviour_chart(points))
@@ -112,7 +114,9 @@ def session_plots(
     if group:
         charts.append(profile_chart(points, names))
     charts = [c for c in charts if not (isinstance(c, LineChart) and c.empty)]
-    summary = session_summary(document.config, document.turns, controls=document.controls)
+    summary = session_summary(
+        document.config, document.turns, controls=document.controls, recorded_scores=recorded_scores(document)
+    )
     tables = [summary_table(summary, extra), agents_table(summary, names)]
     subtitle = f"{document.id} · {document.status} · {len(document.turns)} turns"
     return Plots(document.config.title, subtitle, charts, tables)

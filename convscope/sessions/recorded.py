@@ -7,7 +7,7 @@ session or a sweep's CSV reads the scores it gave live instead of asking it agai
 from __future__ import annotations
 
 from convscope.core.metrics.tracker import MetricsTracker
-from convscope.core.tracking import tracker_for
+from convscope.core.protocols import tracker_for
 from convscope.sessions.schema import SessionDocument
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from convscope.core.protocols import protocol_class
 from convscope.sessions.paths import convscope_home
 from convscope.sweep.results import Row
 from convscope.sweep.run import Point, run_sweep
@@ -34,7 +35,9 @@ def sweep_command(spec: Path, *, out: Path | None, concurrency: int | None, ray_
         f"({state.skipped} already done, {ran} run now, {state.failed_sessions} failed) in {root}"
     )
     console.print(f"results: {root / 'results.csv'}")
-    share = loop_share(rows) if sweep.runs and sweep.runs[0].config.protocol == "relay" else None
+    share = (
+        loop_share(rows) if sweep.runs and protocol_class(sweep.runs[0].config).measures.loop_share else None
+    )
     if share is not None:
         looped, total = share
         console.print(f"loops: {looped} of {total} sessions fell into a loop ({looped / total:.0%})")

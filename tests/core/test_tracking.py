@@ -10,9 +10,9 @@ from convscope.core.agents import AgentSpec
 from convscope.core.config import SessionConfig
 from convscope.core.engine import Engine
 from convscope.core.events import MetricsUpdated
+from convscope.core.protocols import tracker_for
 from convscope.core.protocols.network import network_theory
 from convscope.core.records import Turn
-from convscope.core.tracking import tracker_for
 from tests.core.protocols.support import make_config, scripted_file
 
 

@@ -1,6 +1,7 @@
 """One session's metrics as one JSON-able table: what ``convscope analyze`` prints.
 
-It replays the session through :class:`MetricsTracker` (the code that ran live) and adds the
+It replays the session through its protocol's tracker (the code that ran live, measuring the
+turns the protocol measures, with an opinion judge's recorded scores) and adds the
 measures that need the whole session at once: code stability and token retention per
 agent, TF-IDF self-consistency (fitted on this session's texts), and for group chats the
 behaviour profiles, their similarity, the COMP events and Kruskal-Wallis per trait flag;
@@ -10,7 +11,7 @@ and, when a local classifier is given, the toxicity of every message.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -24,9 +25,8 @@ from convscope.core.metrics.stability import code_stability, mean_token_retentio
 from convscope.core.metrics.stats import kruskal_by_flag
 from convscope.core.metrics.toxicity import ToxicityScorer, toxicity_summary
 from convscope.core.metrics.tracker import MetricsTracker
+from convscope.core.protocols import protocol_class, tracker_for
 from convscope.core.records import ControlRecord, Turn
-
-GROUP_PROTOCOLS = frozenset({"group_chat"})
 
 
 def session_summary(
@@ -36,19 +36,23 @@ def session_summary(
     controls: Sequence[ControlRecord] = (),
     semantic: bool | None = None,
     toxicity: ToxicityScorer | None = None,
+    recorded_scores: Mapping[int, float | None] | None = None,
 ) -> dict[str, Any]:
     """The metrics of one session; ``semantic`` adds embedding distances to loop detection
     (by default if the session measured them live, so that loops are found as they were),
-    ``toxicity`` scores every message (without it the section says that none was given)."""
-    group = config.protocol in GROUP_PROTOCOLS
+    ``toxicity`` scores every message (without it the section says that none was given),
+    ``recorded_scores`` are an opinion judge's live scores (a judge is never asked from here:
+    without them its turns have no score)."""
+    measures = protocol_class(config).measures
     semantic = config.semantic_metrics if semantic is None else semantic
+    measured = [turn for turn in sorted(turns, key=lambda t: t.index) if measures.measured(turn)]
     if semantic:  # one batched encoding up front; the replay then finds every text in the cache
-        default_embedder().encode([turn.text for turn in turns if not turn.failed])
-    tracker = MetricsTracker(agents=config.agents, semantic=semantic, behaviour=group)
+        default_embedder().encode([turn.text for turn in measured if not turn.failed])
+    tracker = tracker_for(config, semantic=semantic, recorded_scores=recorded_scores or {})
     snapshots = tracker.run(turns, controls)
     rounds = [s.values for s in snapshots if s.turn_index is None]
     outputs: dict[str, list[str]] = defaultdict(list)
-    for turn in sorted(turns, key=lambda t: t.index):
+    for turn in measured:
         if not turn.failed:
             outputs[turn.agent_id].append(turn.text)
 
@@ -85,7 +89,7 @@ def session_summary(
         "self_consistency": self_consistency(outputs),
         "toxicity": toxicity_summary(toxicity, outputs),
     }
-    if group:
+    if measures.behaviour:
         summary["behaviour"] = _behaviour(tracker)
     return summary
 

@@ -97,7 +97,9 @@ class MetricsTracker:
     costly measure). ``opinion`` turns a successful turn into a score in [0, 1] (or None) for
     ``opinion.score`` and ``disagreement.std``: it is given the whole turn, so that a replay
     can answer with the score recorded for that turn; it is called in the tracker's thread,
-    so it must be synchronous.
+    so it must be synchronous. A turn that ``measured`` refuses is recorded by identity only
+    and left out of every measure (a coding panel's summaries). ``round_constants`` are
+    added to every round's snapshot (an opinion network's DeGroot theory).
     """
 
     def __init__(
@@ -111,12 +113,16 @@ class MetricsTracker:
         language: Language | Literal["auto"] = "auto",
         tokenizer: TokenizerName = "unicode",
         opinion: OpinionFn | None = None,
+        measured: Callable[[Turn], bool] | None = None,
+        round_constants: Mapping[str, float] | None = None,
     ) -> None:
         self.semantic = semantic
         self.behaviour = behaviour
         self.language: Language | Literal["auto"] = language
         self.tokenizer: TokenizerName = tokenizer
         self.opinion = opinion
+        self.measured = measured
+        self.round_constants = dict(round_constants or {})
         self._embedder = embedder
         self.loops = LoopDetector(thresholds)
         self._names: dict[str, None] = {agent.nickname: None for agent in agents}  # ordered set
@@ -163,6 +169,8 @@ class MetricsTracker:
             return self._end_round(round_index)
 
     def _observe(self, turn: Turn) -> dict[str, Any]:
+        if self.measured is not None and not self.measured(turn):
+            return {"turn.index": turn.index, "turn.round": turn.round, "turn.agent_id": turn.agent_id}
         self._names.setdefault(turn.nickname, None)
         codes: BehaviourCodes | None = None
         if turn.failed:
@@ -206,6 +214,7 @@ class MetricsTracker:
                 values[f"behaviour.{flag}"] = None if share is None else float(share)
             values["behaviour.any_share"] = any_trait_share(self._round_codes)
             values["profile.similarity"] = profile_similarity(profiles(self.codes))
+        values.update(self.round_constants)
         self._previous_round.update({o.turn.agent_id: o for o in outputs})
         self._round = []
         self._round_codes = []

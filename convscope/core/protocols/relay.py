@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from convscope.core.config import SessionConfig
 from convscope.core.protocols.base import ConversationProtocol, TurnPlan
+from convscope.core.protocols.measures import Measures
 from convscope.core.providers.base import ChatMessage
 from convscope.core.records import Turn
 
@@ -39,6 +40,7 @@ class RelayOptions(BaseModel):
 
 class Relay(ConversationProtocol):
     name = "relay"
+    measures = Measures(loop_share=True)
 
     def __init__(self, config: SessionConfig) -> None:
         super().__init__(config)

@@ -155,3 +155,23 @@ def test_loops_are_measured_with_embeddings_when_the_session_measured_them_live(
     before = embedder.misses + embedder.hits
     session_summary(config, turns)
     assert (embedder.misses + embedder.hits > before) is measured_live
+
+
+def test_a_coding_panels_summary_measures_its_codes_and_leaves_its_summaries_out() -> None:
+    """A coding panel's one-sentence summaries are its memory: the same summary after codes
+    that change must not make the agents look stable, nor the codes look alike."""
+    codes = {"a": ["parking loss", "lost parking", "parking lost"], "b": ["council", "ignored", "rent"]}
+    turns: list[Turn] = []
+    for round_index in range(3):
+        for agent in ("a", "b"):
+            phases = [("code", codes[agent][round_index]), ("summary", "I coded the comment.")]
+            for phase, text in phases[: 1 if round_index == 2 else 2]:
+                turns.append(
+                    Turn(index=len(turns), round=round_index, agent_id=agent, nickname=agent, model="m",
+                         text=text, phase=phase, started_at=0.0, ended_at=1.0)
+                )  # fmt: skip
+    config = SessionConfig(protocol="coding", brief="A comment.", rounds=3, agents=AGENTS[:2])
+    result = session_summary(config, turns)
+    assert [r["rouge1"] for r in result["rouge"]["by_round"]] == [0.0, 0.0, 0.0]
+    assert result["stability"]["a"]["retention"] == pytest.approx(mean_token_retention(codes["a"]))
+    assert result["stability"]["b"]["identical"] == 0.0
