@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Literal
 
 from convscope.core.records import ControlRecord, Turn
+from convscope.core.snapshot import Snapshot
 
 
 @dataclass(frozen=True)
@@ -62,11 +63,7 @@ class ControlApplied:
     record: ControlRecord
 
 
-@dataclass(frozen=True)
-class MetricsUpdated:
-    turn_index: int
-    round: int
-    values: dict[str, Any] = field(default_factory=dict)
+MetricsUpdated = Snapshot  # a turn's or a round's metrics: the tracker's snapshot is the event
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,6 @@ read older files through a chain of small upgrade functions (``UPGRADES``).
 
 from __future__ import annotations
 
-import math
-import numbers
 import re
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
@@ -17,8 +15,9 @@ from pydantic import BaseModel, ConfigDict, field_validator
 
 from convscope.core.config import SessionConfig
 from convscope.core.records import ControlRecord, Turn
+from convscope.core.snapshot import Snapshot
 
-SCHEMA_VERSION: int = 1
+SCHEMA_VERSION: int = 2
 
 SessionStatus = Literal["running", "paused", "finished", "stopped", "interrupted"]
 
@@ -26,50 +25,22 @@ _ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 Upgrade = Callable[[dict[str, Any]], dict[str, Any]]
 
-UPGRADES: Mapping[int, Upgrade] = {}
-"""Version n -> the function that turns a raw version-n document into version n+1.
 
-Empty while version 1 is the only one that ever existed; the next schema change adds
-its entry here (and nothing else has to change in the loader).
-"""
+def _round_snapshots_have_no_turn(raw: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 -> 2: a round's metrics snapshot has ``turn_index`` null.
 
-
-def _json_safe(value: Any) -> Any:
-    """Metric values as plain JSON: NaN/inf become None, numpy scalars become Python numbers.
-
-    Done on the way in so that the in-memory document and the loaded one are equal, and the
-    files stay strict JSON that any other tool can read.
+    Version 1 stored the index of the round's last turn there; a round's snapshot was told
+    from a turn's only by its values, which have no ``turn.index``.
     """
-    if value is None or isinstance(value, str | bool):
-        return value
-    if isinstance(value, numbers.Integral):
-        return int(value)
-    if isinstance(value, numbers.Real):
-        number = float(value)
-        return number if math.isfinite(number) else None
-    if isinstance(value, Mapping):
-        return {str(key): _json_safe(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(item) for item in value]
-    if callable(getattr(value, "item", None)):  # numpy scalars (np.bool_ is not a Number)
-        return _json_safe(value.item())
-    raise ValueError(f"metric value of type {type(value).__name__} cannot be saved as JSON")
+    for point in raw.get("metrics") or ():
+        values = point.get("values") if isinstance(point, dict) else None
+        if isinstance(values, dict) and "turn.index" not in values:  # the key a turn's snapshot has
+            point["turn_index"] = None
+    return raw
 
 
-class MetricsPoint(BaseModel):
-    """The metric values the engine reported after one turn (or at the end of a round)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    turn_index: int
-    round: int
-    values: dict[str, Any]
-
-    @field_validator("values")
-    @classmethod
-    def _plain_json(cls, values: dict[str, Any]) -> dict[str, Any]:
-        safe: dict[str, Any] = _json_safe(values)
-        return safe
+UPGRADES: Mapping[int, Upgrade] = {1: _round_snapshots_have_no_turn}
+"""Version n -> the function that turns a raw version-n document into version n+1."""
 
 
 class SessionDocument(BaseModel):
@@ -85,7 +56,7 @@ class SessionDocument(BaseModel):
     config: SessionConfig
     turns: list[Turn] = []
     controls: list[ControlRecord] = []
-    metrics: list[MetricsPoint] = []
+    metrics: list[Snapshot] = []
     provenance: dict[str, Any] | None = None  # e.g. the imported source file
 
     @field_validator("schema_version")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from convscope.core.metrics.catalogue import LOOP_DETECTED
 from convscope.core.protocols import protocol_class
 from convscope.sessions.paths import convscope_home
 from convscope.sweep.results import Row
@@ -19,7 +20,7 @@ def sweeps_dir() -> Path:
 
 def loop_share(rows: list[tuple[Point, Row]]) -> tuple[int, int] | None:
     """(sessions that fell into a loop, sessions with loop detection), for a relay sweep's summary."""
-    flags = [row["loop.detected"] for _, row in rows if isinstance(row.get("loop.detected"), bool)]
+    flags = [row[LOOP_DETECTED.key] for _, row in rows if isinstance(row.get(LOOP_DETECTED.key), bool)]
     return (sum(flags), len(flags)) if flags else None
 
 

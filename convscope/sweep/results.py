@@ -15,8 +15,8 @@ Row = dict[str, Any]
 
 
 def final_metrics(document: SessionDocument) -> Row:
-    """The values of the last round snapshot the tracker recorded (round snapshots carry ``round``)."""
-    last = next((point for point in reversed(document.metrics) if "round" in point.values), None)
+    """The values of the last round snapshot the tracker recorded."""
+    last = next((point for point in reversed(document.metrics) if point.is_round), None)
     return {} if last is None else flatten(last.values)
 
 

@@ -112,8 +112,8 @@ def test_live_replay_and_analyze_give_the_same_round_series(
     protocol: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     document = run_headless(tmp_path, protocol, capsys)
-    live = [point.values for point in document.metrics if "turn.index" not in point.values]
-    replayed = [point.values for point in recompute_points(document) if point.turn_index is None]
+    live = [point.values for point in document.metrics if point.is_round]
+    replayed = [point.values for point in recompute_points(document) if point.is_round]
     summary = analyzed(document.id, capsys)
     assert len(live) == document.config.rounds
     assert replayed == live

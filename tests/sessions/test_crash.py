@@ -17,6 +17,7 @@ from convscope.core.events import SessionEnded, TurnCompleted, TurnFailed
 from convscope.core.records import Turn
 from convscope.sessions.errors import CorruptSessionError, SessionLockedError
 from convscope.sessions.paths import JOURNAL_NAME, SNAPSHOT_NAME
+from convscope.sessions.schema import SCHEMA_VERSION
 from convscope.sessions.store import SessionStore
 from tests.sessions.builders import conversation, file_hashes, make_turn, turn_event
 
@@ -201,7 +202,10 @@ CORRUPTIONS: dict[str, tuple[Callable[[Path], None], str]] = {
     "a repeated journal line": (_repeated_journal_line, "does not follow"),
     "a truncated snapshot": (_truncated_snapshot, "snapshot.json: not valid JSON"),
     "a snapshot with an invalid document": (_snapshot_without_agents, "config.agents: Field required"),
-    "a newer schema version": (_snapshot_version(2), "schema_version 2 is newer"),
+    "a newer schema version": (
+        _snapshot_version(SCHEMA_VERSION + 1),
+        f"schema_version {SCHEMA_VERSION + 1} is newer",
+    ),
     "a v0 document": (_snapshot_version(0), "schema_version 0 is too old"),
     "a snapshot that is not a snapshot": (
         _snapshot_that_is_not_a_snapshot,

@@ -15,7 +15,7 @@ from convscope.core.config import SessionConfig
 from convscope.core.events import MetricsUpdated, SessionEnded
 from convscope.core.records import Turn
 from convscope.sessions.export import export_session
-from convscope.sessions.schema import SessionDocument
+from convscope.sessions.schema import SCHEMA_VERSION, SessionDocument
 from convscope.sessions.store import SessionStore
 from tests.sessions.builders import control_event, conversation, turn_event
 
@@ -80,7 +80,7 @@ def test_the_jsonl_export_is_a_header_then_one_turn_per_line(document: SessionDo
 
     header, turns = lines[0], lines[1:]
     assert header["id"] == document.id
-    assert header["schema_version"] == 1
+    assert header["schema_version"] == SCHEMA_VERSION
     assert header["config"] == document.config.model_dump(mode="json")
     assert "turns" not in header
     assert [Turn.model_validate(turn) for turn in turns] == document.turns

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from convscope.sessions.errors import CorruptSessionError
-from convscope.sessions.schema import SCHEMA_VERSION, SessionDocument, upgrade_document
+from convscope.sessions.schema import SCHEMA_VERSION, UPGRADES, SessionDocument, upgrade_document
 from convscope.sessions.store import SessionStore
 from tests.sessions.builders import make_config, make_turn
 
@@ -41,7 +41,7 @@ def _upgrade_v0(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_the_upgrade_chain_brings_an_older_document_to_the_current_version() -> None:
-    upgraded = upgrade_document(_v0_document(), upgrades={0: _upgrade_v0})
+    upgraded = upgrade_document(_v0_document(), upgrades={**UPGRADES, 0: _upgrade_v0})
 
     document = SessionDocument.model_validate(upgraded)
     assert document.schema_version == SCHEMA_VERSION
@@ -75,7 +75,7 @@ def test_a_document_from_a_newer_convscope_is_refused(store: SessionStore, tmp_p
 
 
 def test_a_document_must_carry_the_current_version_once_upgraded() -> None:
-    with pytest.raises(ValueError, match="schema_version must be 1"):
+    with pytest.raises(ValueError, match=f"schema_version must be {SCHEMA_VERSION}"):
         SessionDocument.model_validate({**_v1_document(), "schema_version": 0})
 
 

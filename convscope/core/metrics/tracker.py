@@ -53,7 +53,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -68,16 +68,9 @@ from convscope.core.metrics.opinion_dynamics import disagreement
 from convscope.core.metrics.profile import any_trait_share, profile_similarity, profiles
 from convscope.core.metrics.stability import normalise_whitespace, prepared_token_retention
 from convscope.core.records import ControlRecord, Turn
+from convscope.core.snapshot import Snapshot
 
 OpinionFn = Callable[[Turn], float | None]  # a turn's answer -> its score
-
-
-class Snapshot(NamedTuple):
-    """A turn's snapshot (``turn_index`` set) or a round's (``turn_index`` None)."""
-
-    round: int
-    turn_index: int | None
-    values: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -230,13 +223,13 @@ class MetricsTracker:
         current: int | None = None
         for turn in sorted(turns, key=lambda t: t.index):
             if current is not None and turn.round != current:
-                snapshots.append(Snapshot(current, None, self.end_round(current)))
+                snapshots.append(Snapshot(None, current, self.end_round(current)))
             while pending and pending[0].turn_index <= turn.index:
                 self.apply_control(pending.pop(0))
             current = turn.round
-            snapshots.append(Snapshot(turn.round, turn.index, self.observe(turn)))
+            snapshots.append(Snapshot(turn.index, turn.round, self.observe(turn)))
         if current is not None:
-            snapshots.append(Snapshot(current, None, self.end_round(current)))
+            snapshots.append(Snapshot(None, current, self.end_round(current)))
         return snapshots
 
     @classmethod
