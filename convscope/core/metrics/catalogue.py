@@ -46,7 +46,7 @@ class Metric:
     unit: Unit
     better: Better
     scopes: frozenset[Scope]
-    family: str  # the part of the key before its first dot: rouge, loop, behaviour...
+    family: str  # rouge, loop, behaviour...: the part of the key before its first dot, as a rule
     threshold: str | None = None  # the key of the threshold it is held against
 
     def of(self, agent: str) -> str:
@@ -81,8 +81,11 @@ def _m(
     scopes: frozenset[Scope] = _BOTH,
     short: str | None = None,
     threshold: str | None = None,
+    family: str | None = None,
 ) -> Metric:
-    return Metric(key, label, short or label[:9], help, unit, better, scopes, _family(key), threshold)
+    return Metric(
+        key, label, short or label[:9], help, unit, better, scopes, family or _family(key), threshold
+    )
 
 
 # -- identity of a snapshot (not measures, but saved in its values) ----------------------------
@@ -101,7 +104,8 @@ _ROUGE_HELP = {
     "rougeL": "longest common word sequence between agents' messages (mean F over pairs).",
 }
 ROUGE = tuple(
-    _m(kind, f"ROUGE-{kind[5:]}", f"ROUGE-{kind[5:]}: {_ROUGE_HELP[kind]}", "share") for kind in ROUGE_TYPES
+    _m(kind, f"ROUGE-{kind[5:]}", f"ROUGE-{kind[5:]}: {_ROUGE_HELP[kind]}", "share", family="rouge")
+    for kind in ROUGE_TYPES
 )
 ROUGE1, ROUGE2, ROUGEL = ROUGE
 ROUGE_PAIRS = _m(

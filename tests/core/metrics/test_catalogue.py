@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from convscope.core.metrics import catalogue as m
 from convscope.core.metrics.catalogue import (
     CATALOGUE,
     CONFIDENCE_AGENT,
@@ -80,3 +81,7 @@ def test_keys_are_unique_and_each_threshold_is_a_catalogued_key() -> None:
 )
 def test_a_metric_formats_its_values_as_its_unit_says(entry: Metric, value: object, shown: str) -> None:
     assert entry.format(value) == shown
+
+
+def test_the_rouge_scores_and_their_pair_count_are_one_family() -> None:
+    assert {entry.family for entry in (*m.ROUGE, m.ROUGE_PAIRS)} == {"rouge"}
