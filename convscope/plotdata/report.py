@@ -12,8 +12,11 @@ from typing import Any
 
 import numpy as np
 
+from convscope.core.metrics import catalogue as m
+from convscope.core.metrics.catalogue import format_value
 from convscope.core.metrics.embeddings import Embedder, default_embedder
 from convscope.core.metrics.summary import session_summary
+from convscope.core.metrics.summary_model import MetricsSummary
 from convscope.core.metrics.tokenize import words
 from convscope.core.metrics.twonn import twonn
 from convscope.core.protocols import protocol_class
@@ -33,54 +36,46 @@ from convscope.sessions.recorded import recorded_scores
 from convscope.sessions.schema import SessionDocument
 
 
-def format_value(value: Any) -> str:
-    """A measure as table text: n/a for missing, yes/no, three decimals."""
-    if value is None:
-        return "n/a"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.3f}"
-    return str(value)
-
-
-def summary_table(summary: Mapping[str, Any], extra: Mapping[str, Any]) -> Table:
-    session, loop = summary["session"], summary["loop"]
+def summary_table(summary: MetricsSummary, extra: Mapping[str, Any]) -> Table:
+    facts, loop = summary.session, summary.loop
+    final = summary.rouge.final
     rows: dict[str, Any] = {
-        "protocol": session["protocol"],
-        "agents": session["agents"],
-        "rounds": session["rounds"],
-        "turns (failed)": f"{session['turns']} ({session['failed_turns']})",
-        **{f"final {k}": v for k, v in summary["rouge"]["final"].items()},
-        "mean confidence": summary["confidence"]["mean"],
-        "loop detected": loop["detected"],
-        "loop onset (turn)": loop["onset_turn"],
-        "converged steps": f"{loop['steps_converged']} of {loop['steps']}",
+        "protocol": facts.protocol,
+        "agents": facts.agents,
+        "rounds": facts.rounds,
+        "turns (failed)": f"{facts.turns} ({facts.failed_turns})",
+        **{f"final {entry.label}": None if final is None else getattr(final, entry.key) for entry in m.ROUGE},
+        m.CONFIDENCE_MEAN.label: summary.confidence.mean,
+        m.LOOP_DETECTED.label: loop.detected,
+        m.LOOP_ONSET.label: loop.onset_turn,
+        m.LOOP_CONVERGED_STEPS.label: f"{loop.steps_converged} of {loop.steps}",
     }
-    behaviour = summary.get("behaviour")
+    behaviour = summary.behaviour
     if behaviour:
-        rows["profile similarity"] = behaviour["profile_similarity"]
-        rows["any-trait share"] = behaviour["any_trait_share"]
-        rows["COMP events (L1/L2/L3)"] = "/".join(str(n) for n in behaviour["comp_events"].values())
+        rows[m.PROFILE_SIMILARITY.label] = behaviour.profile_similarity
+        rows[m.BEHAVIOUR_ANY.label] = behaviour.any_trait_share
+        rows["COMP events (L1/L2/L3)"] = "/".join(str(n) for n in behaviour.comp_events.values())
     rows.update(extra)
     return Table("Summary", ["measure", "value"], [[key, format_value(value)] for key, value in rows.items()])
 
 
-def agents_table(summary: Mapping[str, Any], names: Mapping[str, str]) -> Table:
-    confidence = summary["confidence"]["by_agent"]
-    stability = summary["stability"]
-    consistency = summary["self_consistency"]
+def agents_table(summary: MetricsSummary, names: Mapping[str, str]) -> Table:
+    confidence, stability, consistency = (
+        summary.confidence.by_agent,
+        summary.stability,
+        summary.self_consistency,
+    )
     rows = [
         [
             name,
             format_value(confidence.get(agent)),
-            format_value(stability.get(agent, {}).get("retention")),
+            format_value(stability[agent].retention if agent in stability else None),
             format_value(consistency.get(agent)),
         ]
         for agent, name in names.items()
         if agent in confidence or agent in stability
     ]
-    headers = ["agent", "confidence", "token retention", "TF-IDF self-consistency"]
+    headers = ["agent", "confidence", m.STABILITY_RETENTION.label, "TF-IDF self-consistency"]
     return Table("Agents", headers, rows)
 
 

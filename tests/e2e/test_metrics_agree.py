@@ -117,5 +117,6 @@ def test_live_replay_and_analyze_give_the_same_round_series(
     summary = analyzed(document.id, capsys)
     assert len(live) == document.config.rounds
     assert replayed == live
+    assert [point["values"] for point in summary["by_round"]] == live
     assert rouge_series(summary["rouge"]["by_round"]) == rouge_series(live)
     assert any(r["rouge1"] for r in live)  # the series says something: not all zero
