@@ -24,7 +24,7 @@ from rich.console import Console
 from convscope.core.agents import AgentSpec, GenerationParams
 from convscope.core.config import SessionConfig
 from convscope.core.engine import Engine
-from convscope.core.tracking import tracker_for
+from convscope.core.protocols import tracker_for
 from convscope.sessions.store import SessionStore
 from convscope.sweep.run import run_sweep
 from convscope.sweep.spec import Run, Sweep, SweepSpec

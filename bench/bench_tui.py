@@ -35,10 +35,10 @@ from convscope.core.agents import AgentSpec
 from convscope.core.config import SessionConfig
 from convscope.core.engine import Engine
 from convscope.core.events import TurnCompleted, TurnStarted
+from convscope.core.protocols import tracker_for
 from convscope.core.providers.base import Provider
 from convscope.core.providers.factory import build_provider
 from convscope.core.providers.scripted import ScriptedProvider, parse_target, split_chunks
-from convscope.core.tracking import tracker_for
 from convscope.sessions.store import SessionStore
 from convscope.tui.app import ConvscopeApp
 from convscope.tui.live_session import LiveSession

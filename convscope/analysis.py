@@ -11,9 +11,13 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from convscope.core.metrics import catalogue as m
+from convscope.core.metrics.behaviour import TRAITS
+from convscope.core.metrics.catalogue import format_value
 from convscope.core.metrics.summary import session_summary
+from convscope.core.metrics.summary_model import MetricsSummary
 from convscope.core.metrics.toxicity import load_toxicity_scorer
-from convscope.plotdata.report import format_value
+from convscope.sessions.saved_measures import recorded_scores
 from convscope.sessions.store import SessionStore
 
 
@@ -26,26 +30,24 @@ def _section(title: str, rows: Mapping[str, Any] | list[tuple[Any, ...]], *heade
     return Group(Text(f"\n{title}", style="bold"), table)
 
 
-def render_summary(summary: dict[str, Any], console: Console) -> None:
+def render_summary(summary: MetricsSummary, console: Console) -> None:
     """The human view of :func:`session_summary`: one small table per family of measures."""
-    console.print(_section("Session", summary["session"], "", ""))
-    rouge = summary["rouge"]
-    by_round = [(str(r["round"]), r["rouge1"], r["rouge2"], r["rougeL"]) for r in rouge["by_round"]]
+    console.print(_section("Session", summary.session.model_dump(), "", ""))
+    by_round = [(str(r.round), *(getattr(r, entry.key) for entry in m.ROUGE)) for r in summary.rouge.by_round]
     console.print(_section("ROUGE F between agents, by round", by_round, "round", "R-1", "R-2", "R-L"))
-    confidence = summary["confidence"]
+    confidence = summary.confidence
     console.print(
         _section(
             "Confidence (certainty - hedging) / tokens",
-            {**confidence["by_agent"], "mean": confidence["mean"]},
+            {**confidence.by_agent, "mean": confidence.mean},
             "agent",
             "score",
         )
     )
-    loop = summary["loop"]
-    console.print(_section("Loop detection", {k: v for k, v in loop.items() if k != "thresholds"}, "", ""))
+    console.print(_section("Loop detection", summary.loop.model_dump(exclude={"thresholds"}), "", ""))
     stability = [
-        (agent, values["identical"], values["retention"], summary["self_consistency"].get(agent))
-        for agent, values in summary["stability"].items()
+        (agent, values.identical, values.retention, summary.self_consistency.get(agent))
+        for agent, values in summary.stability.items()
     ]
     console.print(
         _section(
@@ -53,30 +55,29 @@ def render_summary(summary: dict[str, Any], console: Console) -> None:
             stability,
             "agent",
             "identical",
-            "token retention",
+            m.STABILITY_RETENTION.label,
             "TF-IDF self-consistency",
         )
     )
-    behaviour = summary.get("behaviour")
+    behaviour = summary.behaviour
     if behaviour:
-        traits = list(next(iter(behaviour["profiles"].values()), {}).keys())
-        profile_rows = [(agent, *(p[t] for t in traits)) for agent, p in behaviour["profiles"].items()]
+        profile_rows = [(agent, *(p[t] for t in TRAITS)) for agent, p in behaviour.profiles.items()]
         console.print(
-            _section("Behaviour profiles (share of messages, rules coder)", profile_rows, "agent", *traits)
+            _section("Behaviour profiles (share of messages, rules coder)", profile_rows, "agent", *TRAITS)
         )
         console.print(
             _section(
                 "Behaviour",
                 {
-                    "profile similarity": behaviour["profile_similarity"],
-                    "any-trait share": behaviour["any_trait_share"],
-                    **{f"COMP {level}": count for level, count in behaviour["comp_events"].items()},
+                    m.PROFILE_SIMILARITY.label: behaviour.profile_similarity,
+                    m.BEHAVIOUR_ANY.label: behaviour.any_trait_share,
+                    **{f"COMP {level}": count for level, count in behaviour.comp_events.items()},
                 },
                 "",
                 "",
             )
         )
-    _render_toxicity(summary["toxicity"], console)
+    _render_toxicity(summary.toxicity, console)
 
 
 def _render_toxicity(toxicity: dict[str, Any], console: Console) -> None:
@@ -92,9 +93,15 @@ def analyze_command(args: argparse.Namespace) -> int:
     """Print the metrics of one session (an id, a unique id prefix, a session folder or file)."""
     document = SessionStore().load(args.target)
     toxicity = load_toxicity_scorer(args.toxicity_model)  # an unusable folder: a ValueError, one line
-    summary = session_summary(document.config, document.turns, controls=document.controls, toxicity=toxicity)
+    summary = session_summary(
+        document.config,
+        document.turns,
+        controls=document.controls,
+        toxicity=toxicity,
+        recorded_scores=recorded_scores(document),
+    )
     if args.json:
-        print(json.dumps({"id": document.id, **summary}, indent=2, default=str))
+        print(json.dumps({"id": document.id, **summary.as_json()}, indent=2))
     else:
         console = Console(highlight=False)
         console.print(Text(f"{document.id}  {document.config.title}", style="bold"))

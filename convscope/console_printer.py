@@ -8,6 +8,7 @@ it is free, then print whole, and the last one still running streams live again.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TextIO
 
@@ -26,6 +27,7 @@ from convscope.core.events import (
     TurnFailed,
     TurnStarted,
 )
+from convscope.core.metrics import catalogue as m
 from convscope.core.text import terminal_safe
 
 
@@ -33,22 +35,22 @@ def _fmt(value: object) -> str:
     return f"{value:.2f}" if isinstance(value, float) else "n/a"
 
 
-def round_line(values: dict[str, object]) -> str:
+def round_line(round_index: int, values: Mapping[str, object]) -> str:
     """One line of a round's headline measures, for people watching a headless run."""
-    loop = "LOOP" if values.get("loop.active") else f"{values.get('loop.converged_steps', 0)} converged steps"
+    steps = values.get(m.LOOP_CONVERGED_STEPS.key, 0)
+    loop = "LOOP" if values.get(m.LOOP_ACTIVE.key) else f"{steps} {m.LOOP_CONVERGED_STEPS.label}"
+    rouge = "/".join(_fmt(values.get(entry.key)) for entry in m.ROUGE)
     parts = [
-        f"round {values['round']}",
-        f"ROUGE-1/2/L {_fmt(values.get('rouge1'))}/{_fmt(values.get('rouge2'))}/{_fmt(values.get('rougeL'))}",
-        f"confidence {_fmt(values.get('confidence.mean'))}",
+        f"round {round_index}",
+        f"ROUGE-1/2/L {rouge}",
+        f"confidence {_fmt(values.get(m.CONFIDENCE_MEAN.key))}",
         f"loop: {loop}",
     ]
-    if values.get("disagreement.std") is not None:
-        parts.append(f"disagreement STD {_fmt(values['disagreement.std'])}")
-    if values.get("theory.lambda2") is not None:  # an opinion network: what DeGroot predicts
-        parts.append(
-            f"DeGroot |λ2| {_fmt(values['theory.lambda2'])}, halving {_fmt(values['theory.halving_time'])} "
-            f"rounds, forecast {_fmt(values['theory.forecast'])}"
-        )
+    if values.get(m.DISAGREEMENT.key) is not None:
+        parts.append(f"{m.DISAGREEMENT.label} {_fmt(values[m.DISAGREEMENT.key])}")
+    if values.get(m.THEORY_LAMBDA2.key) is not None:  # an opinion network: what DeGroot predicts
+        theory = (m.THEORY_LAMBDA2, m.THEORY_HALVING, m.THEORY_FORECAST)
+        parts.append(", ".join(f"{entry.label} {_fmt(values.get(entry.key))}" for entry in theory))
     return " · ".join(parts)
 
 
@@ -100,8 +102,8 @@ class ConsolePrinter:
             case ControlApplied():
                 text = terminal_safe(describe(event.record, event.roster.names))
                 self.console.print(Text(f"· {text} (before turn {event.record.turn_index})", "dim"))
-            case MetricsUpdated() if "round" in event.values:  # a round's snapshot, not a turn's
-                self.console.print(Text(round_line(event.values), style="magenta"))
+            case MetricsUpdated(turn_index=None):  # a round's snapshot, not a turn's
+                self.console.print(Text(round_line(event.round, event.values), style="magenta"))
             case SessionEnded():
                 self._cut_short()
                 self.console.print(Text(f"\nsession {event.reason}", style="bold"))

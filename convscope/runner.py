@@ -7,8 +7,8 @@ from typing import TextIO
 from convscope.console_printer import ConsolePrinter
 from convscope.core.config import SessionConfig
 from convscope.core.engine import Engine
+from convscope.core.protocols import tracker_for
 from convscope.core.providers.local import wait_for_generation_threads
-from convscope.core.tracking import tracker_for
 from convscope.sessions.saved_measures import resumed_tracker
 from convscope.sessions.schema import SessionDocument
 from convscope.sessions.store import SessionStore, SessionWriter

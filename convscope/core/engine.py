@@ -391,7 +391,7 @@ class Engine:
         if self._metrics is not None:
             values = await asyncio.to_thread(self._metrics.end_round, round_index)
             if values:
-                self._emit(MetricsUpdated(self.next_turn_index - 1, round_index, values))
+                self._emit(MetricsUpdated(None, round_index, values))
 
     async def _finish(self, reason: Literal["finished", "stopped"], last_round: int | None) -> None:
         if reason == "finished" and last_round is not None:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
+from typing import Literal
 
 from convscope.core.controls import Roster
 from convscope.core.records import ControlRecord, Turn
+from convscope.core.snapshot import Snapshot
 
 
 @dataclass(frozen=True)
@@ -68,11 +69,7 @@ class ControlApplied:
     roster: Roster
 
 
-@dataclass(frozen=True)
-class MetricsUpdated:
-    turn_index: int
-    round: int
-    values: dict[str, Any] = field(default_factory=dict)
+MetricsUpdated = Snapshot  # a turn's or a round's metrics: the tracker's snapshot is the event
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,10 @@ import numpy as np
 from convscope.core.metrics.behaviour import TRAITS
 from convscope.core.metrics.lexical import ROUGE_TYPES
 from convscope.core.metrics.summary import session_summary
+from convscope.core.metrics.summary_model import MetricsSummary
 from convscope.core.metrics.tokenize import words
 from convscope.sessions.reader import read_session
+from convscope.sessions.saved_measures import recorded_scores
 from convscope.sessions.schema import SessionDocument
 
 _MISSING = object()
@@ -93,10 +95,10 @@ def _mean(values: Sequence[float | None]) -> float | None:
     return float(np.mean(present)) if present else None
 
 
-def _behaviour(document: SessionDocument, summary: Mapping[str, Any]) -> BehaviourCounts | None:
+def _behaviour(document: SessionDocument, summary: MetricsSummary) -> BehaviourCounts | None:
     """Counts back from the summary's shares: the tracker codes every non-failed turn, so an
     agent's share times its non-failed turns is the number of its messages with the trait."""
-    behaviour = summary.get("behaviour")
+    behaviour = summary.behaviour
     if behaviour is None:
         return None
     coded: Counter[str] = Counter()
@@ -110,35 +112,41 @@ def _behaviour(document: SessionDocument, summary: Mapping[str, Any]) -> Behavio
             messages=coded[agent] - silent[agent],
             traits={flag: round(profile[flag] * coded[agent]) for flag in TRAITS},
         )
-        for agent, profile in behaviour["profiles"].items()
+        for agent, profile in behaviour.profiles.items()
     }
-    any_share = behaviour["any_trait_share"]
+    any_share = behaviour.any_trait_share
     return BehaviourCounts(
         agents={agent: counts for agent, counts in agents.items() if counts.messages},
-        any_trait=0 if any_share is None else round(any_share * behaviour["messages"]),
+        any_trait=0 if any_share is None else round(any_share * behaviour.messages),
         silent=sum(silent.values()),
-        profile_similarity=behaviour["profile_similarity"],
-        comp_events=dict(behaviour["comp_events"]),
+        profile_similarity=behaviour.profile_similarity,
+        comp_events=dict(behaviour.comp_events),
     )
 
 
 def session_row(document: SessionDocument, by: str, *, semantic: bool = False) -> SessionRow:
-    summary = session_summary(document.config, document.turns, controls=document.controls, semantic=semantic)
-    by_round = summary["rouge"]["by_round"]
-    loop = summary["loop"]
+    summary = session_summary(
+        document.config,
+        document.turns,
+        controls=document.controls,
+        semantic=semantic,
+        recorded_scores=recorded_scores(document),
+    )
+    by_round = summary.rouge.by_round
+    loop, facts = summary.loop, summary.session
     return SessionRow(
         id=document.id,
         title=document.config.title,
         group=field_value(document, by),
         source=(document.provenance or {}).get("importer"),
-        turns=summary["session"]["turns"],
-        failed_turns=summary["session"]["failed_turns"],
-        rounds=summary["session"]["rounds"],
-        rouge={kind: _mean([r[kind] for r in by_round]) for kind in ROUGE_TYPES},
-        confidence=summary["confidence"]["mean"],
-        loop_detected=bool(loop["detected"]),
-        loop_onset_turn=loop["onset_turn"],
-        converged_share=loop["steps_converged"] / loop["steps"] if loop["steps"] else None,
+        turns=facts.turns,
+        failed_turns=facts.failed_turns,
+        rounds=facts.rounds,
+        rouge={kind: _mean([getattr(r, kind) for r in by_round]) for kind in ROUGE_TYPES},
+        confidence=summary.confidence.mean,
+        loop_detected=loop.detected,
+        loop_onset_turn=loop.onset_turn,
+        converged_share=loop.converged_share,
         behaviour=_behaviour(document, summary),
     )
 

@@ -16,7 +16,7 @@ from convscope.plotdata.model import (
     Series,
     Table,
 )
-from convscope.plotdata.points import Point, points_from_saved, recompute_points, session_points
+from convscope.plotdata.points import recompute_points, session_points
 from convscope.plotdata.report import session_plots
 
 __all__ = [
@@ -27,12 +27,10 @@ __all__ = [
     "LineChart",
     "Marker",
     "Plots",
-    "Point",
     "Scatter",
     "Series",
     "Table",
     "corpus_plots",
-    "points_from_saved",
     "recompute_points",
     "session_plots",
     "session_points",

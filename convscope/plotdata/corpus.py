@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from convscope.core.metrics import catalogue as m
 from convscope.core.metrics.behaviour import TRAITS
 from convscope.corpus.groups import GroupStats
 from convscope.corpus.paper import PaperSeries
@@ -62,8 +63,7 @@ def comp_chart(analysis: CorpusAnalysis) -> BarChart:
 def lexical_chart(analysis: CorpusAnalysis) -> BarChart:
     groups = list(analysis.groups.values())
     series = [
-        BarSeries("ROUGE-1", [g.rouge["rouge1"] for g in groups]),
-        BarSeries("ROUGE-L", [g.rouge["rougeL"] for g in groups]),
+        *(BarSeries(entry.label, [g.rouge[entry.key] for g in groups]) for entry in (m.ROUGE1, m.ROUGEL)),
         BarSeries("sessions with a loop", [g.loop_share for g in groups]),
     ]
     return BarChart("lexical", "Overlap between agents and loops", list(analysis.groups), series, "value")

@@ -12,10 +12,14 @@ from typing import Any
 
 import numpy as np
 
+from convscope.core.metrics import catalogue as m
+from convscope.core.metrics.catalogue import format_value
 from convscope.core.metrics.embeddings import Embedder, default_embedder
 from convscope.core.metrics.summary import session_summary
+from convscope.core.metrics.summary_model import MetricsSummary
 from convscope.core.metrics.tokenize import words
 from convscope.core.metrics.twonn import twonn
+from convscope.core.protocols import protocol_class
 from convscope.plotdata.embedding import influence_heatmap, projection_scatter
 from convscope.plotdata.model import Chart, LineChart, Plots, Table
 from convscope.plotdata.points import session_points
@@ -28,57 +32,50 @@ from convscope.plotdata.session import (
     rouge_chart,
     stability_chart,
 )
+from convscope.sessions.saved_measures import recorded_scores
 from convscope.sessions.schema import SessionDocument
 
 
-def format_value(value: Any) -> str:
-    """A measure as table text: n/a for missing, yes/no, three decimals."""
-    if value is None:
-        return "n/a"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.3f}"
-    return str(value)
-
-
-def summary_table(summary: Mapping[str, Any], extra: Mapping[str, Any]) -> Table:
-    session, loop = summary["session"], summary["loop"]
+def summary_table(summary: MetricsSummary, extra: Mapping[str, Any]) -> Table:
+    facts, loop = summary.session, summary.loop
+    final = summary.rouge.final
     rows: dict[str, Any] = {
-        "protocol": session["protocol"],
-        "agents": session["agents"],
-        "rounds": session["rounds"],
-        "turns (failed)": f"{session['turns']} ({session['failed_turns']})",
-        **{f"final {k}": v for k, v in summary["rouge"]["final"].items()},
-        "mean confidence": summary["confidence"]["mean"],
-        "loop detected": loop["detected"],
-        "loop onset (turn)": loop["onset_turn"],
-        "converged steps": f"{loop['steps_converged']} of {loop['steps']}",
+        "protocol": facts.protocol,
+        "agents": facts.agents,
+        "rounds": facts.rounds,
+        "turns (failed)": f"{facts.turns} ({facts.failed_turns})",
+        **{f"final {entry.label}": None if final is None else getattr(final, entry.key) for entry in m.ROUGE},
+        m.CONFIDENCE_MEAN.label: summary.confidence.mean,
+        m.LOOP_DETECTED.label: loop.detected,
+        m.LOOP_ONSET.label: loop.onset_turn,
+        m.LOOP_CONVERGED_STEPS.label: f"{loop.steps_converged} of {loop.steps}",
     }
-    behaviour = summary.get("behaviour")
+    behaviour = summary.behaviour
     if behaviour:
-        rows["profile similarity"] = behaviour["profile_similarity"]
-        rows["any-trait share"] = behaviour["any_trait_share"]
-        rows["COMP events (L1/L2/L3)"] = "/".join(str(n) for n in behaviour["comp_events"].values())
+        rows[m.PROFILE_SIMILARITY.label] = behaviour.profile_similarity
+        rows[m.BEHAVIOUR_ANY.label] = behaviour.any_trait_share
+        rows["COMP events (L1/L2/L3)"] = "/".join(str(n) for n in behaviour.comp_events.values())
     rows.update(extra)
     return Table("Summary", ["measure", "value"], [[key, format_value(value)] for key, value in rows.items()])
 
 
-def agents_table(summary: Mapping[str, Any], names: Mapping[str, str]) -> Table:
-    confidence = summary["confidence"]["by_agent"]
-    stability = summary["stability"]
-    consistency = summary["self_consistency"]
+def agents_table(summary: MetricsSummary, names: Mapping[str, str]) -> Table:
+    confidence, stability, consistency = (
+        summary.confidence.by_agent,
+        summary.stability,
+        summary.self_consistency,
+    )
     rows = [
         [
             name,
             format_value(confidence.get(agent)),
-            format_value(stability.get(agent, {}).get("retention")),
+            format_value(stability[agent].retention if agent in stability else None),
             format_value(consistency.get(agent)),
         ]
         for agent, name in names.items()
         if agent in confidence or agent in stability
     ]
-    headers = ["agent", "confidence", "token retention", "TF-IDF self-consistency"]
+    headers = ["agent", "confidence", m.STABILITY_RETENTION.label, "TF-IDF self-consistency"]
     return Table("Agents", headers, rows)
 
 
@@ -89,7 +86,7 @@ def session_plots(
     heatmap, the projection and the TwoNN dimension."""
     names = {agent.id: agent.nickname for agent in document.config.agents}
     points = session_points(document, semantic=embeddings)
-    group = document.config.protocol == "group_chat"
+    group = protocol_class(document.config).measures.behaviour
     charts: list[Chart] = [rouge_chart(points), confidence_chart(points, names)]
     if group:
         charts.append(behaviour_chart(points))
@@ -112,7 +109,9 @@ def session_plots(
     if group:
         charts.append(profile_chart(points, names))
     charts = [c for c in charts if not (isinstance(c, LineChart) and c.empty)]
-    summary = session_summary(document.config, document.turns, controls=document.controls)
+    summary = session_summary(
+        document.config, document.turns, controls=document.controls, recorded_scores=recorded_scores(document)
+    )
     tables = [summary_table(summary, extra), agents_table(summary, names)]
     subtitle = f"{document.id} · {document.status} · {len(document.turns)} turns"
     return Plots(document.config.title, subtitle, charts, tables)

@@ -6,8 +6,9 @@ session or a sweep's CSV reads the scores it gave live instead of asking it agai
 
 from __future__ import annotations
 
+from convscope.core.metrics.catalogue import OPINION_SCORE
 from convscope.core.metrics.tracker import MetricsTracker
-from convscope.core.tracking import tracker_for
+from convscope.core.protocols import tracker_for
 from convscope.sessions.schema import SessionDocument
 
 
@@ -15,9 +16,9 @@ def recorded_scores(document: SessionDocument) -> dict[int, float | None]:
     """Each turn's opinion score as the session recorded it live, by turn index: what a replay
     reads instead of a judge (a turn without one, as in sessions saved before, reads None)."""
     return {
-        point.turn_index: point.values.get("opinion.score")
+        point.turn_index: point.values.get(OPINION_SCORE.key)
         for point in document.metrics
-        if "turn.index" in point.values
+        if point.turn_index is not None
     }
 
 

@@ -8,8 +8,6 @@ read older files through a chain of small upgrade functions (``UPGRADES``).
 from __future__ import annotations
 
 import json
-import math
-import numbers
 import re
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
@@ -19,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, field_validator
 from convscope.core.config import SessionConfig
 from convscope.core.controls import Roster
 from convscope.core.records import ControlRecord, Turn
+from convscope.core.snapshot import Snapshot
 
 SCHEMA_VERSION: int = 2
 
@@ -30,7 +29,7 @@ Upgrade = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 def _typed_controls(raw: dict[str, Any]) -> dict[str, Any]:
-    """Version 1 -> 2: each control record's payload in typed fields, not in ``value`` strings.
+    """Each control record's payload in typed fields, not in ``value`` strings.
 
     Version 1 kept a new name, a failure mode or an imported session's reason in ``value``
     (thresholds as JSON text inside it) and the replaced name or mode in ``previous``.
@@ -67,50 +66,30 @@ def _thresholds(value: Any, position: int) -> Any:
         raise ValueError(f"controls.{position}: thresholds {value!r} are not JSON") from None
 
 
-UPGRADES: Mapping[int, Upgrade] = {1: _typed_controls}
+def _round_snapshots_have_no_turn(raw: dict[str, Any]) -> dict[str, Any]:
+    """A round's metrics snapshot has ``turn_index`` null.
+
+    Version 1 stored the index of the round's last turn there; a round's snapshot was told
+    from a turn's only by its values, which have no ``turn.index``.
+    """
+    for point in raw.get("metrics") or ():
+        values = point.get("values") if isinstance(point, dict) else None
+        if isinstance(values, dict) and "turn.index" not in values:  # the key a turn's snapshot has
+            point["turn_index"] = None
+    return raw
+
+
+def _version_2(raw: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 -> 2: typed control payloads, and round snapshots without a turn index."""
+    return _round_snapshots_have_no_turn(_typed_controls(raw))
+
+
+UPGRADES: Mapping[int, Upgrade] = {1: _version_2}
 """Version n -> the function that turns a raw version-n document into version n+1.
 
 Version 1 was written by convscope up to commit b6e0ed3; a session folder it wrote is kept
 in ``tests/sessions/fixtures/v1`` and must go on loading, replaying, exporting and analysing.
 """
-
-
-def _json_safe(value: Any) -> Any:
-    """Metric values as plain JSON: NaN/inf become None, numpy scalars become Python numbers.
-
-    Done on the way in so that the in-memory document and the loaded one are equal, and the
-    files stay strict JSON that any other tool can read.
-    """
-    if value is None or isinstance(value, str | bool):
-        return value
-    if isinstance(value, numbers.Integral):
-        return int(value)
-    if isinstance(value, numbers.Real):
-        number = float(value)
-        return number if math.isfinite(number) else None
-    if isinstance(value, Mapping):
-        return {str(key): _json_safe(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(item) for item in value]
-    if callable(getattr(value, "item", None)):  # numpy scalars (np.bool_ is not a Number)
-        return _json_safe(value.item())
-    raise ValueError(f"metric value of type {type(value).__name__} cannot be saved as JSON")
-
-
-class MetricsPoint(BaseModel):
-    """The metric values the engine reported after one turn (or at the end of a round)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    turn_index: int
-    round: int
-    values: dict[str, Any]
-
-    @field_validator("values")
-    @classmethod
-    def _plain_json(cls, values: dict[str, Any]) -> dict[str, Any]:
-        safe: dict[str, Any] = _json_safe(values)
-        return safe
 
 
 class SessionDocument(BaseModel):
@@ -126,7 +105,7 @@ class SessionDocument(BaseModel):
     config: SessionConfig
     turns: list[Turn] = []
     controls: list[ControlRecord] = []
-    metrics: list[MetricsPoint] = []
+    metrics: list[Snapshot] = []
     provenance: dict[str, Any] | None = None  # e.g. the imported source file
 
     @field_validator("schema_version")

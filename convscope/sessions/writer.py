@@ -19,6 +19,7 @@ from pathlib import Path
 from types import TracebackType
 
 from pydantic import BaseModel
+from pydantic_core import to_jsonable_python
 
 from convscope.core.events import (
     ControlApplied,
@@ -29,11 +30,12 @@ from convscope.core.events import (
     TurnCompleted,
     TurnFailed,
 )
+from convscope.core.snapshot import Snapshot
 from convscope.sessions.atomic import write_atomic
 from convscope.sessions.journal import LIST_FIELDS, Entry, EntryKind, JournalAppender
 from convscope.sessions.lock import WriterLock
 from convscope.sessions.paths import SNAPSHOT_NAME
-from convscope.sessions.schema import MetricsPoint, SessionDocument, SessionStatus
+from convscope.sessions.schema import SessionDocument, SessionStatus
 
 _END_STATUS: dict[str, SessionStatus] = {"finished": "finished", "stopped": "stopped", "error": "interrupted"}
 
@@ -117,9 +119,8 @@ class SessionWriter:
                     self.snapshot()
                 elif record.kind in ("resumed", "stepped"):
                     self._set_status("running")
-            case MetricsUpdated(turn_index=turn_index, round=round_, values=values):
-                point = MetricsPoint(turn_index=turn_index, round=round_, values=values)
-                self._append("metrics", point, durable=False)
+            case MetricsUpdated():
+                self._append("metrics", event, durable=False)
             case SessionStarted():
                 self._set_status("running")
             case SessionEnded(reason=reason):
@@ -132,8 +133,8 @@ class SessionWriter:
         if self._closed:
             raise RuntimeError(f"the writer of session {self.session_id} is closed")
 
-    def _append(self, kind: EntryKind, record: BaseModel, *, durable: bool) -> None:
-        self._write(kind, record.model_dump(mode="json"), durable=durable)
+    def _append(self, kind: EntryKind, record: BaseModel | Snapshot, *, durable: bool) -> None:
+        self._write(kind, to_jsonable_python(record), durable=durable)
         getattr(self._document, LIST_FIELDS[kind]).append(record)
 
     def _set_status(self, status: SessionStatus) -> None:

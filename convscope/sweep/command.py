@@ -7,6 +7,8 @@ from pathlib import Path
 from rich.console import Console
 
 from convscope.core.environment import data_home
+from convscope.core.metrics.catalogue import LOOP_DETECTED
+from convscope.core.protocols import protocol_class
 from convscope.sweep.results import Row
 from convscope.sweep.run import Point, run_sweep
 from convscope.sweep.spec import load_sweep
@@ -18,7 +20,7 @@ def sweeps_dir() -> Path:
 
 def loop_share(rows: list[tuple[Point, Row]]) -> tuple[int, int] | None:
     """(sessions that fell into a loop, sessions with loop detection), for a relay sweep's summary."""
-    flags = [row["loop.detected"] for _, row in rows if isinstance(row.get("loop.detected"), bool)]
+    flags = [row[LOOP_DETECTED.key] for _, row in rows if isinstance(row.get(LOOP_DETECTED.key), bool)]
     return (sum(flags), len(flags)) if flags else None
 
 
@@ -34,7 +36,9 @@ def sweep_command(spec: Path, *, out: Path | None, concurrency: int | None, ray_
         f"({state.skipped} already done, {ran} run now, {state.failed_sessions} failed) in {root}"
     )
     console.print(f"results: {root / 'results.csv'}")
-    share = loop_share(rows) if sweep.runs and sweep.runs[0].config.protocol == "relay" else None
+    share = (
+        loop_share(rows) if sweep.runs and protocol_class(sweep.runs[0].config).measures.loop_share else None
+    )
     if share is not None:
         looped, total = share
         console.print(f"loops: {looped} of {total} sessions fell into a loop ({looped / total:.0%})")

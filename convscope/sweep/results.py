@@ -1,15 +1,13 @@
-"""A finished session as one row of numbers: its counts, its final metrics, and for an
-opinion network its consensus report against the DeGroot theory."""
+"""A finished session as one row of numbers: its counts, its final metrics, and the measures
+its protocol adds for a whole session (an opinion network's consensus against DeGroot)."""
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Mapping
 from typing import Any
 
-from convscope.core.metrics.opinion_dynamics import ConsensusReport
-from convscope.core.protocols.network_scoring import consensus_of
+from convscope.core.protocols import protocol_class
 from convscope.sessions.saved_measures import recorded_scores
 from convscope.sessions.schema import SessionDocument
 
@@ -17,8 +15,8 @@ Row = dict[str, Any]
 
 
 def final_metrics(document: SessionDocument) -> Row:
-    """The values of the last round snapshot the tracker recorded (round snapshots carry ``round``)."""
-    last = next((point for point in reversed(document.metrics) if "round" in point.values), None)
+    """The values of the last round snapshot the tracker recorded."""
+    last = next((point for point in reversed(document.metrics) if point.is_round), None)
     return {} if last is None else flatten(last.values)
 
 
@@ -34,10 +32,6 @@ def flatten(values: Mapping[str, Any], prefix: str = "") -> Row:
     return row
 
 
-def consensus_columns(report: ConsensusReport) -> Row:
-    return flatten(dataclasses.asdict(report), "consensus.")
-
-
 async def session_row(document: SessionDocument) -> Row:
     """What the sweep's CSV says about one session."""
     turns = document.turns
@@ -50,7 +44,6 @@ async def session_row(document: SessionDocument) -> Row:
         "seconds": round(seconds, 3),
     }
     row.update(final_metrics(document))
-    if document.config.protocol == "network" and turns:
-        report, _ = await consensus_of(document.config, turns, recorded=recorded_scores(document))
-        row.update(consensus_columns(report))
+    protocol = protocol_class(document.config)
+    row.update(flatten(await protocol.session_measures(document.config, turns, recorded_scores(document))))
     return row

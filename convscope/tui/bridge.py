@@ -19,7 +19,7 @@ from textual.timer import Timer
 
 from convscope.core.events import Event, MetricsUpdated, TokenDelta
 from convscope.tui.messages import EngineEvent, MetricsChanged, TokensFlushed
-from convscope.tui.metrics_board import MetricsBoard, point_of
+from convscope.tui.metrics_board import MetricsBoard
 
 FLUSH_HZ = 25.0
 
@@ -71,7 +71,7 @@ class EngineBridge:
                     out.append(batch)
                 batch.parts.append(event.text)
             elif isinstance(event, MetricsUpdated):
-                self.board.absorb(point_of(event.turn_index, event.round, event.values))
+                self.board.absorb(event)
                 metrics_changed = True
             else:
                 open_batches.clear()  # later deltas must not jump ahead of this event

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from convscope.core.config import SessionConfig
 from convscope.core.engine import Engine
 from convscope.core.metrics.tracker import MetricsTracker
-from convscope.core.tracking import tracker_for
+from convscope.core.protocols import tracker_for
 from convscope.sessions.saved_measures import resumed_tracker
 from convscope.sessions.schema import SessionDocument
 from convscope.sessions.store import SessionStore, SessionWriter

@@ -2,36 +2,30 @@
 sidebar reads: each key's latest value and its value at the end of each round.
 
 Live and replay fill the same board (live from ``MetricsUpdated`` events, replay from the
-saved or recomputed points), so the sidebar and the plots draw one shape either way.
+saved or recomputed snapshots), so the sidebar and the plots draw one shape either way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
 
+from convscope.core.metrics import catalogue as m
 from convscope.core.metrics.loops import LoopThresholds, thresholds_from
-from convscope.plotdata import Point
+from convscope.core.snapshot import Snapshot
 from convscope.plotdata.points import number
-
-_THRESHOLD_PREFIX = "loop.thresholds."
-
-
-def point_of(turn_index: int, round_index: int, values: Mapping[str, Any]) -> Point:
-    """A ``MetricsUpdated``'s values as a point: a round's snapshot carries no ``turn.index``."""
-    return Point(round_index, turn_index if "turn.index" in values else None, values)
 
 
 @dataclass
 class MetricsBoard:
-    points: list[Point] = field(default_factory=list)
+    points: list[Snapshot] = field(default_factory=list)
     latest: dict[str, Any] = field(default_factory=dict)
     by_round: dict[str, dict[int, float]] = field(default_factory=dict)
 
-    def absorb(self, point: Point) -> None:
+    def absorb(self, point: Snapshot) -> None:
         self.points.append(point)
         for key, value in point.values.items():
             self.latest[key] = value
@@ -54,7 +48,7 @@ class MetricsBoard:
         )
 
     @classmethod
-    def from_points(cls, points: Iterable[Point], *, up_to_turn: int | None = None) -> MetricsBoard:
+    def from_points(cls, points: Iterable[Snapshot], *, up_to_turn: int | None = None) -> MetricsBoard:
         """The board once turn ``up_to_turn`` is over; a round's snapshot counts from its last turn."""
         board = cls()
         last_turn = -1
@@ -68,10 +62,11 @@ class MetricsBoard:
 
 def thresholds_of(board: MetricsBoard) -> LoopThresholds:
     """The loop thresholds the tracker reported with the board's latest values (defaults if none)."""
+    fields = {**m.LOOP_THRESHOLD, "min_steps": m.LOOP_MIN_STEPS}
     values = {
-        key.removeprefix(_THRESHOLD_PREFIX): value
-        for key, value in board.latest.items()
-        if key.startswith(_THRESHOLD_PREFIX) and isinstance(value, int | float)
+        name: value
+        for name, entry in fields.items()
+        if isinstance(value := board.latest.get(entry.key), int | float)
     }
     try:
         return thresholds_from(values)

@@ -10,9 +10,9 @@ from convscope.core.agents import AgentSpec
 from convscope.core.config import SessionConfig
 from convscope.core.engine import Engine
 from convscope.core.events import MetricsUpdated
+from convscope.core.protocols import tracker_for
 from convscope.core.protocols.network import network_theory
 from convscope.core.records import Turn
-from convscope.core.tracking import tracker_for
 from tests.core.protocols.support import make_config, scripted_file
 
 
@@ -26,7 +26,7 @@ async def test_a_network_round_reports_the_live_std_beside_the_degroot_theory() 
     engine = Engine(config, metrics=tracker_for(config))
     rounds: list[dict[str, object]] = []
     engine.subscribe(
-        lambda e: rounds.append(e.values) if isinstance(e, MetricsUpdated) and "round" in e.values else None
+        lambda e: rounds.append(e.values) if isinstance(e, MetricsUpdated) and e.is_round else None
     )
     await engine.run()
     theory = network_theory(config)
@@ -45,9 +45,7 @@ async def test_behaviour_flags_are_coded_in_group_chats_only(protocol: str, code
     engine = Engine(config, metrics=tracker_for(config))
     turns: list[dict[str, object]] = []
     engine.subscribe(
-        lambda e: (
-            turns.append(e.values) if isinstance(e, MetricsUpdated) and "turn.index" in e.values else None
-        )
+        lambda e: turns.append(e.values) if isinstance(e, MetricsUpdated) and not e.is_round else None
     )
     await engine.run()
     assert turns and all((values["behaviour.AGREE"] is not None) is coded for values in turns)
@@ -62,7 +60,7 @@ async def test_a_coding_panel_is_measured_on_its_codes_not_on_its_summaries(tmp_
     engine = Engine(config, metrics=tracker_for(config))
     rounds: list[dict[str, object]] = []
     engine.subscribe(
-        lambda e: rounds.append(e.values) if isinstance(e, MetricsUpdated) and "round" in e.values else None
+        lambda e: rounds.append(e.values) if isinstance(e, MetricsUpdated) and e.is_round else None
     )
     await engine.run()
     assert [values["rouge1"] for values in rounds[:2]] == [0.0, 0.0]  # the codes share no word

@@ -9,19 +9,18 @@ import pytest
 
 from convscope.core.metrics.behaviour import TRAITS
 from convscope.core.records import Turn
+from convscope.core.snapshot import Snapshot
 from convscope.corpus.groups import group_rows
 from convscope.corpus.paper import PAPER
 from convscope.corpus.run import CorpusAnalysis
 from convscope.corpus.sessions import AgentCounts, BehaviourCounts, SessionRow
 from convscope.plotdata import BarChart, corpus_plots
 from convscope.plotdata.embedding import UMAP_MIN_POINTS, influence_heatmap, projection_scatter
-from convscope.plotdata.points import Point, points_from_saved
 from convscope.plotdata.session import disagreement_chart, distance_chart, profile_chart, rouge_chart
-from convscope.sessions.schema import MetricsPoint
 
 
-def _turn_point(index: int, agent: str, **values: object) -> Point:
-    return Point(0, index, {"turn.index": index, "turn.agent_id": agent, **values})
+def _turn_point(index: int, agent: str, **values: object) -> Snapshot:
+    return Snapshot(index, 0, {"turn.index": index, "turn.agent_id": agent, **values})
 
 
 def _turn(index: int, agent: str, round_: int) -> Turn:
@@ -29,13 +28,8 @@ def _turn(index: int, agent: str, round_: int) -> Turn:
                 started_at=0.0, ended_at=0.0)  # fmt: skip
 
 
-def test_saved_points_are_told_apart_turn_from_round_by_their_keys() -> None:
-    saved = [
-        MetricsPoint(turn_index=0, round=0, values={"turn.index": 0, "rouge1": None}),
-        MetricsPoint(turn_index=0, round=0, values={"round": 0, "rouge1": 0.5}),
-    ]
-    points = points_from_saved(saved)
-    assert [p.turn_index for p in points] == [0, None]
+def test_a_round_chart_draws_the_round_snapshots_only() -> None:
+    points = [Snapshot(0, 0, {"rouge1": None}), Snapshot(None, 0, {"rouge1": 0.5})]
     chart = rouge_chart(points)
     assert chart.series[0].xs == [0.0] and chart.series[0].ys == [0.5]
 
@@ -64,7 +58,7 @@ def test_distance_chart_draws_thresholds_as_they_changed_and_marks_the_loop_onse
 def test_disagreement_chart_sets_the_fit_beside_degroots_halving_time() -> None:
     std = [0.4 * 0.5 ** (t / 3) for t in range(12)]
     theory = {"theory.halving_time": 3.0, "theory.lambda2": 2 ** (-1 / 3)}
-    points = [Point(t, None, {"round": t, "disagreement.std": s, **theory}) for t, s in enumerate(std)]
+    points = [Snapshot(None, t, {"round": t, "disagreement.std": s, **theory}) for t, s in enumerate(std)]
     chart = disagreement_chart(points)
     assert chart is not None
     kinds = {s.kind: s for s in chart.series}
@@ -73,7 +67,7 @@ def test_disagreement_chart_sets_the_fit_beside_degroots_halving_time() -> None:
     assert kinds["fit"].ys == pytest.approx(std, abs=1e-3)
     assert [(m.x, m.label) for m in chart.markers] == [(3.0, "STD halved"), (3.0, "theoretical halving time")]
     assert "halving time 3.00 rounds" in chart.note
-    assert disagreement_chart([Point(0, None, {"round": 0})]) is None  # no opinion scores: no chart
+    assert disagreement_chart([Snapshot(None, 0, {"round": 0})]) is None  # no opinion scores: no chart
 
 
 def test_profile_chart_gives_each_agent_its_share_of_messages_per_flag_in_agent_order() -> None:

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from convscope.plotdata.points import Point, points_from_saved, recompute_points
-from convscope.sessions.schema import MetricsPoint
+from convscope.core.snapshot import Snapshot
+from convscope.plotdata.points import recompute_points
 from tests.support.judged import RATINGS, judged_network, record_judged_session
 from tests.support.openai_sse_server import OpenAIStub
 
 
-def values_of(points: list[Point], key: str) -> list[tuple[int | None, object]]:
+def values_of(points: list[Snapshot], key: str) -> list[tuple[int | None, object]]:
     """``key`` of every point that has it (``opinion.score``: turn points only)."""
     return [(point.turn_index, point.values[key]) for point in points if key in point.values]
 
@@ -24,7 +24,7 @@ async def test_a_judged_session_recomputes_its_recorded_disagreement_without_cal
 ) -> None:
     document = await record_judged_session(tmp_path, openai_stub)
     judged = len(openai_stub.requests)
-    saved = points_from_saved(document.metrics)
+    saved = document.metrics
     assert judged == len(RATINGS)
     assert sorted(v for _, v in values_of(saved, "opinion.score") if v is not None) == sorted(
         (int(r) + 3) / 6 for r in RATINGS
@@ -46,11 +46,7 @@ async def test_a_judged_session_saved_without_scores_recomputes_none_and_needs_n
         update={
             "config": judged_network("openai:gpt-5-nano"),
             "metrics": [
-                MetricsPoint(
-                    turn_index=p.turn_index,
-                    round=p.round,
-                    values={k: v for k, v in p.values.items() if k != "opinion.score"},
-                )
+                Snapshot(p.turn_index, p.round, {k: v for k, v in p.values.items() if k != "opinion.score"})
                 for p in recorded.metrics
             ],
         }

@@ -12,7 +12,7 @@ from convscope.core.agents import AgentSpec
 from convscope.core.config import SessionConfig
 from convscope.core.engine import Engine
 from convscope.core.events import Event, TurnCompleted, TurnFailed
-from convscope.core.tracking import tracker_for
+from convscope.core.protocols import tracker_for
 from convscope.sessions.schema import SessionDocument
 from convscope.sessions.store import SessionStore
 from convscope.tui.app import ConvscopeApp

@@ -6,16 +6,16 @@ import math
 
 from textual.app import App
 
-from convscope.plotdata import Point, points_from_saved
+from convscope.core.snapshot import Snapshot
 from convscope.tui.screens.plots import PlotsScreen, charts
 from convscope.tui.widgets.chart import Chart
 
 from .support import SIZE, record_session, scripted_config
 
 
-def opinion_points(rounds: int) -> list[Point]:
+def opinion_points(rounds: int) -> list[Snapshot]:
     """Round snapshots of a spread that decays as STD(t) = 0.4·exp(-0.3·t) + 0.1."""
-    return [Point(t, None, {"disagreement.std": 0.4 * math.exp(-0.3 * t) + 0.1}) for t in range(rounds)]
+    return [Snapshot(None, t, {"disagreement.std": 0.4 * math.exp(-0.3 * t) + 0.1}) for t in range(rounds)]
 
 
 async def test_the_fourth_chart_is_the_opinion_spread_with_its_fitted_decay_when_opinions_are_scored() -> (
@@ -29,7 +29,7 @@ async def test_the_fourth_chart_is_the_opinion_spread_with_its_fitted_decay_when
 
 async def test_without_opinion_scores_the_fourth_chart_is_stability_between_rounds() -> None:
     document = await record_session(scripted_config(rounds=3))
-    drawn = charts(points_from_saved(document.metrics), {a.id: a.nickname for a in document.config.agents})
+    drawn = charts(document.metrics, {a.id: a.nickname for a in document.config.agents})
     assert [chart.key for chart in drawn.values()] == [
         "rouge",
         "confidence",
@@ -40,7 +40,7 @@ async def test_without_opinion_scores_the_fourth_chart_is_stability_between_roun
 
 
 class PlotsApp(App[None]):
-    def __init__(self, points: list[Point]) -> None:
+    def __init__(self, points: list[Snapshot]) -> None:
         super().__init__()
         self.points = points
 

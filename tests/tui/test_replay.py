@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.widgets import Input, Static
 
 from convscope.core.agents import AgentSpec
-from convscope.plotdata import points_from_saved, recompute_points
+from convscope.plotdata import recompute_points
 from convscope.sessions.schema import SessionDocument
 from convscope.sessions.store import SessionStore
 from convscope.tui.app import ConvscopeApp
@@ -86,7 +86,7 @@ async def test_replay_shows_failed_turns_and_marks_interventions_on_the_timeline
 
 async def test_replay_recomputes_the_metrics_the_live_session_recorded() -> None:
     document = await session_with_interventions()
-    assert recompute_points(document) == points_from_saved(document.metrics)
+    assert recompute_points(document) == document.metrics
 
 
 async def test_the_sidebar_shows_the_metrics_as_they_were_at_that_turn() -> None:

@@ -11,11 +11,11 @@ than NaN, so that it survives JSON and every caller decides how to show "n/a".
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TypedDict
 
 import numpy as np
 from scipy.stats import bootstrap, kruskal
 from sklearn.metrics import cohen_kappa_score
+from typing_extensions import TypedDict  # pydantic reads it on Python < 3.12 (the summary)
 
 from convscope.core.metrics.behaviour import TRAITS, BehaviourCodes
 

@@ -52,7 +52,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -67,16 +67,9 @@ from convscope.core.metrics.opinion_dynamics import disagreement
 from convscope.core.metrics.profile import any_trait_share, profile_similarity, profiles
 from convscope.core.metrics.stability import normalise_whitespace, prepared_token_retention
 from convscope.core.records import ControlRecord, ThresholdsChanged, Turn
+from convscope.core.snapshot import Snapshot
 
 OpinionFn = Callable[[Turn], float | None]  # a turn's answer -> its score
-
-
-class Snapshot(NamedTuple):
-    """A turn's snapshot (``turn_index`` set) or a round's (``turn_index`` None)."""
-
-    round: int
-    turn_index: int | None
-    values: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -96,7 +89,9 @@ class MetricsTracker:
     costly measure). ``opinion`` turns a successful turn into a score in [0, 1] (or None) for
     ``opinion.score`` and ``disagreement.std``: it is given the whole turn, so that a replay
     can answer with the score recorded for that turn; it is called in the tracker's thread,
-    so it must be synchronous.
+    so it must be synchronous. A turn that ``measured`` refuses is recorded by identity only
+    and left out of every measure (a coding panel's summaries). ``round_constants`` are
+    added to every round's snapshot (an opinion network's DeGroot theory).
     """
 
     def __init__(
@@ -110,12 +105,16 @@ class MetricsTracker:
         language: Language | Literal["auto"] = "auto",
         tokenizer: TokenizerName = "unicode",
         opinion: OpinionFn | None = None,
+        measured: Callable[[Turn], bool] | None = None,
+        round_constants: Mapping[str, float] | None = None,
     ) -> None:
         self.semantic = semantic
         self.behaviour = behaviour
         self.language: Language | Literal["auto"] = language
         self.tokenizer: TokenizerName = tokenizer
         self.opinion = opinion
+        self.measured = measured
+        self.round_constants = dict(round_constants or {})
         self._embedder = embedder
         self.loops = LoopDetector(thresholds)
         self._names: dict[str, None] = {agent.nickname: None for agent in agents}  # ordered set
@@ -159,6 +158,8 @@ class MetricsTracker:
             return self._end_round(round_index)
 
     def _observe(self, turn: Turn) -> dict[str, Any]:
+        if self.measured is not None and not self.measured(turn):
+            return {"turn.index": turn.index, "turn.round": turn.round, "turn.agent_id": turn.agent_id}
         self._names.setdefault(turn.nickname, None)
         codes: BehaviourCodes | None = None
         if turn.failed:
@@ -202,6 +203,7 @@ class MetricsTracker:
                 values[f"behaviour.{flag}"] = None if share is None else float(share)
             values["behaviour.any_share"] = any_trait_share(self._round_codes)
             values["profile.similarity"] = profile_similarity(profiles(self.codes))
+        values.update(self.round_constants)
         self._previous_round.update({o.turn.agent_id: o for o in outputs})
         self._round = []
         self._round_codes = []
@@ -217,13 +219,13 @@ class MetricsTracker:
         current: int | None = None
         for turn in sorted(turns, key=lambda t: t.index):
             if current is not None and turn.round != current:
-                snapshots.append(Snapshot(current, None, self.end_round(current)))
+                snapshots.append(Snapshot(None, current, self.end_round(current)))
             while pending and pending[0].turn_index <= turn.index:
                 self.apply_control(pending.pop(0))
             current = turn.round
-            snapshots.append(Snapshot(turn.round, turn.index, self.observe(turn)))
+            snapshots.append(Snapshot(turn.index, turn.round, self.observe(turn)))
         if current is not None:
-            snapshots.append(Snapshot(current, None, self.end_round(current)))
+            snapshots.append(Snapshot(None, current, self.end_round(current)))
         return snapshots
 
     @classmethod

@@ -9,13 +9,15 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
 from convscope.core.agents import AgentSpec
 from convscope.core.config import SessionConfig
 from convscope.core.errors import ConfigError
+from convscope.core.metrics.tracker import MetricsTracker
+from convscope.core.protocols.measures import Measures
 from convscope.core.providers.base import ChatMessage
 from convscope.core.records import Turn
 
@@ -33,6 +35,9 @@ def parse_options(model: type[Options], config: SessionConfig) -> Options:
         raise ConfigError(f"{where}: {first['msg']}{more}") from None
 
 
+RecordedScores = Mapping[int, float | None]  # a saved session's live opinion.score, by turn index
+
+
 @dataclass(frozen=True)
 class TurnPlan:
     agent_id: str
@@ -45,6 +50,7 @@ class ConversationProtocol(ABC):
     """Base class of the interaction designs (group chat, relay, coding panel, network)."""
 
     name: ClassVar[str]
+    measures: ClassVar[Measures] = Measures()
 
     def __init__(self, config: SessionConfig) -> None:
         self.config = config
@@ -72,3 +78,34 @@ class ConversationProtocol(ABC):
         """
         plan = self.next_turn(transcript, names)
         return () if plan is None else (plan,)
+
+    # -- measurement: class methods, since a saved session is measured without running it --
+
+    @classmethod
+    def tracker(
+        cls,
+        config: SessionConfig,
+        *,
+        semantic: bool,
+        recorded_scores: RecordedScores | None = None,
+        judge_new_turns: bool = False,
+    ) -> MetricsTracker:
+        """The metrics tracker of this protocol's sessions, live and in replay alike.
+
+        ``recorded_scores`` and ``judge_new_turns`` matter to protocols that score opinions
+        (see :meth:`OpinionNetwork.tracker`); the others measure text only.
+        """
+        return MetricsTracker(
+            agents=config.agents,
+            semantic=semantic,
+            behaviour=cls.measures.behaviour,
+            measured=cls.measures.measured,
+        )
+
+    @classmethod
+    async def session_measures(
+        cls, config: SessionConfig, turns: Sequence[Turn], recorded_scores: RecordedScores
+    ) -> dict[str, Any]:
+        """Measures of a whole finished session that only this protocol has (a sweep's CSV
+        columns), as a possibly nested mapping; none by default."""
+        return {}

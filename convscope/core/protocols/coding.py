@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from convscope.core.config import SessionConfig
 from convscope.core.errors import ConfigError
 from convscope.core.protocols.base import ConversationProtocol, TurnPlan, parse_options
+from convscope.core.protocols.measures import Measures
 from convscope.core.providers.base import ChatMessage
 from convscope.core.records import Turn
 
@@ -61,6 +62,7 @@ class CodingOptions(BaseModel):
 
 class CodingPanel(ConversationProtocol):
     name = "coding"
+    measures = Measures(unmeasured_phases=frozenset({"summary"}))
 
     def __init__(self, config: SessionConfig) -> None:
         super().__init__(config)

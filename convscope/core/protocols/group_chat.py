@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from convscope.core.config import SessionConfig
 from convscope.core.protocols.base import ConversationProtocol, TurnPlan, parse_options
+from convscope.core.protocols.measures import Measures
 from convscope.core.providers.base import ChatMessage
 from convscope.core.records import Turn
 
@@ -68,6 +69,7 @@ def _speakers_of_last_round(transcript: Sequence[Turn]) -> Iterator[str]:
 
 class GroupChat(ConversationProtocol):
     name = "group_chat"
+    measures = Measures(behaviour=True)
 
     def __init__(self, config: SessionConfig) -> None:
         super().__init__(config)

@@ -15,11 +15,12 @@ forecast, known before the first turn and shown beside the live disagreement.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, cast, get_args
+from typing import Any, Literal, cast, get_args
 
 import networkx as nx
 import numpy as np
@@ -41,7 +42,8 @@ from convscope.core.graphs import (
     ring_graph,
     second_eigenvalue_modulus,
 )
-from convscope.core.protocols.base import ConversationProtocol, TurnPlan, parse_options
+from convscope.core.metrics.tracker import MetricsTracker
+from convscope.core.protocols.base import ConversationProtocol, RecordedScores, TurnPlan, parse_options
 from convscope.core.providers.base import ChatMessage
 from convscope.core.records import Turn
 
@@ -223,6 +225,41 @@ class OpinionNetwork(ConversationProtocol):
         self.options = parse_options(NetworkOptions, config)
         self.theory = network_theory(config)
         self.heard = {agent: self.theory.heard_by(agent) for agent in self.theory.agents}
+
+    @classmethod
+    def tracker(
+        cls,
+        config: SessionConfig,
+        *,
+        semantic: bool,
+        recorded_scores: RecordedScores | None = None,
+        judge_new_turns: bool = False,
+    ) -> MetricsTracker:
+        """Every answer is scored with the scorer the config names (``opinion.score``, and the
+        live ``disagreement.std``), and every round's snapshot carries the DeGroot theory
+        beside it. Given ``recorded_scores``, a judge is not asked again about those turns."""
+        from convscope.core.protocols.network_scoring import network_opinion
+
+        opinion = network_opinion(config, recorded=recorded_scores, judge_new_turns=judge_new_turns)
+        return MetricsTracker(
+            agents=config.agents,
+            semantic=semantic,
+            behaviour=cls.measures.behaviour,
+            opinion=opinion,
+            round_constants=network_theory(config).summary(),
+        )
+
+    @classmethod
+    async def session_measures(
+        cls, config: SessionConfig, turns: Sequence[Turn], recorded_scores: RecordedScores
+    ) -> dict[str, Any]:
+        """The run against the DeGroot theory (seed 004's analysis), under ``consensus``."""
+        from convscope.core.protocols.network_scoring import consensus_of
+
+        if not turns:
+            return {}
+        report, _ = await consensus_of(config, turns, recorded=recorded_scores)
+        return {"consensus": dataclasses.asdict(report)}
 
     def models_called(self) -> tuple[AgentSpec, ...]:
         judge = self.options.judge_agent()

@@ -9,8 +9,9 @@ the DeGroot theory (the opinion-network paper's analysis).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
-from typing import cast
+from collections.abc import Coroutine, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -24,6 +25,8 @@ from convscope.core.protocols.network import NetworkOptions, NetworkTheory, netw
 from convscope.core.providers.base import close_provider
 from convscope.core.providers.factory import build_provider
 from convscope.core.records import Turn
+
+T = TypeVar("T")
 
 
 def network_scorer(config: SessionConfig) -> OpinionScorer:
@@ -64,8 +67,20 @@ def network_opinion(
         return lambda turn: recorded[turn.index] if turn.index in recorded else judge(turn)
     scorer = network_scorer(config)  # now, so that a judge without its key fails before the first turn
     if judged:
-        return lambda turn: asyncio.run(_judge_once(config, turn.text))
-    return lambda turn: asyncio.run(scorer.score([turn.text]))[0]
+        return lambda turn: _run_now(_judge_once(config, turn.text))
+    return lambda turn: _run_now(scorer.score([turn.text]))[0]
+
+
+def _run_now(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run ``coroutine`` to its end from synchronous code: in this thread when no event loop
+    runs here (the live tracker's worker thread), else in a thread of its own (a report or a
+    summary built from inside a running loop, where ``asyncio.run`` is refused)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coroutine)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 async def _judge_once(config: SessionConfig, text: str) -> float | None:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from convscope.core.config import SessionConfig
 from convscope.core.errors import ConfigError
 from convscope.core.protocols.base import ConversationProtocol, TurnPlan, parse_options
+from convscope.core.protocols.measures import Measures
 from convscope.core.providers.base import ChatMessage
 from convscope.core.records import Turn
 
@@ -40,6 +41,7 @@ class RelayOptions(BaseModel):
 
 class Relay(ConversationProtocol):
     name = "relay"
+    measures = Measures(loop_share=True)
 
     def __init__(self, config: SessionConfig) -> None:
         super().__init__(config)

@@ -30,7 +30,6 @@ from convscope.core.events import (
 )
 from convscope.core.metrics.loops import LoopThresholds, thresholds_from
 from convscope.core.records import Paused, Resumed, Stepped, ThresholdsChanged
-from convscope.plotdata import points_from_saved
 from convscope.sessions.export import export_session
 from convscope.tui.bridge import EngineBridge
 from convscope.tui.dialogs.confirm import ConfirmDialog
@@ -77,7 +76,7 @@ class LiveScreen(Screen[None]):
         self.engine = engine
         self.deck = SessionDeck(engine.config, engine.names, engine.failures)
         self.status = StatusBar()
-        saved_metrics = points_from_saved(session.saved.metrics) if session.saved else []
+        saved_metrics = session.saved.metrics if session.saved else []
         self.bridge = EngineBridge(self, MetricsBoard.from_points(saved_metrics))
         engine.subscribe(self.bridge)
         self.runner = EngineThread(engine, on_exit=self._engine_exited)

@@ -14,7 +14,8 @@ from textual.containers import Grid
 from textual.screen import Screen
 from textual.widgets import Footer
 
-from convscope.plotdata import LineChart, Point
+from convscope.core.snapshot import Snapshot
+from convscope.plotdata import LineChart
 from convscope.plotdata.session import (
     confidence_chart,
     disagreement_chart,
@@ -30,7 +31,7 @@ from convscope.tui.widgets.status_bar import StatusBar
 SLOTS = ("rouge", "confidence", "loop", "spread")
 
 
-def charts(points: Sequence[Point], names: Mapping[str, str]) -> dict[str, LineChart]:
+def charts(points: Sequence[Snapshot], names: Mapping[str, str]) -> dict[str, LineChart]:
     return {
         "rouge": rouge_chart(points),
         "confidence": confidence_chart(points, names),
@@ -42,7 +43,7 @@ def charts(points: Sequence[Point], names: Mapping[str, str]) -> dict[str, LineC
 class PlotsScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,p", "close", "Back")]
 
-    def __init__(self, title: str, points: Sequence[Point], names: Mapping[str, str]) -> None:
+    def __init__(self, title: str, points: Sequence[Snapshot], names: Mapping[str, str]) -> None:
         super().__init__()
         self._title = title
         self.points = list(points)
@@ -64,7 +65,7 @@ class PlotsScreen(Screen[None]):
         """The plotted metrics, as the sidebar reads them."""
         return MetricsBoard.from_points(self.points)
 
-    def show(self, points: Sequence[Point]) -> None:
+    def show(self, points: Sequence[Snapshot]) -> None:
         self.points = list(points)
         self.redraw()
 

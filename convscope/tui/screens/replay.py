@@ -14,7 +14,8 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from convscope.core.controls import Roster
-from convscope.plotdata import Point, points_from_saved, recompute_points
+from convscope.core.snapshot import Snapshot
+from convscope.plotdata import recompute_points
 from convscope.sessions.schema import SessionDocument
 from convscope.tui.dialogs.export import ExportChoice, ExportDialog
 from convscope.tui.dialogs.prompt import PromptDialog
@@ -49,7 +50,7 @@ class ReplayScreen(Screen[None]):
         self.deck = SessionDeck(config, start.names, start.failures)
         self.timeline = Timeline(document.turns, document.controls)
         self.status = StatusBar()
-        self.points: Sequence[Point] = points_from_saved(document.metrics)  # until the recomputation lands
+        self.points: Sequence[Snapshot] = document.metrics  # until the recomputation lands
         self.recomputed = False
 
     def compose(self) -> ComposeResult:

@@ -14,45 +14,31 @@ from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
+from convscope.core.metrics import catalogue as m
 from convscope.core.metrics.loops import DISTANCES, LoopThresholds
 from convscope.core.text import terminal_safe
 from convscope.tui.metrics_board import MetricsBoard
 from convscope.tui.widgets.sparkline import sparkline
 
 SPARK_WIDTH = 12
-_ROUGE = (("rouge1", "ROUGE-1"), ("rouge2", "ROUGE-2"), ("rougeL", "ROUGE-L"))
-_DISTANCE_LABELS = {
-    "bleu": "BLEU d",
-    "jaccard": "Jaccard d",
-    "coherence_change": "coher Δ",
-    "cosine": "cosine d",
-}
-# Shown in their own sections, or per-turn details that would only flicker (behaviour flags).
-_NOT_OTHER = ("turn.", "round", "rouge", "confidence.", "loop.", "disagreement.", "behaviour.")
-_OTHER_ALSO = ("behaviour.any_share",)
-
-HELP: dict[str, str] = {
-    "rouge1": "ROUGE-1: shared words between the agents' last-round messages (mean F over pairs).",
-    "rouge2": "ROUGE-2: shared word pairs between agents' last-round messages (mean F over pairs).",
-    "rougeL": "ROUGE-L: longest common word sequence between agents' messages (mean F over pairs).",
-    "confidence": "Confidence: (certainty cues - hedging cues) per word in the agent's last message.",
-    "loop.bleu": "BLEU distance to the previous output (1 - BLEU/100); at or under threshold: repeating.",
-    "loop.jaccard": "Jaccard distance between word sets of consecutive outputs; low = same vocabulary.",
-    "loop.coherence_change": "Change in unique-word share between consecutive outputs; vetoes sudden shifts.",
-    "loop.cosine": "Cosine distance of MiniLM embeddings of consecutive outputs (needs embeddings).",
-    "loop.converged_steps": "Consecutive steps with every distance under threshold; a loop needs min steps.",
-    "loop.detected": "A loop: min steps or more consecutive converged steps (seed 002), from its first turn.",
-    "disagreement.std": "Disagreement: population STD of the agents' opinion scores in the round.",
-    "stability.identical": "Share of agents whose message is identical to their previous round's.",
-    "stability.retention": "Mean share of an agent's words kept from its previous round's message.",
-    "profile.similarity": "How alike the agents' behaviour profiles are (mean pairwise cosine, 0-1).",
-    "behaviour.any_share": "Share of the round's messages showing at least one behaviour trait.",
-    "other": "A metric the protocol reports; latest value.",
-}
+# Families with a section of their own; "Other" shows the rest but the behaviour flags, which
+# would only flicker turn by turn (their round summary, the any-trait share, is shown).
+_OWN_SECTIONS = frozenset({"rouge", "confidence", "loop", "disagreement"})
+OTHER_HELP = "A metric the protocol reports; latest value."
 
 
 def is_other(key: str) -> bool:
-    return key in _OTHER_ALSO or not key.startswith(_NOT_OTHER)
+    entry = m.metric(key)
+    if entry is None:
+        return True
+    if entry in m.IDENTITY or entry.family in _OWN_SECTIONS:
+        return False
+    return entry.family != "behaviour" or entry is m.BEHAVIOUR_ANY
+
+
+def help_of(key: str) -> str:
+    entry = m.metric(key)
+    return OTHER_HELP if entry is None else entry.help
 
 
 def _value(value: float | None, signed: bool = False) -> str:
@@ -77,7 +63,7 @@ class MetricRow(Static, can_focus=True):
             self.update(content, layout=False)
 
     def on_focus(self, _: events.Focus) -> None:
-        self.screen.query_one("#metric-help", Static).update(HELP.get(self.key, HELP["other"]))
+        self.screen.query_one("#metric-help", Static).update(help_of(self.key))
 
 
 class MetricsSidebar(VerticalScroll):
@@ -89,25 +75,25 @@ class MetricsSidebar(VerticalScroll):
         self.thresholds = LoopThresholds()
         self._rows: dict[str, MetricRow] = {}
 
-    def _row(self, key: str, help_key: str | None = None) -> MetricRow:
-        row = self._rows[key] = MetricRow(help_key or key)
+    def _row(self, key: str) -> MetricRow:
+        row = self._rows[key] = MetricRow(key)
         return row
 
     def compose(self) -> ComposeResult:
         yield Static("ROUGE · last round", classes="metric-title")
-        for key, _ in _ROUGE:
-            yield self._row(key)
+        for entry in m.ROUGE:
+            yield self._row(entry.key)
         yield Static("Confidence", classes="metric-title")
         for agent_id in self.names:
-            yield self._row(f"confidence.{agent_id}", "confidence")
-        yield self._row("confidence.mean", "confidence")
+            yield self._row(m.CONFIDENCE_AGENT.of(agent_id))
+        yield self._row(m.CONFIDENCE_MEAN.key)
         yield Static("Loop", classes="metric-title")
         for name in DISTANCES:
-            yield self._row(f"loop.{name}")
-        yield self._row("loop.converged_steps")
-        yield self._row("loop.detected")
+            yield self._row(m.LOOP_DISTANCE[name].key)
+        yield self._row(m.LOOP_CONVERGED_STEPS.key)
+        yield self._row(m.LOOP_DETECTED.key)
         yield Static("Disagreement", classes="metric-title", id="disagreement-title")
-        yield self._row("disagreement.std")
+        yield self._row(m.DISAGREEMENT.key)
         yield Static("Other", classes="metric-title", id="other-title")
         yield Vertical(id="other-metrics")
         yield Static("Tab to a metric to read what it means.", id="metric-help", markup=False)
@@ -132,20 +118,21 @@ class MetricsSidebar(VerticalScroll):
         if not self._rows:
             return
         board = self.board
-        for key, label in _ROUGE:
-            series = board.series(key)
-            line = f"{label:<9} {_value(board.number(key))}  {sparkline(series, SPARK_WIDTH, 0.0, 1.0)}"
-            self._rows[key].show(line)
+        for entry in m.ROUGE:
+            spark = sparkline(board.series(entry.key), SPARK_WIDTH, 0.0, 1.0)
+            self._rows[entry.key].show(f"{entry.short:<9} {_value(board.number(entry.key))}  {spark}")
         for agent_id, name in self.names.items():
-            value = _value(board.number(f"confidence.{agent_id}"), signed=True)
-            self._rows[f"confidence.{agent_id}"].show(f"{terminal_safe(name)[:12]:<12} {value}")
-        self._rows["confidence.mean"].show(f"{'mean':<12} {_value(board.number('confidence.mean'), True)}")
+            key = m.CONFIDENCE_AGENT.of(agent_id)
+            self._rows[key].show(f"{terminal_safe(name)[:12]:<12} {_value(board.number(key), signed=True)}")
+        mean = _value(board.number(m.CONFIDENCE_MEAN.key), signed=True)
+        self._rows[m.CONFIDENCE_MEAN.key].show(f"{'mean':<12} {mean}")
         self._draw_loop()
-        std = board.number("disagreement.std")
-        for widget in (self._rows["disagreement.std"], self.query_one("#disagreement-title")):
+        key = m.DISAGREEMENT.key
+        std = board.number(key)
+        for widget in (self._rows[key], self.query_one("#disagreement-title")):
             widget.display = std is not None
-        self._rows["disagreement.std"].show(
-            f"{'STD':<9} {_value(std)}  {sparkline(board.series('disagreement.std'), SPARK_WIDTH)}"
+        self._rows[key].show(
+            f"{m.DISAGREEMENT.short:<9} {_value(std)}  {sparkline(board.series(key), SPARK_WIDTH)}"
         )
         self._draw_other()
 
@@ -158,25 +145,26 @@ class MetricsSidebar(VerticalScroll):
             if row is None:
                 row = self._row(key)
                 holder.mount(row)
-            row.show(f"{terminal_safe(key)[:24]:<24} {number:.3f}")
+            row.show(f"{terminal_safe(m.label(key))[:24]:<24} {number:.3f}")
         self.query_one("#other-title").display = bool(other)
 
     def _draw_loop(self) -> None:
         board, thresholds = self.board, self.thresholds
         for name in DISTANCES:
-            value = board.number(f"loop.{name}")
+            entry = m.LOOP_DISTANCE[name]
+            value = board.number(entry.key)
             limit = thresholds.limit(name)
             converged = value is not None and value <= limit
             mark = ("✓", "$success") if converged else ("·", "$text-muted")
-            self._rows[f"loop.{name}"].show(
-                Content.assemble(f"{_DISTANCE_LABELS[name]:<9} {_value(value)} ≤ {limit:.2f} ", mark)
+            self._rows[entry.key].show(
+                Content.assemble(f"{entry.short:<9} {_value(value)} ≤ {limit:.2f} ", mark)
             )
-        steps = int(board.number("loop.converged_steps") or 0)
-        self._rows["loop.converged_steps"].show(f"converged {steps} / {thresholds.min_steps} steps")
-        onset = board.latest.get("loop.onset_turn")
-        if board.latest.get("loop.detected"):
+        steps = int(board.number(m.LOOP_CONVERGED_STEPS.key) or 0)
+        self._rows[m.LOOP_CONVERGED_STEPS.key].show(f"converged {steps} / {thresholds.min_steps} steps")
+        onset = board.latest.get(m.LOOP_ONSET.key)
+        if board.latest.get(m.LOOP_DETECTED.key):
             since = f" since turn #{onset}" if onset is not None else ""
             flag = Content.assemble((f"● LOOP{since}", "bold $error"))
         else:
             flag = Content.assemble(("○ no loop", "$text-muted"))
-        self._rows["loop.detected"].show(flag)
+        self._rows[m.LOOP_DETECTED.key].show(flag)

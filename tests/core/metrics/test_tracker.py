@@ -12,8 +12,9 @@ from convscope.core.agents import AgentSpec
 from convscope.core.metrics.confidence import confidence_score
 from convscope.core.metrics.lexical import rouge_pairwise
 from convscope.core.metrics.opinion import parse_stated_opinion
-from convscope.core.metrics.tracker import MetricsTracker, Snapshot
+from convscope.core.metrics.tracker import MetricsTracker
 from convscope.core.records import ThresholdsChanged, Turn
+from convscope.core.snapshot import Snapshot
 
 NICKNAMES = {"a": "Agent-A", "b": "Agent-B", "c": "Agent-C"}
 DECOMMISSIONED = (
@@ -66,10 +67,10 @@ def live(tracker: MetricsTracker, turns: list[Turn]) -> list[Snapshot]:
     """What the engine does: observe each turn, end each round when it is complete."""
     snapshots: list[Snapshot] = []
     for position, current in enumerate(turns):
-        snapshots.append(Snapshot(current.round, current.index, tracker.observe(current)))
+        snapshots.append(Snapshot(current.index, current.round, tracker.observe(current)))
         following = turns[position + 1] if position + 1 < len(turns) else None
         if following is None or following.round != current.round:
-            snapshots.append(Snapshot(current.round, None, tracker.end_round(current.round)))
+            snapshots.append(Snapshot(None, current.round, tracker.end_round(current.round)))
     return snapshots
 
 

@@ -163,7 +163,7 @@ async def test_scripted_degroot_agents_on_a_random_digraph_follow_the_theory_end
     engine.subscribe(
         lambda e: (
             live_std.update({e.round: e.values["disagreement.std"]})
-            if isinstance(e, MetricsUpdated) and "round" in e.values
+            if isinstance(e, MetricsUpdated) and e.is_round
             else None
         )
     )
