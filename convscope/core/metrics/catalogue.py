@@ -88,7 +88,7 @@ def _m(
     )
 
 
-# -- identity of a snapshot (not measures, but saved in its values) ----------------------------
+# -- identity of a snapshot (not measures, but saved in its values) --------------------------------
 TURN_INDEX = _m("turn.index", "turn", "The turn's index in the session.", "id", scopes=_TURN)
 TURN_ROUND = _m("turn.round", "round", "The round the turn belongs to.", "id", scopes=_TURN)
 TURN_AGENT = _m("turn.agent_id", "agent", "The id of the agent that spoke.", "id", scopes=_TURN)
@@ -117,7 +117,7 @@ _CONFIDENCE_HELP = "Confidence: (certainty cues - hedging cues) per word in the 
 CONFIDENCE_AGENT = _m("confidence.{agent}", "confidence", _CONFIDENCE_HELP, "signed")
 CONFIDENCE_MEAN = _m("confidence.mean", "mean confidence", _CONFIDENCE_HELP + " Mean over agents.", "signed")
 
-# -- loops (seed 002) ---------------------------------------------------------------------------
+# -- loops (the relay paper) -----------------------------------------------------------------------
 _DISTANCE_WORDS = {  # label, short, what it measures, how to read it
     "bleu": ("BLEU distance", "BLEU d", "BLEU distance (1 - BLEU/100)", "at or under threshold: repeating"),
     "jaccard": (
@@ -190,7 +190,7 @@ LOOP_CONVERGED_STEPS = _m(
 LOOP_DETECTED = _m(
     "loop.detected",
     "loop detected",
-    "A loop: min steps or more consecutive converged steps (seed 002), from its first turn.",
+    "A loop: min steps or more consecutive converged steps (the relay paper), from its first turn.",
     "flag",
     better="lower",
 )
@@ -199,7 +199,7 @@ LOOP_ACTIVE = _m(
 )
 LOOP_ONSET = _m("loop.onset_turn", "loop onset (turn)", "The turn where the first loop started.", "turn")
 
-# -- opinions (seed 004) ------------------------------------------------------------------------
+# -- opinions (the opinion-network paper) ----------------------------------------------------------
 OPINION_SCORE = _m(
     "opinion.score",
     "opinion score",
@@ -236,7 +236,7 @@ THEORY_FORECAST = _m(
     scopes=_ROUND,
 )
 
-# -- stability between rounds (seed 001) --------------------------------------------------------
+# -- stability between rounds (the coding-panel paper) ---------------------------------------------
 STABILITY_IDENTICAL = _m(
     "stability.identical",
     "repeating verbatim",
@@ -252,7 +252,7 @@ STABILITY_RETENTION = _m(
     scopes=_ROUND,
 )
 
-# -- behaviour (seed 003, rules coder) ----------------------------------------------------------
+# -- behaviour (the War Room paper, rules coder) ---------------------------------------------------
 _FLAG_HELP = {
     "PHATIC": "under 15 words and no substantive content",
     "META": "comments on the conversation itself",

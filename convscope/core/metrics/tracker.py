@@ -35,7 +35,7 @@ Per-turn snapshot keys:
 Per-round snapshot keys: ``round``; ``rouge1/2/L`` and ``rouge.pairs`` over the round's
 outputs or, when it has exactly one (a relay round is one turn), between that output and
 the other agents' latest outputs from this round or the previous one, so that a relay round
-compares the two agents' latest outputs, seed 002's measure (a round with no output, every
+compares the two agents' latest outputs, the relay paper's measure (a round with no output, every
 turn failed, has None); ``confidence.<agent_id>`` (mean
 over the agent's turns in the round) and ``confidence.mean``; the ``loop.*`` state at the
 end of the round (not the distances); ``disagreement.std`` over the round's scores;

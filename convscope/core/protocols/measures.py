@@ -13,13 +13,13 @@ from convscope.core.records import Turn
 
 @dataclass(frozen=True)
 class Measures:
-    # Code seed 003's chat roles (PHATIC, LEAD, COMP...) in every turn: its codebook is about
+    # Code the War Room paper's chat roles (PHATIC, LEAD, COMP...) in every turn: its codebook is about
     # group chats, and means nothing in a relay or a coding panel.
     behaviour: bool = False
     # Turns of these phases are the protocol's memory, not its output: they are left out of
     # every measure (a coding panel's one-sentence summaries), so ROUGE compares code with code.
     unmeasured_phases: frozenset[str] = field(default_factory=frozenset)
-    # A sweep reports the share of its sessions that fell into a loop (seed 002's question,
+    # A sweep reports the share of its sessions that fell into a loop (the relay paper's question,
     # asked of relays).
     loop_share: bool = False
 

@@ -253,7 +253,7 @@ class OpinionNetwork(ConversationProtocol):
     async def session_measures(
         cls, config: SessionConfig, turns: Sequence[Turn], recorded_scores: RecordedScores
     ) -> dict[str, Any]:
-        """The run against the DeGroot theory (seed 004's analysis), under ``consensus``."""
+        """The run against the DeGroot theory (the opinion-network paper's analysis), under ``consensus``."""
         from convscope.core.protocols.network_scoring import consensus_of
 
         if not turns:
