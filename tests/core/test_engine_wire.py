@@ -50,7 +50,8 @@ async def test_exhausted_retries_become_a_failed_turn_with_the_server_error_and_
     await engine.run()
     failed, recovered = engine.transcript
     assert failed.failed and failed.error_kind == "transient"
-    assert "upstream overloaded" in (failed.error or "") and "3 attempts" in (failed.error or "")
+    assert failed.error == "Error code: 503 - upstream overloaded"
+    assert failed.retries == 2
     assert recovered.text == "second round works"
 
 
@@ -68,3 +69,19 @@ async def test_the_engine_closes_its_providers_clients_when_the_run_ends(openai_
     [provider] = built
     assert isinstance(provider, OpenAIProvider)
     assert provider.closed
+
+
+async def test_the_other_agents_read_the_servers_error_and_none_of_the_retry_bookkeeping(
+    openai_stub: OpenAIStub,
+) -> None:
+    """The crashed-agent condition of the War Room paper, minus convscope's own annotations."""
+    spec = f"openai-compatible:{openai_stub.base_url}#stub-model"
+    agents = (AgentSpec(id="a", nickname="A", provider=spec), AgentSpec(id="b", nickname="B", provider=spec))
+    config = SessionConfig(brief="Plan.", rounds=1, agents=agents)
+    openai_stub.script(*[Status(503, "The server is overloaded")] * 3, Reply("B speaks"))
+
+    await Engine(config, provider_factory=fast_factory).run()
+
+    prompt_of_b = openai_stub.requests[-1].body["messages"][-1]["content"]
+    assert prompt_of_b.endswith("A: ⚠ Error code: 503 - The server is overloaded")
+    assert "attempt" not in prompt_of_b and "gave up" not in prompt_of_b

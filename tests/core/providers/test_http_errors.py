@@ -23,5 +23,5 @@ def test_unusable_retry_after_is_ignored() -> None:
 
 
 def test_retry_after_only_matters_for_retryable_errors() -> None:
-    assert status_error("Error code: 503 - busy", 503, {"retry-after": "2"}).retry_after == 2.0
-    assert status_error("Error code: 401 - bad key", 401, {"retry-after": "2"}).retry_after is None
+    assert status_error(503, {"message": "busy"}, {"retry-after": "2"}).retry_after == 2.0
+    assert status_error(401, {"message": "bad key"}, {"retry-after": "2"}).retry_after is None
