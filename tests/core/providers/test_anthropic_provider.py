@@ -6,10 +6,12 @@ import anthropic
 import httpx2
 import pytest
 
+from convscope.core.agents import AgentSpec
+from convscope.core.providers import registry
 from convscope.core.providers.anthropic_provider import AnthropicProvider, provider_error, split_system
 from convscope.core.providers.base import ChatMessage, ChatRequest, ProviderError, Usage
 from tests.support.openai_sse_server import OpenAIStub, Status, StreamError
-from tests.support.streams import collect, user_request
+from tests.support.streams import collect, final_text, user_request
 
 CHAT = (
     ChatMessage("system", "You are Agent-A in a group chat."),
@@ -143,3 +145,19 @@ def test_timeouts_and_dropped_connections_are_retryable() -> None:
 
     assert timeout.retryable and timeout.message.startswith("api.anthropic.com:443: Request timed out")
     assert dropped.retryable and dropped.message == "api.anthropic.com:443: Connection error."
+
+
+async def test_an_anthropic_agent_goes_to_its_base_url_setting_not_to_the_sdk_variable(
+    openai_stub: OpenAIStub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """LiteLLM's /v1/messages behind an ``anthropic:`` agent: the URL is in the agent, so in the session."""
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
+    with OpenAIStub() as elsewhere:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", elsewhere.base_url.removesuffix("/v1"))
+        root = openai_stub.base_url.removesuffix("/v1")
+        spec = AgentSpec(id="a", nickname="A", provider="anthropic:smol", base_url=root)
+
+        items = await collect(registry.resolve(spec))
+
+        assert final_text(items) == openai_stub.default_reply
+        assert (len(openai_stub.requests), elsewhere.requests) == (1, [])
