@@ -383,7 +383,7 @@ class Engine:
             agent_id=agent.id,
             nickname=nickname,
             model=agent.provider,
-            text="".join(parts) if error is None or cut_by else "",
+            text=self._scrub("".join(parts)) if error is None or cut_by else "",  # a key split over chunks
             error=error,
             error_kind=error_kind,
             started_at=started,

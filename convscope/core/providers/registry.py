@@ -173,6 +173,22 @@ def endpoint(agent: AgentSpec) -> str | None:
     return None
 
 
+def where(agent: AgentSpec) -> tuple[str, str | None]:
+    """What a pane's header names: the model and the server's host:port for an HTTP backend
+    (``("smol", "127.0.0.1:4000")``), else the whole spec and None. A spec that does not
+    parse is shown as it is."""
+    from convscope.core.providers.http_errors import host_port  # stdlib only: cheap
+
+    try:
+        url = endpoint(agent)
+    except ProviderConfigError:
+        return agent.provider, None
+    if url is None:
+        return agent.provider, None
+    _, target = parse_spec(agent.provider)
+    return target.rpartition("#")[2], host_port(url)
+
+
 def api_key(agent: AgentSpec) -> str | None:
     """The agent's API key from the environment; ``None`` when its backend needs none."""
     backend, _ = _backend(agent.provider)
