@@ -209,11 +209,11 @@ class Engine:
         (earlier re-runs included): after an outage, the session reads as if there had been
         none. Each re-run keeps its turn's index and is recorded after the failed one."""
         self._retry_failed = False
-        for failed in [turn for turn in self.transcript if turn.failed]:
+        for position in [at for at, turn in enumerate(self.transcript) if turn.failed]:
             self._apply_commands()
             if self._stop_requested:
                 return
-            position = self.transcript.index(failed)
+            failed = self.transcript[position]
             plans = self.protocol.next_turns(self.transcript[:position], self.names)
             plan = next((p for p in plans if p.agent_id == failed.agent_id and p.round == failed.round), None)
             if plan is not None:  # None: the protocol no longer asks this agent for that turn

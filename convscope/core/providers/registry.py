@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 from convscope.core.agents import AgentSpec
 from convscope.core.providers.base import Provider
 from convscope.core.providers.failures import parse_failure
+from convscope.core.providers.http_errors import host_port
 
 _PACKAGE = "convscope.core.providers"
 
@@ -177,8 +178,6 @@ def where(agent: AgentSpec) -> tuple[str, str | None]:
     """What a pane's header names: the model and the server's host:port for an HTTP backend
     (``("smol", "127.0.0.1:4000")``), else the whole spec and None. A spec that does not
     parse is shown as it is."""
-    from convscope.core.providers.http_errors import host_port  # stdlib only: cheap
-
     try:
         url = endpoint(agent)
     except ProviderConfigError:
