@@ -12,6 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from convscope.core.reruns import latest_turns
 from convscope.core.text import terminal_safe
 from convscope.sessions.errors import SessionLockedError
 from convscope.sessions.schema import SessionSummary
@@ -144,7 +145,7 @@ class HomeScreen(Screen[None]):
         if summary.status == "running":
             self.notify("A running session cannot be resumed.", severity="warning", markup=False)
             return
-        if not any(turn.failed for turn in self.store.load(summary.id).turns):
+        if not any(turn.failed for turn in latest_turns(self.store.load(summary.id).turns)):
             self.notify("This session has no failed turn.", severity="information", markup=False)
             return
         self._continue(summary.id, retry_failed=True)
