@@ -97,7 +97,8 @@ def connection_error(error: BaseException, url: str) -> ProviderError:
 
 
 def host_port(url: str) -> str:
-    """``https://api.groq.com/openai/v1`` -> ``api.groq.com:443``: the port is always named."""
+    """``https://api.groq.com/openai/v1`` -> ``api.groq.com:443``: the port is always named.
+    ``http://[::1]:8000/v1`` -> ``[::1]:8000``."""
     parts = urlsplit(url)
     try:
         port = parts.port
@@ -105,7 +106,8 @@ def host_port(url: str) -> str:
         port = None
     if port is None:
         port = 443 if parts.scheme == "https" else 80
-    return f"{parts.hostname or url}:{port}"
+    host = parts.hostname or url
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"  # an IPv6 address is bracketed
 
 
 def retry_after_s(headers: Mapping[str, str]) -> float | None:
