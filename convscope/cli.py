@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from convscope import __version__
-from convscope.core.agents import AgentSpec
+from convscope.core.agent_option import parse_agent_option
 from convscope.core.config import SessionConfig
 from convscope.core.config_files import load_config, preset_names, validate_config
 from convscope.core.errors import ConvscopeError, UserError
@@ -26,17 +26,6 @@ EXIT_USAGE = 2
 EXIT_BUG = 1
 
 
-def _agents_from_specs(specs: Sequence[str]) -> tuple[AgentSpec, ...]:
-    """``--agent [nickname=]provider`` -> agents named Agent-A, Agent-B... unless named."""
-    agents = []
-    for position, spec in enumerate(specs):
-        nickname, sep, provider = spec.partition("=")
-        if not sep or ":" in nickname:
-            nickname, provider = f"Agent-{chr(ord('A') + position)}", spec
-        agents.append(AgentSpec(id=f"agent{position + 1}", nickname=nickname, provider=provider))
-    return tuple(agents)
-
-
 def build_config(args: argparse.Namespace) -> SessionConfig:
     """The config a ``run`` asks for, validated all the way down to the provider keys."""
     config = load_config(args.config)
@@ -44,22 +33,28 @@ def build_config(args: argparse.Namespace) -> SessionConfig:
     if args.rounds is not None:
         changes["rounds"] = args.rounds
     if args.agent:
-        changes["agents"] = _agents_from_specs(args.agent)
+        changes["agents"] = tuple(
+            parse_agent_option(text, position) for position, text in enumerate(args.agent)
+        )
     if args.clone:
         changes["agents"] = tuple(a.model_copy(update={"provider": args.clone}) for a in config.agents)
     if args.semantic:
         changes["semantic_metrics"] = True
+    if args.turn_timeout is not None:
+        changes["turn_timeout_s"] = args.turn_timeout
+    if args.first_token_timeout is not None:
+        changes["first_token_timeout_s"] = args.first_token_timeout
     if changes:
         config = validate_config({**config.model_dump(), **changes}, "command line")
     check_models(config)
     return config
 
 
-def _run_headless(config: SessionConfig, resume_id: str | None = None) -> int:
+def _run_headless(config: SessionConfig, resume_id: str | None = None, *, retry_failed: bool = False) -> int:
     """Run (or continue) a session without the TUI; say where it was saved."""
     from convscope.runner import run_headless
 
-    writer = asyncio.run(run_headless(config, resume_id=resume_id))
+    writer = asyncio.run(run_headless(config, resume_id=resume_id, retry_failed=retry_failed))
     print(f"saved as {writer.session_id}", file=sys.stderr)
     return 0
 
@@ -80,10 +75,10 @@ def cmd_resume(args: argparse.Namespace) -> int:
     document = SessionStore().load(args.session)
     check_models(document.config)
     if args.headless:
-        return _run_headless(document.config, resume_id=document.id)
+        return _run_headless(document.config, resume_id=document.id, retry_failed=args.retry_failed)
     from convscope.tui.app import run_tui
 
-    run_tui(session_id=document.id, mode="resume")
+    run_tui(session_id=document.id, mode="retry-failed" if args.retry_failed else "resume")
     return 0
 
 
@@ -230,16 +225,28 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("config", help=f"a preset ({', '.join(preset_names())}) or a .toml file")
     run.add_argument("--headless", action="store_true", help="print the conversation instead of the TUI")
     run.add_argument("--rounds", type=int, help="override the number of rounds")
-    run.add_argument("--agent", action="append", metavar="SPEC", help="[nickname=]provider, repeatable")
+    run.add_argument(
+        "--agent",
+        action="append",
+        metavar="SPEC",
+        help="'[nickname=]provider [setting=value ...]' (key_env, base_url, temperature...), repeatable",
+    )
     run.add_argument("--clone", metavar="SPEC", help="clone mode: every agent uses this provider")
     run.add_argument(
         "--semantic", action="store_true", help="live MiniLM distances in loop detection (CPU: ~65 ms a turn)"
     )
+    run.add_argument(
+        "--first-token-timeout", type=float, metavar="S", help="fail a turn with no token after S seconds"
+    )
+    run.add_argument("--turn-timeout", type=float, metavar="S", help="cut a turn longer than S seconds")
     run.set_defaults(handler=cmd_run)
 
     resume = sub.add_parser("resume", help="continue a saved session after its last completed turn")
     resume.add_argument("session", help="session id (or a unique prefix)")
     resume.add_argument("--headless", action="store_true")
+    resume.add_argument(
+        "--retry-failed", action="store_true", help="first run the failed turns again (the server is back)"
+    )
     resume.set_defaults(handler=cmd_resume)
 
     sessions = sub.add_parser("sessions", help="list, show or delete saved sessions")

@@ -28,6 +28,7 @@ from convscope.core.events import (
     TurnStarted,
 )
 from convscope.core.metrics import catalogue as m
+from convscope.core.providers.retry import gave_up_note
 from convscope.core.text import terminal_safe
 
 
@@ -97,8 +98,11 @@ class ConsolePrinter:
             case TurnCompleted():
                 self._end(event.turn.index, Text())
             case TurnFailed():
-                error = terminal_safe(event.turn.error or "")
-                self._end(event.turn.index, Text(f"⚠ {error}", style="bold red"))
+                turn = event.turn
+                ending = Text(f"⚠ {terminal_safe(turn.error or '')}", style="bold red")
+                if turn.retries:  # convscope's bookkeeping: for the person, never in the agents' chat
+                    ending.append(f"  ({gave_up_note(turn.retries, turn.ended_at - turn.started_at)})", "dim")
+                self._end(turn.index, ending)
             case ControlApplied():
                 text = terminal_safe(describe(event.record, event.roster.names))
                 self.console.print(Text(f"· {text} (before turn {event.record.turn_index})", "dim"))

@@ -14,8 +14,11 @@ from convscope.sessions.schema import SessionDocument
 from convscope.sessions.store import SessionStore, SessionWriter
 
 
-def engine_for(writer: SessionWriter, document: SessionDocument | None = None) -> Engine:
-    """An engine recording into ``writer``; given a saved document, it continues it."""
+def engine_for(
+    writer: SessionWriter, document: SessionDocument | None = None, *, retry_failed: bool = False
+) -> Engine:
+    """An engine recording into ``writer``; given a saved document, it continues it (re-running
+    its failed turns first when ``retry_failed``)."""
     config = writer.document.config
     return Engine(
         config,
@@ -24,6 +27,7 @@ def engine_for(writer: SessionWriter, document: SessionDocument | None = None) -
         observers=[writer.on_event],
         # the protocol's live tracker (embeddings if the config asks); a resumed one has seen the saved turns
         metrics=resumed_tracker(document) if document else tracker_for(config),
+        retry_failed=retry_failed,
     )
 
 
@@ -32,6 +36,7 @@ async def run_headless(
     *,
     store: SessionStore | None = None,
     resume_id: str | None = None,
+    retry_failed: bool = False,
     file: TextIO | None = None,
 ) -> SessionWriter:
     """Run a new session (or continue ``resume_id``) to its end, printing it live."""
@@ -41,7 +46,7 @@ async def run_headless(
     else:
         document = store.load(resume_id)
         writer = store.open_writer(document.id)
-    engine = engine_for(writer, document)
+    engine = engine_for(writer, document, retry_failed=retry_failed)
     engine.subscribe(ConsolePrinter(file))
     try:
         await engine.run()

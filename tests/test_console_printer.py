@@ -10,7 +10,15 @@ from convscope.console_printer import ConsolePrinter
 from convscope.core.agents import AgentSpec
 from convscope.core.config import SessionConfig
 from convscope.core.engine import Engine
-from convscope.core.events import Event, SessionEnded, StreamReset, TokenDelta, TurnCompleted, TurnStarted
+from convscope.core.events import (
+    Event,
+    SessionEnded,
+    StreamReset,
+    TokenDelta,
+    TurnCompleted,
+    TurnFailed,
+    TurnStarted,
+)
 from convscope.core.records import Turn
 from convscope.runner import run_headless
 from convscope.sessions.store import SessionStore
@@ -148,3 +156,14 @@ async def test_interventions_print_as_the_chat_describes_them_with_the_agents_na
     lines = out.getvalue().splitlines()
     assert "· Agent-B renamed to Zed (before turn 1)" in lines
     assert "· failure injected into Zed: decommissioned (before turn 1)" in lines
+
+
+def test_a_turn_that_failed_after_retries_prints_the_error_then_what_retrying_cost() -> None:
+    failed = Turn(
+        index=0, round=0, agent_id="A", nickname="A", model="m", started_at=10.0, ended_at=18.0,
+        error="Error code: 503 - down", error_kind="transient", retries=3,
+    )  # fmt: skip
+
+    assert printed([TurnStarted(0, 0, "A", "A", "m"), TurnFailed(failed)])[-1] == (
+        "⚠ Error code: 503 - down  (gave up after 4 attempts in 8.0 s)"
+    )

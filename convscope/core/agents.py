@@ -24,7 +24,9 @@ class AgentSpec(BaseModel):
     """One agent. ``provider`` is a registry spec such as ``openai:gpt-4o-mini``.
 
     ``key_env`` names the environment variable holding the API key: the key itself
-    is never part of a spec, so it can never reach a session file.
+    is never part of a spec, so it can never reach a session file. ``base_url`` points an
+    ``openai:`` or ``anthropic:`` agent at another server (a proxy such as LiteLLM); unset,
+    they call the official API, never wherever an SDK variable such as OPENAI_BASE_URL says.
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -33,6 +35,7 @@ class AgentSpec(BaseModel):
     nickname: str
     provider: str
     key_env: str | None = None
+    base_url: str | None = None
     params: GenerationParams = GenerationParams()
     failure: str | None = None  # e.g. "decommissioned", "transient:0.3", "crash-after:2"
 

@@ -19,7 +19,8 @@ class SessionConfig(BaseModel):
     brief: str = ""
     rounds: int = Field(default=3, ge=1, le=10_000)
     seed: int = 0
-    turn_timeout_s: float = Field(default=120.0, gt=0)
+    turn_timeout_s: float = Field(default=120.0, gt=0)  # a turn streaming longer is cut, its text kept
+    first_token_timeout_s: float | None = Field(default=None, gt=0)  # a turn with no token by then fails
     max_concurrency: int = Field(default=8, ge=1, le=1024)  # simultaneous turns per provider spec
     # Live MiniLM cosine distances in loop detection: about 65 ms of CPU per long turn on 2 cores.
     semantic_metrics: bool = False

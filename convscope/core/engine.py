@@ -46,6 +46,7 @@ from convscope.core.providers.base import (
 )
 from convscope.core.providers.factory import build_provider
 from convscope.core.providers.failures import parse_failure
+from convscope.core.providers.secrets import Scrubber
 from convscope.core.records import (
     ControlKind,
     ControlRecord,
@@ -59,7 +60,10 @@ from convscope.core.records import (
     Stopped,
     ThresholdsChanged,
     Turn,
+    TurnLimit,
 )
+from convscope.core.reruns import latest_turns
+from convscope.core.turn_limits import LimitWatch, TurnLimits
 
 Observer = Callable[[Event], None]
 ProviderFactory = Callable[[AgentSpec, str | None, int], Provider]
@@ -97,11 +101,15 @@ class Engine:
         provider_factory: ProviderFactory = build_provider,
         metrics: MetricsHook | None = None,
         start_paused: bool = False,
+        retry_failed: bool = False,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.config = config
         self.protocol: ConversationProtocol = protocol_for(config)
-        self.transcript: list[Turn] = sorted(transcript, key=lambda turn: turn.index)
+        self.transcript: list[Turn] = latest_turns(transcript)
+        self._retry_failed = retry_failed  # re-run the saved failed turns first (resume --retry-failed)
+        self._scrub = Scrubber.for_agents(config.agents)
+        self._limits = TurnLimits(config.turn_timeout_s, config.first_token_timeout_s)
         self._holes = _missing_indices(self.transcript)  # left by a batch cut short; refilled first
         self.roster = Roster.initial(config, self.protocol)
         for record in controls:  # resuming: replay renames and injected failures
@@ -188,6 +196,8 @@ class Engine:
         self._emit(SessionStarted(self.next_turn_index))
         last_round = self.transcript[-1].round if self.transcript else None
         try:
+            if self._retry_failed:
+                await self._rerun_failed()
             while True:
                 self._apply_commands()
                 if self._stop_requested:
@@ -217,6 +227,21 @@ class Engine:
             raise
         finally:
             await self._close_providers()
+
+    async def _rerun_failed(self) -> None:
+        """Run each failed turn again, in order, on the conversation as it stood before it
+        (earlier re-runs included): after an outage, the session reads as if there had been
+        none. Each re-run keeps its turn's index and is recorded after the failed one."""
+        self._retry_failed = False
+        for position in [at for at, turn in enumerate(self.transcript) if turn.failed]:
+            self._apply_commands()
+            if self._stop_requested:
+                return
+            failed = self.transcript[position]
+            plans = self.protocol.next_turns(self.transcript[:position], self.names)
+            plan = next((p for p in plans if p.agent_id == failed.agent_id and p.round == failed.round), None)
+            if plan is not None:  # None: the protocol no longer asks this agent for that turn
+                self.transcript[position] = await self._run_bounded(failed.index, plan, rerun=True)
 
     async def _close_providers(self) -> None:
         """Release the providers' clients on this loop, which ends with the run: an SDK client
@@ -328,13 +353,14 @@ class Engine:
         start = self.transcript[-1].index + 1 if self.transcript else 0
         return refilled + list(range(start, start + count - len(refilled))), bool(refilled)
 
-    async def _run_bounded(self, index: int, plan: TurnPlan) -> Turn:
+    async def _run_bounded(self, index: int, plan: TurnPlan, *, rerun: bool = False) -> Turn:
         spec = self.config.agent(plan.agent_id).provider
         gate = self._gates.setdefault(spec, asyncio.Semaphore(self.config.max_concurrency))
         async with gate:
-            return await self._run_turn(index, plan)
+            return await self._run_turn(index, plan, rerun=rerun)
 
-    async def _run_turn(self, index: int, plan: TurnPlan) -> Turn:
+    async def _run_turn(self, index: int, plan: TurnPlan, *, rerun: bool = False) -> Turn:
+        """One turn. Every text from the provider is scrubbed of API keys before any event."""
         agent = self.config.agent(plan.agent_id)
         nickname = self.roster.names[agent.id]
         self.in_flight[index] = plan
@@ -345,26 +371,32 @@ class Engine:
         retries = 0
         error: str | None = None
         error_kind: ErrorKind | None = None
+        watch = LimitWatch(self._limits)
+        cut_by: TurnLimit | None = None
         try:
             provider = self._provider(agent)
-            async with asyncio.timeout(self.config.turn_timeout_s):
+            async with watch.guard():
                 async for item in provider.stream(ChatRequest(plan.messages, agent.params)):
                     if isinstance(item, str):
                         if item:
-                            parts.append(item)
-                            self._emit(TokenDelta(index, agent.id, item))
+                            watch.token_arrived()
+                            parts.append(self._scrub(item))
+                            self._emit(TokenDelta(index, agent.id, parts[-1]))
                     elif isinstance(item, Usage):
                         usage = item
                     elif isinstance(item, Restart):
                         parts.clear()
                         retries = item.attempt - 1  # attempt counts from 1: the first retry is attempt 2
-                        self._emit(StreamReset(index, agent.id, item.attempt, item.reason, item.delay_s))
+                        reason = self._scrub(item.reason)
+                        self._emit(StreamReset(index, agent.id, item.attempt, reason, item.delay_s))
         except ProviderError as exc:
-            error, error_kind = exc.message, "permanent" if exc.permanent else "transient"
-        except TimeoutError:
-            error, error_kind = f"no reply within {self.config.turn_timeout_s:g} s", "transient"
+            error, error_kind = self._scrub(exc.message), "permanent" if exc.permanent else "transient"
+        except TimeoutError as exc:
+            cut_by = watch.expired
+            error = self._limits.message(cut_by) if cut_by else self._scrub(f"TimeoutError: {exc}")
+            error_kind = "transient"
         except Exception as exc:  # a provider bug must not crash the session: it becomes a failed turn
-            error, error_kind = f"{type(exc).__name__}: {exc}", "transient"
+            error, error_kind = self._scrub(f"{type(exc).__name__}: {exc}"), "transient"
         finally:
             del self.in_flight[index]
         turn = Turn(
@@ -373,7 +405,7 @@ class Engine:
             agent_id=agent.id,
             nickname=nickname,
             model=agent.provider,
-            text="".join(parts) if error is None else "",
+            text=self._scrub("".join(parts)) if error is None or cut_by else "",  # a key split over chunks
             error=error,
             error_kind=error_kind,
             started_at=started,
@@ -382,6 +414,8 @@ class Engine:
             completion_tokens=usage.completion_tokens,
             retries=retries,
             phase=plan.phase,
+            cut_by=cut_by,
+            rerun=rerun,
         )
         self._emit(TurnFailed(turn) if turn.failed else TurnCompleted(turn))
         return turn

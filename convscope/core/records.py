@@ -15,6 +15,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 ErrorKind = Literal["permanent", "transient"]
+TurnLimit = Literal["first_token", "turn"]  # which time limit cut a turn (core/turn_limits.py)
 
 
 class Turn(BaseModel):
@@ -36,6 +37,10 @@ class Turn(BaseModel):
     completion_tokens: int | None = None
     retries: int = 0
     phase: str | None = None  # the protocol's kind of turn, e.g. "code" or "summary" in a coding panel
+    cut_by: TurnLimit | None = None  # a time limit ended the turn: ``text`` is what had streamed
+    # A re-run of the failed turn with the same index (``resume --retry-failed``); the failed
+    # one stays recorded before it, and the latest turn of an index is the one that counts.
+    rerun: bool = False
 
     @property
     def failed(self) -> bool:

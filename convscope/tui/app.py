@@ -24,7 +24,7 @@ from convscope.tui.screens.home import HomeScreen
 from convscope.tui.screens.live import LiveScreen
 from convscope.tui.screens.replay import ReplayScreen
 
-TuiMode = Literal["home", "live", "replay", "resume"]
+TuiMode = Literal["home", "live", "replay", "resume", "retry-failed"]
 ScreenFactory = Callable[[], Screen[Any]]
 
 
@@ -88,8 +88,9 @@ def first_screen(
         return partial(LiveScreen, LiveSession.start(config, store=store))
     if session_id is None:
         raise ValueError(f"{mode} needs a session id")
-    if mode == "resume":
-        return partial(LiveScreen, LiveSession.resume(session_id, store=store))
+    if mode in ("resume", "retry-failed"):
+        session = LiveSession.resume(session_id, store=store, retry_failed=mode == "retry-failed")
+        return partial(LiveScreen, session)
     return partial(ReplayScreen, store.load(session_id))
 
 

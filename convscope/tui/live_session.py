@@ -58,8 +58,10 @@ class LiveSession:
         *,
         store: SessionStore | None = None,
         start_paused: bool = False,
+        retry_failed: bool = False,
         clock: Callable[[], float] = time.time,
     ) -> LiveSession:
+        """Continue a saved session; ``retry_failed`` first runs its failed turns again."""
         store = store or SessionStore()
         writer = store.open_writer(session_id)
         with _closed_on_error(writer):
@@ -72,6 +74,7 @@ class LiveSession:
                 observers=[writer.on_event],
                 metrics=tracker,
                 start_paused=start_paused,
+                retry_failed=retry_failed,
                 clock=clock,
             )
         return cls(store, writer, engine, tracker, saved)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from convscope.core.agents import AgentSpec
 from convscope.core.config import SessionConfig
 from convscope.core.engine import Engine
@@ -50,7 +52,8 @@ async def test_exhausted_retries_become_a_failed_turn_with_the_server_error_and_
     await engine.run()
     failed, recovered = engine.transcript
     assert failed.failed and failed.error_kind == "transient"
-    assert "upstream overloaded" in (failed.error or "") and "3 attempts" in (failed.error or "")
+    assert failed.error == "Error code: 503 - upstream overloaded"
+    assert failed.retries == 2
     assert recovered.text == "second round works"
 
 
@@ -68,3 +71,48 @@ async def test_the_engine_closes_its_providers_clients_when_the_run_ends(openai_
     [provider] = built
     assert isinstance(provider, OpenAIProvider)
     assert provider.closed
+
+
+async def test_the_other_agents_read_the_servers_error_and_none_of_the_retry_bookkeeping(
+    openai_stub: OpenAIStub,
+) -> None:
+    """The crashed-agent condition of the War Room paper, minus convscope's own annotations."""
+    spec = f"openai-compatible:{openai_stub.base_url}#stub-model"
+    agents = (AgentSpec(id="a", nickname="A", provider=spec), AgentSpec(id="b", nickname="B", provider=spec))
+    config = SessionConfig(brief="Plan.", rounds=1, agents=agents)
+    openai_stub.script(*[Status(503, "The server is overloaded")] * 3, Reply("B speaks"))
+
+    await Engine(config, provider_factory=fast_factory).run()
+
+    prompt_of_b = openai_stub.requests[-1].body["messages"][-1]["content"]
+    assert prompt_of_b.endswith("A: ⚠ Error code: 503 - The server is overloaded")
+    assert "attempt" not in prompt_of_b and "gave up" not in prompt_of_b
+
+
+async def test_a_key_quoted_back_by_the_server_is_in_no_event(
+    openai_stub: OpenAIStub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever a 401, a retry notice or a reply says, what leaves the engine holds no key."""
+    key = "sk-live-77e2b04d5a3f9a1c"
+    monkeypatch.setenv("LITELLM_KEY", key)
+    spec = f"openai-compatible:{openai_stub.base_url}#stub-model"
+    agents = (
+        AgentSpec(id="a", nickname="A", provider=spec, key_env="LITELLM_KEY"),
+        AgentSpec(id="b", nickname="B", provider=spec, key_env="LITELLM_KEY"),
+    )
+    openai_stub.script(
+        Status(401, f"Incorrect API key provided: {key}."),
+        Status(500, f"key {key} overloaded"),
+        Reply(f"My key is {key}, do not tell."),
+    )
+    engine = Engine(SessionConfig(brief="Plan.", rounds=1, agents=agents), provider_factory=fast_factory)
+    log = EventLog(engine)
+    await engine.run()
+
+    assert key not in repr(log.events)
+    failed, spoken = engine.transcript
+    assert failed.error == "Error code: 401 - Incorrect API key provided: [redacted LITELLM_KEY]."
+    assert spoken.text == "My key is [redacted LITELLM_KEY], do not tell."
+    assert [e.reason for e in log.of(StreamReset)] == [
+        "Error code: 500 - key [redacted LITELLM_KEY] overloaded"
+    ]

@@ -48,6 +48,9 @@ class Status:
     message: str = "stub error"
     retry_after: str | None = None  # the raw Retry-After header value, e.g. "1"
     error_code: str | None = None  # OpenAI's error.code, e.g. "model_decommissioned"
+    # The whole body instead of the OpenAI/Anthropic error shape: a dict is sent as JSON
+    # (FastAPI's {"detail": ...}), a string as plain text (Starlette's "Internal Server Error").
+    body: dict[str, Any] | str | None = None
 
 
 @dataclass(frozen=True)
@@ -196,6 +199,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
 
     def _serve(self, step: Step, body: dict[str, Any], state: _State, *, anthropic: bool) -> None:
+        if isinstance(step, Status) and step.body is not None:
+            self._send(step.code, step.body)
+            return
         if isinstance(step, Status):
             self._error(step.code, step.message, anthropic, step.retry_after, step.error_code)
             return
@@ -242,9 +248,12 @@ class _Handler(BaseHTTPRequestHandler):
             payload: dict[str, Any] = {"type": "error", "error": {"type": "api_error", "message": message}}
         else:
             payload = {"error": {"message": message, "type": "invalid_request_error", "code": error_code}}
-        data = json.dumps(payload).encode()
+        self._send(code, payload, retry_after)
+
+    def _send(self, code: int, body: dict[str, Any] | str, retry_after: str | None = None) -> None:
+        data = (body if isinstance(body, str) else json.dumps(body)).encode()
         self.send_response(code)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", "text/plain" if isinstance(body, str) else "application/json")
         self.send_header("Content-Length", str(len(data)))
         if retry_after is not None:
             self.send_header("Retry-After", retry_after)

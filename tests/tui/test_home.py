@@ -8,6 +8,7 @@ from pathlib import Path
 from rich.text import Text
 from textual.widgets import DataTable, Input
 
+from convscope.core.engine import Engine
 from convscope.sessions.store import SessionStore
 from convscope.tui.app import ConvscopeApp
 from convscope.tui.dialogs.confirm import ConfirmDialog
@@ -17,7 +18,7 @@ from convscope.tui.screens.live import LiveScreen
 from convscope.tui.screens.new_session import NewSessionScreen
 from convscope.tui.screens.replay import ReplayScreen
 
-from .support import SIZE, record_session, scripted_config, until
+from .support import REPLIES, SIZE, record_session, scripted_config, until
 
 
 def table(app: ConvscopeApp) -> DataTable[Text]:
@@ -124,4 +125,34 @@ async def test_n_opens_the_new_session_form() -> None:
         await pilot.press("n")
         assert isinstance(app.screen, NewSessionScreen)
         await pilot.press("escape")
+        assert isinstance(app.screen, HomeScreen)
+
+
+async def test_f_reruns_the_failed_turns_of_a_finished_session() -> None:
+    def fail_turn_1_only(engine: Engine, index: int) -> None:
+        if index == 0:
+            engine.inject_failure("a1", "decommissioned")
+        if index == 1:
+            engine.clear_failure("a1")
+
+    saved = await record_session(scripted_config(rounds=2), after_turn=fail_turn_1_only)
+    assert [t.index for t in saved.turns if t.failed] == [1]
+    app = ConvscopeApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: table(app).row_count == 1)
+        await pilot.press("f")
+        screen = app.screen
+        assert isinstance(screen, LiveScreen)
+        await until(pilot, lambda: screen.ended is not None)
+        assert not any(turn.failed for turn in screen.engine.transcript)
+    rerun = [t for t in SessionStore().load(saved.id).turns if t.rerun]
+    assert [(t.index, t.text) for t in rerun] == [(1, REPLIES[1])]
+
+
+async def test_f_says_so_when_there_is_no_failed_turn() -> None:
+    await record_session(scripted_config(rounds=1))
+    app = ConvscopeApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: table(app).row_count == 1)
+        await pilot.press("f")
         assert isinstance(app.screen, HomeScreen)

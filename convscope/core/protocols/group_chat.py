@@ -53,9 +53,11 @@ def system_prompt(name: str, others: Sequence[str], options: GroupChatOptions) -
 
 
 def chat_line(turn: Turn) -> str:
-    """How a turn appears to the other agents."""
-    body = f"{ERROR_SIGN} {turn.error}" if turn.failed else turn.text.strip()
-    return f"{turn.nickname}: {body}"
+    """How a turn appears to the other agents: its text, then the error that ended it, if any
+    (a turn cut by a time limit has both)."""
+    said = turn.text.strip() if turn.cut_by or not turn.failed else ""
+    parts = [said, f"{ERROR_SIGN} {turn.error}" if turn.failed else ""]
+    return f"{turn.nickname}: {' '.join(part for part in parts if part)}"
 
 
 def _speakers_of_last_round(transcript: Sequence[Turn]) -> Iterator[str]:

@@ -34,12 +34,12 @@ def split_system(messages: tuple[ChatMessage, ...]) -> tuple[str | None, list[Me
     return ("\n\n".join(system) if system else None), turns
 
 
-def provider_error(err: anthropic.AnthropicError) -> ProviderError:
-    """The SDK's exception as a ProviderError (its text kept, e.g. a retired model's notice)."""
+def provider_error(err: anthropic.AnthropicError, base_url: str) -> ProviderError:
+    """The SDK's exception as a ProviderError, with the server's reason (e.g. a retired model's notice)."""
     if isinstance(err, anthropic.APIStatusError):
-        return status_error(str(err), err.status_code, err.response.headers)
+        return status_error(err.status_code, err.body, err.response.headers)
     if isinstance(err, anthropic.APIConnectionError):
-        return connection_error(err)
+        return connection_error(err, base_url)
     return ProviderError(str(err))
 
 
@@ -50,11 +50,12 @@ class AnthropicProvider:
         model: str,
         *,
         api_key: str | None,
-        base_url: str | None = None,
+        base_url: str,
         timeout_s: float = DEFAULT_TIMEOUT_S,
     ) -> None:
         self.name = name
         self.model = model
+        self.base_url = base_url
         self._client = AsyncAnthropic(api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout_s)
 
     def __repr__(self) -> str:
@@ -78,9 +79,11 @@ class AnthropicProvider:
                 usage = (await stream.get_final_message()).usage
                 yield Usage(usage.input_tokens, usage.output_tokens)
         except anthropic.AnthropicError as err:
-            raise provider_error(err) from err
+            raise provider_error(err, self.base_url) from err
 
 
 def create(target: str, agent: AgentSpec) -> AnthropicProvider:
-    """``anthropic:MODEL``."""
-    return AnthropicProvider(agent.provider, target, api_key=registry.api_key(agent))
+    """``anthropic:MODEL``, at the official API or the agent's ``base_url``."""
+    base_url = registry.endpoint(agent)
+    assert base_url is not None  # an anthropic: agent always has one
+    return AnthropicProvider(agent.provider, target, api_key=registry.api_key(agent), base_url=base_url)

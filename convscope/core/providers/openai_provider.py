@@ -37,12 +37,13 @@ class OpenAIProvider:
         model: str,
         *,
         api_key: str | None,
-        base_url: str | None = None,
+        base_url: str,
         timeout_s: float = DEFAULT_TIMEOUT_S,
         max_tokens_field: Literal["max_tokens", "max_completion_tokens"] = "max_tokens",
     ) -> None:
         self.name = name
         self.model = model
+        self.base_url = base_url
         self._max_tokens_field = max_tokens_field
         self._include_usage = True
         self._client = AsyncOpenAI(
@@ -71,9 +72,9 @@ class OpenAIProvider:
                     if text:
                         yield text
         except openai.APIStatusError as err:
-            raise status_error(str(err), err.status_code, err.response.headers) from err
+            raise status_error(err.status_code, err.body, err.response.headers) from err
         except openai.APIConnectionError as err:
-            raise connection_error(err) from err
+            raise connection_error(err, self.base_url) from err
         except openai.APIError as err:  # an error event inside the stream: the server failed midway
             raise ProviderError(str(err), retryable=True) from err
         except openai.OpenAIError as err:
@@ -85,7 +86,7 @@ class OpenAIProvider:
         try:
             return await self._create(request)
         except openai.BadRequestError as err:
-            if not (self._include_usage and "stream_options" in str(err)):
+            if not (self._include_usage and "stream_options" in f"{err} {err.body}"):
                 raise
         self._include_usage = False
         return await self._create(request)
@@ -115,13 +116,23 @@ def _message(message: ChatMessage) -> ChatCompletionMessageParam:
 
 
 def create(target: str, agent: AgentSpec) -> OpenAIProvider:
-    """``openai:MODEL``."""
+    """``openai:MODEL``, at the official API or the agent's ``base_url``."""
     return OpenAIProvider(
-        agent.provider, target, api_key=registry.api_key(agent), max_tokens_field="max_completion_tokens"
+        agent.provider,
+        target,
+        api_key=registry.api_key(agent),
+        base_url=_endpoint(agent),
+        max_tokens_field="max_completion_tokens",
     )
+
+
+def _endpoint(agent: AgentSpec) -> str:
+    url = registry.endpoint(agent)
+    assert url is not None  # both backends of this module make HTTP calls
+    return url
 
 
 def create_compatible(target: str, agent: AgentSpec) -> OpenAIProvider:
     """``openai-compatible:BASE_URL#MODEL``."""
-    base_url, model = registry.split_compatible_target(target)
-    return OpenAIProvider(agent.provider, model, api_key=registry.api_key(agent), base_url=base_url)
+    _, model = registry.split_compatible_target(target)
+    return OpenAIProvider(agent.provider, model, api_key=registry.api_key(agent), base_url=_endpoint(agent))

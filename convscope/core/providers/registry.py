@@ -5,10 +5,15 @@ the registry (or checking a whole session's agents) never imports openai, anthro
 torch. ``check`` validates everything a user can get wrong without any network call, so
 the CLI can refuse a session before writing anything.
 
+Every HTTP agent's endpoint is in its spec (``openai-compatible``) or its ``base_url``
+setting (``openai``, ``anthropic``; unset means the official API). It is always passed to
+the SDK, so the SDKs' own OPENAI_BASE_URL and ANTHROPIC_BASE_URL are never read: what the
+session records is where the calls went, and a resume goes to the same place.
+
 Spec grammar::
 
-    openai:MODEL                        key from key_env or OPENAI_API_KEY
-    anthropic:MODEL                     key from key_env or ANTHROPIC_API_KEY
+    openai:MODEL                        key from key_env or OPENAI_API_KEY; base_url optional
+    anthropic:MODEL                     key from key_env or ANTHROPIC_API_KEY; base_url optional
     openai-compatible:BASE_URL#MODEL    key only if key_env is set (Ollama, vLLM, Groq...)
     scripted:echo | scripted:text:TEXT | scripted:file:PATH   [?delay=SECONDS]
     degroot:DECIMALS                    a scripted DeGroot agent for the opinion network
@@ -18,14 +23,16 @@ Spec grammar::
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from convscope.core.agents import AgentSpec
 from convscope.core.environment import secret
 from convscope.core.errors import ConvscopeError
 from convscope.core.providers.base import Provider
 from convscope.core.providers.failures import parse_failure
+from convscope.core.providers.http_errors import host_port
 
 _PACKAGE = "convscope.core.providers"
 
@@ -59,11 +66,21 @@ def parse_spec(spec: str) -> tuple[str, str]:
 def split_compatible_target(target: str) -> tuple[str, str]:
     """``"http://127.0.0.1:11434/v1#llama3.2"`` -> ``("http://127.0.0.1:11434/v1", "llama3.2")``."""
     base_url, sep, model = target.rpartition("#")
-    if not sep or not model or not base_url.startswith(("http://", "https://")):
+    if not sep or not model or not _is_url(base_url):
         raise InvalidSpecError(
             f"openai-compatible target {target!r} must look like 'http://host:port/v1#model'"
         )
     return base_url, model
+
+
+def _is_url(url: str) -> bool:
+    """An http(s) URL with a host and, if it names a port, a number from 1 to 65535."""
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and port != 0
 
 
 def _require_model(target: str) -> None:
@@ -90,12 +107,26 @@ class _Backend:
     factory: str = "create"
     key_env: str | None = None  # where the key is read when the agent names no key_env
     key_required: bool = False
+    official_url: str | None = None  # set for backends whose endpoint is the agent's base_url setting
+    url_in_target: bool = False  # the endpoint is the target's BASE_URL part (openai-compatible)
 
 
 _BACKENDS: dict[str, _Backend] = {
-    "openai": _Backend("openai_provider", key_env="OPENAI_API_KEY", key_required=True),
-    "openai-compatible": _Backend("openai_provider", split_compatible_target, factory="create_compatible"),
-    "anthropic": _Backend("anthropic_provider", key_env="ANTHROPIC_API_KEY", key_required=True),
+    "openai": _Backend(
+        "openai_provider",
+        key_env="OPENAI_API_KEY",
+        key_required=True,
+        official_url="https://api.openai.com/v1",
+    ),
+    "openai-compatible": _Backend(
+        "openai_provider", split_compatible_target, factory="create_compatible", url_in_target=True
+    ),
+    "anthropic": _Backend(
+        "anthropic_provider",
+        key_env="ANTHROPIC_API_KEY",
+        key_required=True,
+        official_url="https://api.anthropic.com",
+    ),
     "scripted": _Backend("scripted", _validate_scripted),
     "degroot": _Backend("degroot", _validate_degroot),
     "local": _Backend("local"),
@@ -114,10 +145,54 @@ def _backend(spec: str) -> tuple[_Backend, str]:
     return backend, target
 
 
+def key_variable(agent: AgentSpec) -> str | None:
+    """The name of the variable the agent's key is read from, if it has one."""
+    backend, _ = _backend(agent.provider)
+    return agent.key_env or backend.key_env
+
+
+def key_values(agents: Iterable[AgentSpec]) -> dict[str, str]:
+    """Variable name -> value of every key variable these agents use that is set: the
+    secrets to scrub from anything recorded or shown. Specs that do not parse have none."""
+    values: dict[str, str] = {}
+    for agent in agents:
+        try:
+            variable = key_variable(agent)
+        except ProviderConfigError:
+            continue
+        if variable is not None and (value := secret(variable)):
+            values[variable] = value
+    return values
+
+
+def endpoint(agent: AgentSpec) -> str | None:
+    """The URL the agent's calls go to; ``None`` for backends that make no HTTP call."""
+    backend, target = _backend(agent.provider)
+    if backend.official_url is not None:
+        return agent.base_url or backend.official_url
+    if backend.url_in_target:
+        return split_compatible_target(target)[0]
+    return None
+
+
+def where(agent: AgentSpec) -> tuple[str, str | None]:
+    """What a pane's header names: the model and the server's host:port for an HTTP backend
+    (``("smol", "127.0.0.1:4000")``), else the whole spec and None. A spec that does not
+    parse is shown as it is."""
+    try:
+        url = endpoint(agent)
+    except ProviderConfigError:
+        return agent.provider, None
+    if url is None:
+        return agent.provider, None
+    _, target = parse_spec(agent.provider)
+    return target.rpartition("#")[2], host_port(url)
+
+
 def api_key(agent: AgentSpec) -> str | None:
     """The agent's API key from the environment; ``None`` when its backend needs none."""
     backend, _ = _backend(agent.provider)
-    variable = agent.key_env or backend.key_env
+    variable = key_variable(agent)
     if variable is None:
         return None
     value = secret(variable)
@@ -133,6 +208,7 @@ def check(agent: AgentSpec) -> None:
     try:
         backend, target = _backend(agent.provider)
         backend.validate(target)
+        _check_base_url(agent, backend)
         if agent.failure is not None:
             parse_failure(agent.failure)
     except UnknownProviderError as err:
@@ -140,6 +216,18 @@ def check(agent: AgentSpec) -> None:
     except ValueError as err:
         raise InvalidSpecError(f"agent {agent.id!r}: {err}") from None
     api_key(agent)
+
+
+def _check_base_url(agent: AgentSpec, backend: _Backend) -> None:
+    if agent.base_url is None:
+        return
+    if backend.official_url is None:
+        raise InvalidSpecError(
+            "base_url is a setting of openai: and anthropic: agents; "
+            "an openai-compatible: spec names its server itself ('openai-compatible:URL#model')"
+        )
+    if not _is_url(agent.base_url):
+        raise InvalidSpecError(f"base_url {agent.base_url!r} must look like 'http://host:port/v1'")
 
 
 def resolve(agent: AgentSpec) -> Provider:

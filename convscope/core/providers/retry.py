@@ -4,6 +4,11 @@ Retrying here rather than in the SDK lets a retry restart a stream that died aft
 output: a :class:`Restart` item tells the engine to discard the text streamed so far.
 It is yielded before every new attempt (also when nothing was streamed yet), so the
 engine can count retries and show the wait.
+
+When it gives up, the last error is raised with its text unchanged: that text becomes the
+failed turn's, which the other agents read, and convscope's own bookkeeping (how many
+attempts, how long) has no place in their prompts. The turn records the count
+(``Turn.retries``) and its times; :func:`gave_up_note` words it for the person watching.
 """
 
 from __future__ import annotations
@@ -104,8 +109,10 @@ class _RetryingProvider:
         elapsed = self._clock() - started
         if attempt < self.policy.max_attempts and elapsed + delay <= self.policy.max_total_s:
             return delay
-        raise ProviderError(
-            f"{err.message} [gave up after {attempt} attempt{'s' if attempt > 1 else ''} in {elapsed:.1f} s]",
-            retryable=True,
-            retry_after=err.retry_after,
-        ) from err
+        raise err
+
+
+def gave_up_note(retries: int, seconds: float) -> str:
+    """What a failed turn that was retried cost, for people (never for the agents' prompts)."""
+    attempts = retries + 1
+    return f"gave up after {attempts} attempt{'s' if attempts > 1 else ''} in {seconds:.1f} s"

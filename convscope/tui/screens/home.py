@@ -12,6 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from convscope.core.reruns import latest_turns
 from convscope.core.text import terminal_safe
 from convscope.sessions.errors import SessionLockedError
 from convscope.sessions.schema import SessionSummary
@@ -44,6 +45,7 @@ class HomeScreen(Screen[None]):
         Binding("enter", "open", "Open", priority=True),
         Binding("r", "replay", "Replay"),
         Binding("c", "resume", "Resume"),
+        Binding("f", "retry_failed", "Re-run failed"),
         Binding("e", "export", "Export"),
         Binding("d", "delete", "Delete"),
         Binding("n", "new", "New session"),
@@ -133,8 +135,24 @@ class HomeScreen(Screen[None]):
         if summary.status not in _RESUMABLE:
             self.notify(f"A {summary.status} session cannot be resumed.", severity="warning", markup=False)
             return
+        self._continue(summary.id, retry_failed=False)
+
+    def action_retry_failed(self) -> None:
+        """Resume the session by running its failed turns again (the server is back)."""
+        summary = self._selected()
+        if summary is None:
+            return
+        if summary.status == "running":
+            self.notify("A running session cannot be resumed.", severity="warning", markup=False)
+            return
+        if not any(turn.failed for turn in latest_turns(self.store.load(summary.id).turns)):
+            self.notify("This session has no failed turn.", severity="information", markup=False)
+            return
+        self._continue(summary.id, retry_failed=True)
+
+    def _continue(self, session_id: str, *, retry_failed: bool) -> None:
         try:
-            session = LiveSession.resume(summary.id, store=self.store)
+            session = LiveSession.resume(session_id, store=self.store, retry_failed=retry_failed)
         except SessionLockedError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return

@@ -10,6 +10,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Static
 
+from convscope.core.providers.retry import gave_up_note
 from convscope.core.records import Turn
 from convscope.core.text import terminal_safe
 from convscope.tui.widgets.stream_text import StreamText
@@ -38,14 +39,29 @@ def turn_rate(tokens: int | None, seconds: float) -> float | None:
     return tokens / seconds if tokens and seconds >= MIN_RATE_SPAN_S else None
 
 
+def fit_where(model: str, host: str, width: int) -> str:
+    """``model @ host:port`` in ``width`` cells: the host is never cut (which agent points at
+    the dead server?); the model loses its head first (sizes and versions are at its end)."""
+    full = f"{model} @ {host}"
+    if len(full) <= width:
+        return full
+    room = width - len(host) - len(" @ ")
+    if room >= 2:
+        return f"…{model[len(model) - room + 1 :]} @ {host}"
+    return host
+
+
 class AgentPane(Vertical, can_focus=True):
     """Shows the agent's current (or last) turn. Text is drawn literally, never as markup."""
 
-    def __init__(self, agent_id: str, nickname: str, model: str, failure: str | None) -> None:
+    def __init__(
+        self, agent_id: str, nickname: str, where: tuple[str, str | None], failure: str | None
+    ) -> None:
+        """``where``: the model (or spec) and, for an HTTP backend, its host:port (registry.where)."""
         super().__init__(id=f"pane-{agent_id}", classes="agent-pane")
         self.agent_id = agent_id
         self.nickname = nickname
-        self.model = model
+        self.model, self.host = where
         self.failure = failure
         self.state: PaneState = "waiting"
         self.paused = False
@@ -60,6 +76,7 @@ class AgentPane(Vertical, can_focus=True):
         self.retries = 0
         self._parts: list[str] = []
         self._error: str | None = None
+        self._gave_up: str | None = None  # how much retrying a failed turn cost, for the person
         self._started = 0.0
         self._meta = Static(classes="pane-meta", markup=False)
         self.body = StreamText(classes="pane-text")
@@ -83,7 +100,7 @@ class AgentPane(Vertical, can_focus=True):
     def begin_turn(self, turn_index: int, round_index: int, nickname: str) -> None:
         self.turn_index, self.round, self.nickname = turn_index, round_index, nickname
         self.state, self.tokens, self.rate, self.retries = "thinking", None, None, 0
-        self._parts, self._error, self._started = [], None, time.monotonic()
+        self._parts, self._error, self._gave_up, self._started = [], None, None, time.monotonic()
         self.speaking = True
         self.set_class(False, "-failed")
         self._redraw()
@@ -112,15 +129,18 @@ class AgentPane(Vertical, can_focus=True):
         """Draw a recorded turn (replay, resume), or an agent that has not spoken yet."""
         self.speaking = speaking
         if turn is None:
-            self.turn_index = self.round = None
+            self.turn_index = self.round = self._gave_up = None
             self._parts, self._error, self.tokens, self.rate = [], None, None, None
             self.state = "waiting"
         else:
             self.turn_index, self.round, self.nickname = turn.index, turn.round, turn.nickname
-            self._parts, self._error = [turn.text], turn.error
+            said = not turn.failed or turn.cut_by is not None  # a cut turn keeps what it had said
+            self._parts, self._error = [turn.text] if said else [], turn.error
             self.tokens = turn.completion_tokens or deltas
             self.rate = turn_rate(self.tokens, turn.ended_at - turn.started_at)
             self.retries = turn.retries
+            seconds = turn.ended_at - turn.started_at
+            self._gave_up = gave_up_note(turn.retries, seconds) if turn.failed and turn.retries else None
             self.state = "failed" if turn.failed else "speaking" if speaking else "waiting"
         self.set_class(self.state == "failed", "-failed")
         self._redraw()
@@ -149,6 +169,10 @@ class AgentPane(Vertical, can_focus=True):
             return "done" if self.ended else "paused"
         return self.state
 
+    def on_resize(self) -> None:
+        if self.host is not None:  # the header is fitted to the width
+            self._draw_meta()
+
     def _redraw(self) -> None:
         self._draw_frame()
         self._draw_meta()
@@ -169,24 +193,32 @@ class AgentPane(Vertical, can_focus=True):
             stats.append(f"{self.tokens} tok")
         if self.rate is not None:
             stats.append(f"{self.rate:.1f} tok/s")
-        if self.retries:
+        if self._gave_up:
+            stats.append(self._gave_up)
+        elif self.retries:
             stats.append(f"retry {self.retries}")
         if self.turn_index is not None:
             stats.append(f"turn #{self.turn_index}")
         self._meta_drawn = time.monotonic()
         badge = (f" ▶ {state} ", "bold reverse $accent") if self.speaking else (state, _STATE_STYLE[state])
-        self._meta.update(
-            layout=False,
-            content=Content.assemble(
-                badge,
-                "  ",
-                (terminal_safe(self.model), "$text-muted"),
-                "\n",
-                (" · ".join(stats), "$text-muted"),
-            ),
-        )
+        lines = [
+            (badge, "  ", (terminal_safe(self.model), "$text-muted")),
+            ((" · ".join(stats), "$text-muted"),),
+        ]
+        if self.host is not None:
+            width = self._meta.content_region.width or 80
+            model, host = terminal_safe(self.model), terminal_safe(self.host)
+            beside = width - len(badge[0]) - 2
+            if len(model) + len(host) + 3 <= beside:
+                lines[0] = (badge, "  ", (f"{model} @ {host}", "$text-muted"))
+            else:  # too narrow for both on one line: the model and server first, the state below
+                lines = [((fit_where(model, host, width), "$text-muted"),), (badge, "  ", *lines[1])]
+        self._meta.update(layout=False, content=Content.assemble(*lines[0], "\n", *lines[1]))
 
     def _draw_body(self) -> None:
+        """The text, or the error; a turn cut by a time limit has both."""
         failed = self._error is not None
         self.body.set_class(failed, "-error")
-        self.body.show(f"⚠ {terminal_safe(self._error or '')}" if failed else terminal_safe(self.text))
+        error = f"⚠ {terminal_safe(self._error or '')}"
+        text = terminal_safe(self.text)
+        self.body.show((f"{text}\n{error}" if text.strip() else error) if failed else text)

@@ -11,6 +11,7 @@ from textual.widgets import ContentSwitcher
 
 from convscope.core.config import SessionConfig
 from convscope.core.controls import Roster, rosters
+from convscope.core.providers.registry import where
 from convscope.core.records import ControlRecord, Turn
 from convscope.tui.widgets.agent_pane import AgentPane
 from convscope.tui.widgets.chat_view import ChatView
@@ -24,7 +25,7 @@ class SessionDeck(Horizontal):
     ) -> None:
         super().__init__(id="deck")
         self.panes = {
-            agent.id: AgentPane(agent.id, names[agent.id], agent.provider, failures.get(agent.id))
+            agent.id: AgentPane(agent.id, names[agent.id], where(agent), failures.get(agent.id))
             for agent in config.agents
         }
         self.grid = PaneGrid(list(self.panes.values()))

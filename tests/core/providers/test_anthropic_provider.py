@@ -6,10 +6,12 @@ import anthropic
 import httpx2
 import pytest
 
+from convscope.core.agents import AgentSpec
+from convscope.core.providers import registry
 from convscope.core.providers.anthropic_provider import AnthropicProvider, provider_error, split_system
 from convscope.core.providers.base import ChatMessage, ChatRequest, ProviderError, Usage
 from tests.support.openai_sse_server import OpenAIStub, Status, StreamError
-from tests.support.streams import collect, user_request
+from tests.support.streams import collect, final_text, user_request
 
 CHAT = (
     ChatMessage("system", "You are Agent-A in a group chat."),
@@ -17,6 +19,9 @@ CHAT = (
     ChatMessage("user", "Brief: plan a festival."),
     ChatMessage("assistant", "Agent-B: I suggest June."),
 )
+
+
+ROOT = "https://api.anthropic.com"
 
 
 def claude(stub: OpenAIStub) -> AnthropicProvider:
@@ -31,7 +36,9 @@ def sdk_error(
 ) -> anthropic.APIStatusError:
     request = httpx2.Request("POST", "https://api.anthropic.com/v1/messages")
     response = httpx2.Response(status, headers=headers, request=request)
-    return cls(message, response=response, body={"type": "error", "error": {"message": message}})
+    return cls(
+        message, response=response, body={"type": "error", "error": {"type": "api_error", "message": message}}
+    )
 
 
 def test_system_messages_are_joined_and_taken_out_of_the_turns() -> None:
@@ -110,14 +117,16 @@ async def test_overloaded_event_midway_is_retryable(openai_stub: OpenAIStub) -> 
 def test_status_errors_map_to_retryable_or_permanent(
     cls: type[anthropic.APIStatusError], status: int, retryable: bool, permanent: bool
 ) -> None:
-    error = provider_error(sdk_error(cls, status, f"status {status} text"))
+    error = provider_error(sdk_error(cls, status, f"status {status} text"), ROOT)
 
     assert (error.retryable, error.permanent) == (retryable, permanent)
-    assert error.message == f"status {status} text"
+    assert error.message == f"Error code: {status} - status {status} text"
 
 
 def test_retry_after_header_is_read_from_the_sdk_error() -> None:
-    error = provider_error(sdk_error(anthropic.RateLimitError, 429, "slow down", **{"retry-after": "12"}))
+    error = provider_error(
+        sdk_error(anthropic.RateLimitError, 429, "slow down", **{"retry-after": "12"}), ROOT
+    )
 
     assert error.retry_after == 12.0
 
@@ -125,14 +134,30 @@ def test_retry_after_header_is_read_from_the_sdk_error() -> None:
 def test_a_retired_model_is_permanent_even_as_a_bad_request() -> None:
     message = "The model `claude-3-sonnet-20240229` has been decommissioned"
 
-    assert provider_error(sdk_error(anthropic.BadRequestError, 400, message)).permanent
+    assert provider_error(sdk_error(anthropic.BadRequestError, 400, message), ROOT).permanent
 
 
 def test_timeouts_and_dropped_connections_are_retryable() -> None:
     request = httpx2.Request("POST", "https://api.anthropic.com/v1/messages")
 
-    timeout = provider_error(anthropic.APITimeoutError(request))
-    dropped = provider_error(anthropic.APIConnectionError(request=request))
+    timeout = provider_error(anthropic.APITimeoutError(request), ROOT)
+    dropped = provider_error(anthropic.APIConnectionError(request=request), ROOT)
 
-    assert timeout.retryable and "timed out" in timeout.message
-    assert dropped.retryable and dropped.message.startswith("Connection error.")
+    assert timeout.retryable and timeout.message.startswith("api.anthropic.com:443: Request timed out")
+    assert dropped.retryable and dropped.message == "api.anthropic.com:443: Connection error."
+
+
+async def test_an_anthropic_agent_goes_to_its_base_url_setting_not_to_the_sdk_variable(
+    openai_stub: OpenAIStub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """LiteLLM's /v1/messages behind an ``anthropic:`` agent: the URL is in the agent, so in the session."""
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
+    with OpenAIStub() as elsewhere:
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", elsewhere.base_url.removesuffix("/v1"))
+        root = openai_stub.base_url.removesuffix("/v1")
+        spec = AgentSpec(id="a", nickname="A", provider="anthropic:smol", base_url=root)
+
+        items = await collect(registry.resolve(spec))
+
+        assert final_text(items) == openai_stub.default_reply
+        assert (len(openai_stub.requests), elsewhere.requests) == (1, [])

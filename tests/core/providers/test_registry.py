@@ -177,3 +177,75 @@ def test_check_imports_no_sdk_and_no_torch() -> None:
     )
 
     assert result.stdout.strip() == "[]"
+
+
+def test_every_http_agent_has_its_endpoint_in_its_spec_or_settings() -> None:
+    stub_url = "http://127.0.0.1:4000/v1"
+
+    assert registry.endpoint(agent("openai:gpt-4o-mini")) == "https://api.openai.com/v1"
+    assert registry.endpoint(agent("anthropic:claude-haiku-4-5")) == "https://api.anthropic.com"
+    routed = AgentSpec(id="a", nickname="A", provider="anthropic:smol", base_url="http://127.0.0.1:4000")
+    assert registry.endpoint(routed) == "http://127.0.0.1:4000"
+    assert registry.endpoint(agent(f"openai-compatible:{stub_url}#smol")) == stub_url
+    assert registry.endpoint(agent("scripted:echo")) is None
+
+
+def test_the_sdk_base_url_variables_never_change_the_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:1/v1")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", "http://127.0.0.1:1")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-openai")
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant")
+
+    openai_provider = registry.resolve(agent("openai:gpt-4o-mini"))
+    anthropic_provider = registry.resolve(agent("anthropic:claude-haiku-4-5"))
+
+    assert isinstance(openai_provider, OpenAIProvider) and isinstance(anthropic_provider, AnthropicProvider)
+    assert openai_provider.base_url == "https://api.openai.com/v1"
+    assert anthropic_provider.base_url == "https://api.anthropic.com"
+
+
+@pytest.mark.parametrize(
+    ("provider", "base_url", "complaint"),
+    [
+        (
+            "openai-compatible:http://127.0.0.1:4000/v1#m",
+            "http://127.0.0.1:5000/v1",
+            "names its server itself",
+        ),
+        ("scripted:echo", "http://127.0.0.1:5000/v1", "setting of openai: and anthropic: agents"),
+        ("openai:gpt-4o-mini", "127.0.0.1:5000/v1", "must look like 'http://host:port/v1'"),
+        ("anthropic:smol", "http://127.0.0.1:notaport", "must look like 'http://host:port/v1'"),
+    ],
+)
+def test_a_base_url_where_none_belongs_or_that_is_no_url_is_one_line(
+    provider: str, base_url: str, complaint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-openai")
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant")
+    with pytest.raises(InvalidSpecError) as error:
+        registry.check(AgentSpec(id="a", nickname="A", provider=provider, base_url=base_url))
+
+    assert complaint in str(error.value) and "\n" not in str(error.value)
+
+
+def test_a_compatible_url_with_a_port_that_is_no_number_is_refused() -> None:
+    with pytest.raises(InvalidSpecError, match="must look like 'http://host:port/v1#model'"):
+        registry.check(agent("openai-compatible:http://127.0.0.1:notaport/v1#m"))
+
+
+def test_key_values_are_the_set_variables_the_agents_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-openai-value")
+    monkeypatch.setenv("LITELLM_KEY", "sk-litellm-value")
+    monkeypatch.setenv("UNUSED_KEY", "sk-unused")
+    agents = [
+        agent("openai:gpt-4o-mini"),
+        agent("openai-compatible:http://127.0.0.1:4000/v1#m", key_env="LITELLM_KEY"),
+        agent("anthropic:claude-haiku-4-5"),  # ANTHROPIC_API_KEY is unset
+        agent("scripted:echo"),
+        agent("nonsense:spec"),
+    ]
+
+    assert registry.key_values(agents) == {
+        "OPENAI_API_KEY": "sk-openai-value",
+        "LITELLM_KEY": "sk-litellm-value",
+    }

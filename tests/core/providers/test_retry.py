@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from convscope.core.providers.base import ChatRequest, ProviderError, Restart, StreamItem
-from convscope.core.providers.retry import RetryPolicy, with_retries
+from convscope.core.providers.retry import RetryPolicy, gave_up_note, with_retries
 from tests.support.streams import collect, final_text
 
 
@@ -130,8 +130,13 @@ async def test_gives_up_after_max_attempts_saying_how_many() -> None:
         await collect(with_retries(flaky, policy, sleep=time.sleep, clock=time.clock))
 
     assert flaky.calls == 3
-    assert failure.value.message == "Error code: 503 - busy [gave up after 3 attempts in 3.0 s]"
+    assert failure.value.message == "Error code: 503 - busy"  # no bookkeeping: the agents read this
     assert failure.value.retryable and not failure.value.permanent
+
+
+def test_the_note_for_people_says_how_many_attempts_and_how_long() -> None:
+    assert gave_up_note(retries=3, seconds=8.04) == "gave up after 4 attempts in 8.0 s"
+    assert gave_up_note(retries=0, seconds=0.2) == "gave up after 1 attempt in 0.2 s"
 
 
 async def test_total_time_bound_counts_the_waits() -> None:
@@ -139,7 +144,7 @@ async def test_total_time_bound_counts_the_waits() -> None:
     flaky = Flaky(busy())
     policy = RetryPolicy(max_attempts=100, base_delay_s=1.0, max_delay_s=100.0, max_total_s=10.0, jitter=0.0)
 
-    with pytest.raises(ProviderError, match=r"gave up after 4 attempts in 7\.0 s"):
+    with pytest.raises(ProviderError):
         await collect(with_retries(flaky, policy, sleep=time.sleep, clock=time.clock))
 
     assert time.sleeps == [1.0, 2.0, 4.0]  # the next wait (8 s) would pass 10 s
@@ -149,7 +154,7 @@ async def test_total_time_bound_counts_the_waits() -> None:
 async def test_a_single_attempt_policy_never_sleeps() -> None:
     time = FakeTime()
 
-    with pytest.raises(ProviderError, match="gave up after 1 attempt in"):
+    with pytest.raises(ProviderError):
         await collect(with_retries(Flaky(busy()), RetryPolicy(max_attempts=1), sleep=time.sleep))
 
     assert time.sleeps == []
