@@ -6,7 +6,6 @@ CorruptSessionError naming the file and what is wrong with it.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from convscope.sessions.journal import LIST_FIELDS, read_journal
 from convscope.sessions.lock import writer_alive
 from convscope.sessions.paths import JOURNAL_NAME, SNAPSHOT_NAME
 from convscope.sessions.schema import SessionDocument, upgrade_document
+from convscope.sessions.strict_json import parse_json
 
 
 @dataclass(frozen=True)
@@ -75,12 +75,7 @@ def _is_envelope(value: Any) -> bool:
 
 
 def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_bytes())
-    except json.JSONDecodeError as exc:
-        raise CorruptSessionError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
-    except UnicodeDecodeError:
-        raise CorruptSessionError(f"{path}: not UTF-8 text") from None
+    return parse_json(path.read_bytes(), str(path))
 
 
 def _validate(raw: Any, where: Path, *, live: bool) -> SessionDocument:

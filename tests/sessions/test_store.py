@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from convscope.core.events import SessionEnded
 from convscope.sessions import paths
 from convscope.sessions.errors import CorruptSessionError, SessionNotFoundError
 from convscope.sessions.paths import SNAPSHOT_NAME
-from convscope.sessions.store import SessionStore
+from convscope.sessions.store import SessionStore, UnreadableSession
 from tests.sessions.builders import conversation, make_config
 
 
@@ -63,8 +62,8 @@ def test_list_shows_summaries_newest_first(store: SessionStore, config: SessionC
     assert latest.created_at <= latest.updated_at
 
 
-def test_list_skips_a_corrupt_session_with_a_warning(
-    store: SessionStore, config: SessionConfig, caplog: pytest.LogCaptureFixture
+def test_listing_marks_each_unreadable_folder_with_its_reason_beside_the_healthy_sessions(
+    store: SessionStore, config: SessionConfig
 ) -> None:
     good = _finished(store, config)
     bad = _finished(store, config)
@@ -72,12 +71,16 @@ def test_list_skips_a_corrupt_session_with_a_warning(
     (store.root / "not-a-session").mkdir()
     (store.root / "stray-file.txt").write_text("hello")
 
-    with caplog.at_level(logging.WARNING):
-        summaries = store.list()
+    listing = store.listing()
 
-    assert [summary.id for summary in summaries] == [good]
-    assert any(bad in record.getMessage() for record in caplog.records)
-    assert any("not-a-session" in record.getMessage() for record in caplog.records)
+    assert [summary.id for summary in listing.sessions] == [good]
+    assert store.list() == listing.sessions
+    assert listing.unreadable == [
+        UnreadableSession(
+            bad, "snapshot.json: not valid JSON (Expecting property name enclosed in double quotes at line 1)"
+        ),
+        UnreadableSession("not-a-session", "not a session folder (no snapshot.json)"),
+    ]
 
 
 def test_list_of_an_empty_or_missing_store_is_empty(tmp_path: Path) -> None:
