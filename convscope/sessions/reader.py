@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from convscope.core.config_files import first_validation_error
 from convscope.sessions.errors import CorruptSessionError, SessionNotFoundError
 from convscope.sessions.journal import LIST_FIELDS, read_journal
 from convscope.sessions.lock import writer_alive
@@ -85,11 +86,8 @@ def _validate(raw: Any, where: Path, *, live: bool) -> SessionDocument:
     try:
         document = SessionDocument.model_validate(upgrade_document(raw))
     except ValidationError as exc:
-        first = exc.errors()[0]
-        place = ".".join(str(part) for part in first["loc"]) or "document"
-        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        reason = " ".join(str(first["msg"]).split())
-        raise CorruptSessionError(f"{where}: not a valid session document: {place}: {reason}{more}") from None
+        reason = first_validation_error(exc, "document")
+        raise CorruptSessionError(f"{where}: not a valid session document: {reason}") from None
     except ValueError as exc:
         raise CorruptSessionError(f"{where}: {exc}") from None
     if document.status == "running" and not live:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pydantic import ValidationError
+
 from convscope.core.config import SessionConfig
+from convscope.core.config_files import first_validation_error
 from convscope.core.protocols.base import ConversationProtocol
 from convscope.core.protocols.coding import CodingPanel
 from convscope.core.protocols.group_chat import GroupChat
@@ -18,6 +21,10 @@ class UnknownProtocolError(ValueError):
     pass
 
 
+class InvalidOptionsError(ValueError):
+    """The protocol refuses the config's options; the message is one line."""
+
+
 def protocol_for(config: SessionConfig) -> ConversationProtocol:
     """Build the protocol a config names; unknown names and bad options raise ValueError."""
     try:
@@ -25,4 +32,9 @@ def protocol_for(config: SessionConfig) -> ConversationProtocol:
     except KeyError:
         known = ", ".join(sorted(PROTOCOLS))
         raise UnknownProtocolError(f"unknown protocol {config.protocol!r} (known: {known})") from None
-    return cls(config)
+    try:
+        return cls(config)
+    except ValidationError as exc:
+        raise InvalidOptionsError(
+            f"{config.protocol} options: {first_validation_error(exc, 'options')}"
+        ) from None
