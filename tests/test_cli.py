@@ -83,3 +83,27 @@ def test_run_semantic_without_the_embedding_model_says_so_in_one_line_before_wri
     [line] = capsys.readouterr().err.strip().splitlines()
     assert line.startswith("convscope: error: the embedding model is missing")
     assert SessionStore().list() == []
+
+
+@pytest.mark.parametrize(
+    ("spec", "complaint"),
+    [
+        ("openai-compatible:http://127.0.0.1:notaport/v1#m", "Port could not be cast to integer"),
+        ("openai-compatible:http://127.0.0.1:70000/v1#m", "Port out of range"),
+        ("openai-compatible:http://127.0.0.1:0/v1#m", "port 0 is not a port"),
+        ("openai-compatible:http://[::1/v1#m", "Invalid IPv6 URL"),
+        ("openai-compatible:http:///v1#m", "must look like 'http://host:port/v1'"),
+        ("openai-compatible:http://my host:8000/v1#m", "must look like 'http://host:port/v1'"),
+        ("openai-compatible:http://127.0.0.1:8000/v1#my model", "must not contain spaces"),
+        ("local:/nonexistent/model.gguf", "nor an existing .gguf file or model folder"),
+        ("local:.", "expected a .gguf file or a Hugging Face model folder"),
+    ],
+)
+def test_run_refuses_a_spec_no_turn_could_use_before_writing_a_session(
+    spec: str, complaint: str, convscope_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["run", "group-chat-local", "--agent", spec, "--headless"]) == 2
+
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("convscope: error: agent 'agent1': ") and complaint in line, line
+    assert list(convscope_home.rglob("*")) == []

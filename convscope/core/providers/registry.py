@@ -21,9 +21,10 @@ import importlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from convscope.core.agents import AgentSpec
-from convscope.core.providers.base import Provider
+from convscope.core.providers.base import Provider, ProviderError
 from convscope.core.providers.failures import parse_failure
 
 _PACKAGE = "convscope.core.providers"
@@ -62,12 +63,36 @@ def split_compatible_target(target: str) -> tuple[str, str]:
         raise InvalidSpecError(
             f"openai-compatible target {target!r} must look like 'http://host:port/v1#model'"
         )
+    check_http_url(base_url)
+    _require_model(model)
     return base_url, model
+
+
+def check_http_url(url: str) -> None:
+    """Refuse, before anything is written, a URL that no client could connect to."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # parsed lazily: 'notaport' or 99999 raise here
+    except ValueError as err:
+        raise InvalidSpecError(f"URL {url!r} does not parse: {err}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
+        raise InvalidSpecError(f"URL {url!r} must look like 'http://host:port/v1'")
+    if port == 0:
+        raise InvalidSpecError(f"URL {url!r}: port 0 is not a port to connect to")
 
 
 def _require_model(target: str) -> None:
     if any(char.isspace() for char in target):
         raise InvalidSpecError(f"model name {target!r} must not contain spaces")
+
+
+def _validate_local(target: str) -> None:
+    from convscope.core.providers.local_sources import resolve_source  # no torch: cheap
+
+    try:
+        resolve_source(target)
+    except ProviderError as err:
+        raise InvalidSpecError(err.message) from None
 
 
 def _validate_scripted(target: str) -> None:
@@ -97,7 +122,7 @@ _BACKENDS: dict[str, _Backend] = {
     "anthropic": _Backend("anthropic_provider", key_env="ANTHROPIC_API_KEY", key_required=True),
     "scripted": _Backend("scripted", _validate_scripted),
     "degroot": _Backend("degroot", _validate_degroot),
-    "local": _Backend("local"),
+    "local": _Backend("local", _validate_local),
 }
 
 BACKEND_NAMES = tuple(sorted(_BACKENDS))
