@@ -16,7 +16,7 @@ from tests.sessions.builders import conversation, file_hashes, make_config, make
 _DEEP = "[" * 5000 + "]" * 5000
 
 # The hostile files of issue 11, each as (file, what to do to it).
-DAMAGES = {
+DAMAGES: dict[str, tuple[str, str | tuple[str, str]]] = {
     "snapshot nested 5,000 deep": (SNAPSHOT_NAME, ("provenance", _DEEP)),
     "journal record nested 5,000 deep": (
         JOURNAL_NAME,

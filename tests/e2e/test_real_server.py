@@ -51,7 +51,7 @@ params = {{ max_tokens = 12, seed = 1 }}
 id = "bo"
 nickname = "Bo"
 provider = "{spec}"
-params = {{ max_tokens = 64, seed = 2 }}
+params = {{ max_tokens = 40, seed = 2 }}
 """
 
 
@@ -66,7 +66,7 @@ class StreamedOutput:
         self._reader.start()
 
     def _read(self) -> None:
-        while chunk := self._stdout.read1(4096):
+        while chunk := os.read(self._stdout.fileno(), 4096):
             self._chunks.append(chunk)
 
     @property

@@ -25,7 +25,13 @@ import httpx
 from convscope.core.providers.local_sources import cache_dir, resolve_source
 
 # What the server needs from the cached folder; generation_config.json is written anew.
-_MODEL_FILES = ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json", "chat_template.jinja")
+_MODEL_FILES = (
+    "config.json",
+    "model.safetensors",
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "chat_template.jinja",
+)
 START_TIMEOUT_S = 180.0
 
 OFFLINE_ENV = {
