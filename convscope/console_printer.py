@@ -75,7 +75,7 @@ class ConsolePrinter:
             case TurnStarted():
                 header = Text(f"\n[round {event.round}] ", style="dim")
                 header.append(terminal_safe(event.nickname), style="bold cyan")
-                header.append(f" ({event.model})", style="dim")
+                header.append(f" ({terminal_safe(event.model)})", style="dim")
                 self._turns[event.turn_index] = _HeldTurn(header)
                 self._settle()
             case TokenDelta():
@@ -84,7 +84,7 @@ class ConsolePrinter:
                 else:
                     self._turns[event.turn_index].parts.append(event.text)
             case StreamReset():
-                note = Text(f"↻ retry {event.attempt}: {event.reason}", style="yellow")
+                note = Text(f"↻ retry {event.attempt}: {terminal_safe(event.reason)}", style="yellow")
                 if event.turn_index == self._live:
                     self.console.print(Text("\n") + note)
                 else:
@@ -98,7 +98,7 @@ class ConsolePrinter:
                 self._end(event.turn.index, Text(f"⚠ {error}", style="bold red"))
             case ControlApplied():
                 record = event.record
-                detail = " ".join(str(x) for x in (record.agent_id, record.value) if x)
+                detail = terminal_safe(" ".join(str(x) for x in (record.agent_id, record.value) if x))
                 self.console.print(Text(f"· {record.kind} {detail} (before turn {record.turn_index})", "dim"))
             case MetricsUpdated() if "round" in event.values:  # a round's snapshot, not a turn's
                 self.console.print(Text(round_line(event.values), style="magenta"))

@@ -15,6 +15,7 @@ from convscope.core.records import Turn
 from convscope.runner import run_headless
 from convscope.sessions.store import SessionStore
 from tests.core.engine_support import scripted_config
+from tests.sessions.builders import control_event
 
 HEADER = re.compile(r"^\[round (\d+)\] (\S+) \(")
 
@@ -129,4 +130,22 @@ def test_turns_still_running_when_the_session_ends_print_what_they_had_marked_cu
         "B half [cut short]",
         "",
         "session stopped",
+    ]
+
+
+def test_the_provider_spec_retry_reasons_and_controls_print_without_terminal_escapes() -> None:
+    hostile = "openai-compatible:http://h/v1#m\x1b]0;pwned\x07\x9b2J"
+    events: list[Event] = [
+        TurnStarted(0, 0, "A", "A", hostile),
+        StreamReset(0, "A", 2, "server said \x1b[31mno\x85", 0.0),
+        completed(0, "A"),
+        control_event("renamed", 1, agent_id="A", value="B\x1b[2J\x9d"),
+    ]
+    assert printed(events) == [
+        "",
+        "[round 0] A (openai-compatible:http://h/v1#m2J)",
+        "",
+        "↻ retry 2: server said no",
+        "",
+        "· renamed A B (before turn 1)",
     ]
