@@ -105,7 +105,8 @@ def cmd_sessions(args: argparse.Namespace) -> int:
     table.add_column("protocol", no_wrap=True)
     table.add_column("title", overflow="ellipsis", max_width=40)
     table.add_column("agents", overflow="ellipsis")
-    for summary in store.list():
+    listing = store.listing()
+    for summary in listing.sessions:
         date = datetime.fromtimestamp(summary.created_at).strftime("%Y-%m-%d %H:%M")
         table.add_row(
             summary.id,
@@ -116,7 +117,11 @@ def cmd_sessions(args: argparse.Namespace) -> int:
             Text(summary.title),
             Text(", ".join(summary.agents)),
         )
-    Console(highlight=False).print(table)
+    console = Console(highlight=False)
+    console.print(table)
+    for unreadable in listing.unreadable:
+        line = Text.assemble(unreadable.id, ("  unreadable: ", "bold red"), unreadable.reason)
+        console.print(line, soft_wrap=True)
     return 0
 
 

@@ -79,7 +79,7 @@ class ConsolePrinter:
             case TurnStarted():
                 header = Text(f"\n[round {event.round}] ", style="dim")
                 header.append(terminal_safe(event.nickname), style="bold cyan")
-                header.append(f" ({event.model})", style="dim")
+                header.append(f" ({terminal_safe(event.model)})", style="dim")
                 self._turns[event.turn_index] = _HeldTurn(header)
                 self._settle()
             case TokenDelta():
@@ -88,7 +88,7 @@ class ConsolePrinter:
                 else:
                     self._turns[event.turn_index].parts.append(event.text)
             case StreamReset():
-                note = Text(f"↻ retry {event.attempt}: {event.reason}", style="yellow")
+                note = Text(f"↻ retry {event.attempt}: {terminal_safe(event.reason)}", style="yellow")
                 if event.turn_index == self._live:
                     self.console.print(Text("\n") + note)
                 else:

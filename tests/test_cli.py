@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 
 import pytest
@@ -91,7 +92,7 @@ def test_an_unexpected_exception_inside_a_command_shows_its_traceback_and_says_i
     def broken(_: SessionStore) -> None:
         raise KeyError("a1")  # a bug of ours, not the person's input
 
-    monkeypatch.setattr(SessionStore, "list", broken)
+    monkeypatch.setattr(SessionStore, "listing", broken)
 
     assert main(["sessions"]) == 1
     stderr = capsys.readouterr().err
@@ -130,3 +131,28 @@ def test_protocol_options_that_do_not_validate_are_one_line_naming_the_option(
     [line] = capsys.readouterr().err.strip().splitlines()
     assert line.startswith("convscope: error: options.naming: ")
     assert SessionStore().list() == []
+
+
+@pytest.mark.parametrize(
+    ("spec", "complaint"),
+    [
+        ("openai-compatible:http://127.0.0.1:notaport/v1#m", "Port could not be cast to integer"),
+        ("openai-compatible:http://127.0.0.1:70000/v1#m", "Port out of range"),
+        ("openai-compatible:http://127.0.0.1:0/v1#m", "port 0 is not a port"),
+        ("openai-compatible:http://[::1/v1#m", "Invalid IPv6 URL"),
+        ("openai-compatible:http:///v1#m", "must look like 'http://host:port/v1'"),
+        ("openai-compatible:http://my host:8000/v1#m", "must look like 'http://host:port/v1'"),
+        ("openai-compatible:http://127.0.0.1:8000/v1#my model", "must not contain spaces"),
+        ("local:/nonexistent/model.gguf", "nor an existing .gguf file or model folder"),
+        ("local:.", "expected a .gguf file or a Hugging Face model folder"),
+    ],
+)
+def test_run_refuses_a_spec_no_turn_could_use_before_writing_a_session(
+    spec: str, complaint: str, convscope_home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    quoted = shlex.quote(spec)  # --agent reads a shell-like line: a space would start a setting
+    assert main(["run", "group-chat-local", "--agent", quoted, "--headless"]) == 2
+
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("convscope: error: agent 'agent1': ") and complaint in line, line
+    assert list(convscope_home.rglob("*")) == []

@@ -23,6 +23,7 @@ from convscope.core.records import Turn
 from convscope.runner import run_headless
 from convscope.sessions.store import SessionStore
 from tests.core.engine_support import scripted_config
+from tests.sessions.builders import control_event
 
 HEADER = re.compile(r"^\[round (\d+)\] (\S+) \(")
 
@@ -167,3 +168,21 @@ def test_a_turn_that_failed_after_retries_prints_the_error_then_what_retrying_co
     assert printed([TurnStarted(0, 0, "A", "A", "m"), TurnFailed(failed)])[-1] == (
         "⚠ Error code: 503 - down  (gave up after 4 attempts in 8.0 s)"
     )
+
+
+def test_the_provider_spec_retry_reasons_and_controls_print_without_terminal_escapes() -> None:
+    hostile = "openai-compatible:http://h/v1#m\x1b]0;pwned\x07\x9b2J"
+    events: list[Event] = [
+        TurnStarted(0, 0, "A", "A", hostile),
+        StreamReset(0, "A", 2, "server said \x1b[31mno\x85", 0.0),
+        completed(0, "A"),
+        control_event("renamed", 1, agent_id="a", name="B\x1b[2J\x9d", previous="Ada"),
+    ]
+    assert printed(events) == [
+        "",
+        "[round 0] A (openai-compatible:http://h/v1#m2J)",
+        "",
+        "↻ retry 2: server said no",
+        "",
+        "· Ada renamed to B (before turn 1)",
+    ]

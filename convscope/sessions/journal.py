@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from convscope.sessions.errors import CorruptSessionError
+from convscope.sessions.strict_json import parse_json
 
 EntryKind = Literal["turn", "control", "metrics", "status"]
 
@@ -70,16 +71,14 @@ def read_journal(path: Path, offset: int, after_seq: int) -> JournalScan:
 
 
 def _parse(line: bytes, previous_seq: int, where: str) -> Entry:
-    try:
-        record = json.loads(line)
-    except ValueError:
-        raise CorruptSessionError(f"{where}: not valid JSON") from None
+    record = parse_json(line, where)
     if not isinstance(record, dict) or set(record) != {"seq", "at", "kind", "data"}:
         raise CorruptSessionError(f"{where}: not a journal record")
     seq, at, kind, data = record["seq"], record["at"], record["kind"], record["data"]
     if type(seq) is not int or seq <= previous_seq:
         raise CorruptSessionError(f"{where}: sequence number {seq!r} does not follow {previous_seq}")
-    if type(at) not in (int, float) or kind not in _KINDS or not isinstance(data, dict):
+    well_formed = type(at) in (int, float) and isinstance(kind, str) and isinstance(data, dict)
+    if not well_formed or kind not in _KINDS:
         raise CorruptSessionError(f"{where}: not a journal record")
     return Entry(seq, float(at), kind, data)
 

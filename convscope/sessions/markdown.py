@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 
 from convscope.core.controls import describe, rosters
 from convscope.core.records import ControlRecord, Turn
+from convscope.core.text import terminal_safe
 from convscope.sessions.schema import SessionDocument
 
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&$])")
 _ORDERED_MARKER = re.compile(r"^(\d+)([.)])")
 _LINE_MARKER = re.compile(r"^([-+=])")
@@ -82,12 +82,12 @@ def _control_line(record: ControlRecord, names: Mapping[str, str]) -> tuple[int,
 
 def _inline(value: str) -> str:
     """A value inside a line: one line, every Markdown-significant character escaped."""
-    return _SPECIAL.sub(r"\\\1", " ".join(_CONTROL_CHARS.sub("", value).split()))
+    return _SPECIAL.sub(r"\\\1", " ".join(terminal_safe(value).split()))
 
 
 def _paragraph(text: str) -> str:
     """Multi-line text as one paragraph: hard line breaks, blank lines kept as NBSP lines."""
-    text = _CONTROL_CHARS.sub("", text.replace("\r\n", "\n").replace("\r", "\n")).strip("\n")
+    text = terminal_safe(text.replace("\r\n", "\n").replace("\r", "\n")).strip("\n")
     return "\\\n".join(_line(line) for line in text.split("\n"))
 
 

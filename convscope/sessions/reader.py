@@ -6,18 +6,19 @@ CorruptSessionError naming the file and what is wrong with it.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
+from convscope.core.config_files import first_validation_error
 from convscope.sessions.errors import CorruptSessionError, SessionNotFoundError
 from convscope.sessions.journal import LIST_FIELDS, read_journal
 from convscope.sessions.lock import writer_alive
 from convscope.sessions.paths import JOURNAL_NAME, SNAPSHOT_NAME
 from convscope.sessions.schema import SessionDocument, upgrade_document
+from convscope.sessions.strict_json import parse_json
 
 
 @dataclass(frozen=True)
@@ -75,12 +76,7 @@ def _is_envelope(value: Any) -> bool:
 
 
 def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_bytes())
-    except json.JSONDecodeError as exc:
-        raise CorruptSessionError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
-    except UnicodeDecodeError:
-        raise CorruptSessionError(f"{path}: not UTF-8 text") from None
+    return parse_json(path.read_bytes(), str(path))
 
 
 def _validate(raw: Any, where: Path, *, live: bool) -> SessionDocument:
@@ -90,11 +86,8 @@ def _validate(raw: Any, where: Path, *, live: bool) -> SessionDocument:
     try:
         document = SessionDocument.model_validate(upgrade_document(raw))
     except ValidationError as exc:
-        first = exc.errors()[0]
-        place = ".".join(str(part) for part in first["loc"]) or "document"
-        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        reason = " ".join(str(first["msg"]).split())
-        raise CorruptSessionError(f"{where}: not a valid session document: {place}: {reason}{more}") from None
+        reason = first_validation_error(exc, "document")
+        raise CorruptSessionError(f"{where}: not a valid session document: {reason}") from None
     except ValueError as exc:
         raise CorruptSessionError(f"{where}: {exc}") from None
     if document.status == "running" and not live:

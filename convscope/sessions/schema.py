@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from convscope.core.config import SessionConfig
 from convscope.core.controls import Roster
@@ -24,6 +24,9 @@ SCHEMA_VERSION: int = 2
 SessionStatus = Literal["running", "paused", "finished", "stopped", "interrupted"]
 
 _ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+Timestamp = Annotated[float, Field(ge=0, lt=253_402_214_400)]
+"""Seconds since 1970, before 9999-12-31: a date that every formatter, in any time zone, can print."""
 
 Upgrade = Callable[[dict[str, Any]], dict[str, Any]]
 
@@ -99,8 +102,8 @@ class SessionDocument(BaseModel):
 
     schema_version: int = SCHEMA_VERSION
     id: str
-    created_at: float
-    updated_at: float
+    created_at: Timestamp
+    updated_at: Timestamp
     status: SessionStatus
     config: SessionConfig
     turns: list[Turn] = []

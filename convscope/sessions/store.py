@@ -8,16 +8,17 @@ random suffix, so folders sort by creation time and parallel sweeps do not colli
 
 from __future__ import annotations
 
-import logging
 import re
 import secrets
 import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from convscope.core.config import SessionConfig
 from convscope.core.errors import ConvscopeError
+from convscope.core.text import terminal_safe
 from convscope.sessions.atomic import fsync_dir
 from convscope.sessions.errors import CorruptSessionError, SessionLockedError, SessionNotFoundError
 from convscope.sessions.journal import JournalAppender
@@ -36,14 +37,26 @@ __all__ = [
     "new_session_id",
 ]
 
-_log = logging.getLogger(__name__)
-
 _ID_CHARS = re.compile(r"^[A-Za-z0-9._-]+$")
 
 
 def new_session_id(now: float | None = None) -> str:
     """e.g. ``20261123-142501-ab12``: sortable by time, unique enough for parallel runs."""
     return f"{time.strftime('%Y%m%d-%H%M%S', time.gmtime(now))}-{secrets.token_hex(2)}"
+
+
+@dataclass(frozen=True)
+class UnreadableSession:
+    """A session folder that cannot be read: listed with why, never hidden and never touched."""
+
+    id: str  # the folder's name
+    reason: str  # one terminal-safe line; files are named relative to the session's folder
+
+
+@dataclass(frozen=True)
+class SessionListing:
+    sessions: list[SessionSummary]  # newest first
+    unreadable: list[UnreadableSession]  # by folder name
 
 
 def _session_folders(root: Path) -> list[Path]:
@@ -109,17 +122,23 @@ class SessionStore:
             return read_session(path)
         raise SessionNotFoundError(f"no session {ref!r} in {self.root}")
 
-    def list(self) -> list[SessionSummary]:
-        """Newest first. A session that cannot be read (or whose protocol cannot be built, to
-        name its agents as they ended) is skipped with a logged warning."""
+    def listing(self) -> SessionListing:
+        """Every session folder: the readable ones summarised, each other one (unreadable, or
+        of a protocol this convscope cannot build) with its reason."""
         summaries: list[SessionSummary] = []
+        unreadable: list[UnreadableSession] = []
         for folder in _session_folders(self.root):
             try:
                 summaries.append(SessionSummary.of(read_session_folder(folder).document))
             except (ConvscopeError, OSError) as exc:
-                _log.warning("skipping session %s: %s", folder.name, exc)
+                reason = str(exc).replace(f"{folder}/", "").replace(f"{folder}: ", "")
+                unreadable.append(UnreadableSession(folder.name, " ".join(terminal_safe(reason).split())))
         summaries.sort(key=lambda summary: (summary.created_at, summary.id), reverse=True)
-        return summaries
+        return SessionListing(summaries, unreadable)
+
+    def list(self) -> list[SessionSummary]:
+        """The readable sessions, newest first."""
+        return self.listing().sessions
 
     def delete(self, session_id: str) -> None:
         folder = self._folder(session_id)

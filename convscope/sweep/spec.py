@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from convscope.core.config import SessionConfig
-from convscope.core.config_files import load_config, validate_config
+from convscope.core.config_files import (
+    first_validation_error,
+    load_config,
+    parse_toml,
+    read_text_file,
+    validate_config,
+)
 from convscope.core.errors import ConfigError
 from convscope.core.preflight import check_models
 from convscope.sweep.items import read_items
@@ -97,18 +102,11 @@ class Sweep:
 
 def load_sweep(path: Path) -> Sweep:
     """Read and expand a sweep file; every problem is one ConfigError line."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as error:
-        raise ConfigError(f"cannot read {path}: {error.strerror or error}") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    data = parse_toml(read_text_file(path), str(path))
     try:
         spec = SweepSpec.model_validate(data)
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"]) or "sweep"
-        raise ConfigError(f"{path}: {where}: {first['msg']}") from None
+        raise ConfigError(f"{path}: {first_validation_error(error, 'sweep')}") from None
     folder = path.parent
     base_ref = spec.base if not spec.base.endswith(".toml") else str(folder / spec.base)
     base = load_config(base_ref)

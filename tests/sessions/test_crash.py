@@ -193,6 +193,29 @@ def _journal_shorter_than_the_snapshot_says(folder: Path) -> None:
     journal.write_bytes(journal.read_bytes()[:10])
 
 
+def _snapshot_field(field: str, raw_json: str) -> Callable[[Path], None]:
+    """The snapshot's document with ``field`` set to ``raw_json``, written as it is."""
+
+    def corrupt(folder: Path) -> None:
+        snapshot = folder / SNAPSHOT_NAME
+        envelope = json.loads(snapshot.read_bytes())
+        envelope["document"][field] = "PLACEHOLDER"
+        snapshot.write_text(json.dumps(envelope).replace('"PLACEHOLDER"', raw_json))
+
+    return corrupt
+
+
+def _appended_journal_line(line: str) -> Callable[[Path], None]:
+    def corrupt(folder: Path) -> None:
+        with (folder / JOURNAL_NAME).open("a", encoding="utf-8") as file:
+            file.write(line + "\n")
+
+    return corrupt
+
+
+_DEEP = "[" * 5000 + "]" * 5000
+_TURN = make_turn(4).model_dump_json()
+
 CORRUPTIONS: dict[str, tuple[Callable[[Path], None], str]] = {
     "bad JSON in the middle of the journal": (
         _bad_json_in_the_middle,
@@ -214,6 +237,30 @@ CORRUPTIONS: dict[str, tuple[Callable[[Path], None], str]] = {
     "a binary snapshot": (_binary_snapshot, "snapshot.json: not UTF-8"),
     "no snapshot": (_no_snapshot, "not a session folder"),
     "a journal shorter than the snapshot says": (_journal_shorter_than_the_snapshot_says, "shorter than"),
+    "a snapshot nested 5,000 deep": (_snapshot_field("provenance", _DEEP), "snapshot.json: nested deeper"),
+    "a journal record nested 5,000 deep": (
+        _appended_journal_line(f'{{"seq":99,"at":1.0,"kind":"metrics","data":{{"v":{_DEEP}}}}}'),
+        "journal.jsonl: line 11: nested deeper",
+    ),
+    "a snapshot nested 100 deep": (_snapshot_field("provenance", "[" * 100 + "]" * 100), "nested deeper"),
+    "a journal record whose kind is an object": (
+        _appended_journal_line(f'{{"seq":99,"at":1.0,"kind":{{"turn":1}},"data":{_TURN}}}'),
+        "line 11: not a journal record",
+    ),
+    "a journal record whose kind is a list": (
+        _appended_journal_line(f'{{"seq":99,"at":1.0,"kind":["turn"],"data":{_TURN}}}'),
+        "line 11: not a journal record",
+    ),
+    "created_at = -1e18": (_snapshot_field("created_at", "-1e18"), "created_at: Input should be greater"),
+    "created_at = NaN": (_snapshot_field("created_at", "NaN"), "NaN is not a JSON number"),
+    "updated_at in the year 10,000 (from the journal)": (
+        _appended_journal_line(f'{{"seq":99,"at":253402300800,"kind":"turn","data":{_TURN}}}'),
+        "updated_at: Input should be less than",
+    ),
+    "an integer of 4,301 digits": (_snapshot_field("created_at", "9" * 4301), "4300 digits"),
+    "an integer of 4,300 digits": (_snapshot_field("provenance", "9" * 4300), "an integer outside 64 bits"),
+    "1e999 (infinity)": (_snapshot_field("provenance", "1e999"), "a number that is not finite (inf)"),
+    "a lone surrogate in a string": (_snapshot_field("provenance", '"\\udc80"'), "lone surrogate"),
 }
 
 

@@ -144,6 +144,22 @@ def test_model_text_cannot_change_the_markdown_structure(store: SessionStore, co
     assert text.rstrip().endswith("**Ada** (openai:gpt-4o-mini): after the hostile turns")
 
 
+TERMINAL_ATTACKS = "title\x1b]0;pwned\x07 clear\x9b2J next\x85line bell\x07 csi\x1b[2J end\u009d"
+
+
+def test_the_markdown_keeps_no_control_character_or_terminal_escape_from_model_text(
+    store: SessionStore, config: SessionConfig
+) -> None:
+    with store.create(config) as writer:
+        writer.on_event(turn_event(0, text=TERMINAL_ATTACKS))
+        writer.on_event(turn_event(1, error=TERMINAL_ATTACKS))
+    text = export_session(writer.document, "md")
+
+    controls = [char for char in text if (ord(char) < 32 and char != "\n") or 0x7F <= ord(char) <= 0x9F]
+    assert controls == []
+    assert text.count("title clear2J nextline bell csi end") == 2  # the words stay, nothing else
+
+
 def test_the_csv_export_has_one_column_per_scalar_metric_with_nested_keys_flattened(
     store: SessionStore, config: SessionConfig
 ) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from convscope.core.events import SessionEnded
 from convscope.sessions import paths
 from convscope.sessions.errors import CorruptSessionError, SessionNotFoundError
 from convscope.sessions.paths import SNAPSHOT_NAME
-from convscope.sessions.store import SessionStore
+from convscope.sessions.store import SessionStore, UnreadableSession
 from tests.sessions.builders import conversation, make_config
 
 
@@ -64,8 +63,8 @@ def test_list_shows_summaries_newest_first(store: SessionStore, config: SessionC
     assert latest.created_at <= latest.updated_at
 
 
-def test_list_skips_a_corrupt_session_with_a_warning(
-    store: SessionStore, config: SessionConfig, caplog: pytest.LogCaptureFixture
+def test_listing_marks_each_unreadable_folder_with_its_reason_beside_the_healthy_sessions(
+    store: SessionStore, config: SessionConfig
 ) -> None:
     good = _finished(store, config)
     bad = _finished(store, config)
@@ -73,25 +72,29 @@ def test_list_skips_a_corrupt_session_with_a_warning(
     (store.root / "not-a-session").mkdir()
     (store.root / "stray-file.txt").write_text("hello")
 
-    with caplog.at_level(logging.WARNING):
-        summaries = store.list()
+    listing = store.listing()
 
-    assert [summary.id for summary in summaries] == [good]
-    assert any(bad in record.getMessage() for record in caplog.records)
-    assert any("not-a-session" in record.getMessage() for record in caplog.records)
+    assert [summary.id for summary in listing.sessions] == [good]
+    assert store.list() == listing.sessions
+    assert listing.unreadable == [
+        UnreadableSession(
+            bad, "snapshot.json: not valid JSON (Expecting property name enclosed in double quotes at line 1)"
+        ),
+        UnreadableSession("not-a-session", "not a session folder (no snapshot.json)"),
+    ]
 
 
-def test_list_skips_a_session_of_a_protocol_this_convscope_does_not_know(
-    store: SessionStore, config: SessionConfig, caplog: pytest.LogCaptureFixture
+def test_the_listing_marks_a_session_of_a_protocol_this_convscope_does_not_know(
+    store: SessionStore, config: SessionConfig
 ) -> None:
     good = _finished(store, config)
-    _finished(store, config.model_copy(update={"protocol": "debate"}))  # e.g. from a newer convscope
+    newer = _finished(store, config.model_copy(update={"protocol": "debate"}))  # e.g. from a newer convscope
 
-    with caplog.at_level(logging.WARNING):
-        summaries = store.list()
+    listing = store.listing()
 
-    assert [summary.id for summary in summaries] == [good]
-    assert any("unknown protocol 'debate'" in record.getMessage() for record in caplog.records)
+    assert [summary.id for summary in listing.sessions] == [good]
+    [unreadable] = listing.unreadable
+    assert unreadable.id == newer and "unknown protocol 'debate'" in unreadable.reason
 
 
 def test_list_of_an_empty_or_missing_store_is_empty(tmp_path: Path) -> None:

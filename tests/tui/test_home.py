@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.widgets import DataTable, Input
 
 from convscope.core.engine import Engine
+from convscope.sessions.paths import SNAPSHOT_NAME
 from convscope.sessions.store import SessionStore
 from convscope.tui.app import ConvscopeApp
 from convscope.tui.dialogs.confirm import ConfirmDialog
@@ -41,6 +42,28 @@ async def test_home_lists_saved_sessions_newest_first_with_their_state() -> None
         assert second[5] == "stopped"
         assert first[0] == "first chat" and first[3] == "9" and first[5] == "finished"
         assert first[2] == "Agent-A, Agent-B, Agent-C"
+
+
+async def test_home_lists_healthy_sessions_beside_an_unreadable_one_which_it_refuses_to_open() -> None:
+    saved = await record_session(scripted_config(title="healthy chat", rounds=1))
+    damaged = await record_session(scripted_config(title="damaged chat", rounds=1))
+    snapshot = SessionStore().root / damaged.id / SNAPSHOT_NAME
+    envelope = json.loads(snapshot.read_bytes())
+    envelope["document"]["created_at"] = -1e18
+    snapshot.write_text(json.dumps(envelope), encoding="utf-8")
+    app = ConvscopeApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, HomeScreen) and table(app).row_count == 2)
+        healthy, unreadable = rows(app)
+        assert healthy[0] == "healthy chat" and healthy[5] == "finished"
+        assert unreadable[0].startswith(f"{damaged.id}: not a valid session document: created_at")
+        assert unreadable[5] == "unreadable"
+        await pilot.press("down", "enter")
+        assert isinstance(app.screen, HomeScreen)
+        [notice] = app._notifications
+        assert notice.severity == "error" and f"{damaged.id} cannot be read" in notice.message
+        await pilot.press("up", "enter")
+        assert isinstance(app.screen, ReplayScreen) and app.screen.document.id == saved.id
 
 
 async def test_home_without_sessions_says_how_to_start_one() -> None:

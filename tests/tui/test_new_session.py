@@ -78,7 +78,7 @@ async def test_protocol_options_are_checked_by_the_protocol() -> None:
         assert "naming" in error(screen, "options")
         screen.query_one("#options", TextArea).text = "naming = "
         await pilot.pause()
-        assert "not valid TOML" in error(screen, "options")
+        assert "invalid TOML" in error(screen, "options")
         assert not start_enabled(screen)
 
 

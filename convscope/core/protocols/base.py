@@ -15,6 +15,7 @@ from pydantic import BaseModel, ValidationError
 
 from convscope.core.agents import AgentSpec
 from convscope.core.config import SessionConfig
+from convscope.core.config_files import first_validation_error
 from convscope.core.errors import ConfigError
 from convscope.core.metrics.tracker import MetricsTracker
 from convscope.core.protocols.measures import Measures
@@ -29,10 +30,7 @@ def parse_options(model: type[Options], config: SessionConfig) -> Options:
     try:
         return model.model_validate(config.options)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(["options", *(str(part) for part in first["loc"])])
-        more = f" (+{exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise ConfigError(f"{where}: {first['msg']}{more}") from None
+        raise ConfigError(f"options.{first_validation_error(exc, 'options')}") from None
 
 
 RecordedScores = Mapping[int, float | None]  # a saved session's live opinion.score, by turn index

@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 from convscope.core.agents import AgentSpec
 from convscope.core.environment import secret
 from convscope.core.errors import ConvscopeError
-from convscope.core.providers.base import Provider
+from convscope.core.providers.base import Provider, ProviderError
 from convscope.core.providers.failures import parse_failure
 from convscope.core.providers.http_errors import host_port
 
@@ -66,26 +66,42 @@ def parse_spec(spec: str) -> tuple[str, str]:
 def split_compatible_target(target: str) -> tuple[str, str]:
     """``"http://127.0.0.1:11434/v1#llama3.2"`` -> ``("http://127.0.0.1:11434/v1", "llama3.2")``."""
     base_url, sep, model = target.rpartition("#")
-    if not sep or not model or not _is_url(base_url):
-        raise InvalidSpecError(
-            f"openai-compatible target {target!r} must look like 'http://host:port/v1#model'"
-        )
+    shape = f"openai-compatible target {target!r} must look like 'http://host:port/v1#model'"
+    if not sep or not model:
+        raise InvalidSpecError(shape)
+    try:
+        check_http_url(base_url)
+    except InvalidSpecError as err:
+        raise InvalidSpecError(f"{shape}: {err}") from None
+    _require_model(model)
     return base_url, model
 
 
-def _is_url(url: str) -> bool:
-    """An http(s) URL with a host and, if it names a port, a number from 1 to 65535."""
-    parts = urlsplit(url)
+def check_http_url(url: str) -> None:
+    """Refuse, before anything is written, a URL that no client could connect to."""
     try:
-        port = parts.port
-    except ValueError:
-        return False
-    return parts.scheme in ("http", "https") and bool(parts.hostname) and port != 0
+        parts = urlsplit(url)
+        port = parts.port  # parsed lazily: 'notaport' or 99999 raise here
+    except ValueError as err:
+        raise InvalidSpecError(f"URL {url!r} does not parse: {err}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() for c in url):
+        raise InvalidSpecError(f"URL {url!r} must look like 'http://host:port/v1'")
+    if port == 0:
+        raise InvalidSpecError(f"URL {url!r}: port 0 is not a port to connect to")
 
 
 def _require_model(target: str) -> None:
     if any(char.isspace() for char in target):
         raise InvalidSpecError(f"model name {target!r} must not contain spaces")
+
+
+def _validate_local(target: str) -> None:
+    from convscope.core.providers.local_sources import resolve_source  # no torch: cheap
+
+    try:
+        resolve_source(target)
+    except ProviderError as err:
+        raise InvalidSpecError(err.message) from None
 
 
 def _validate_scripted(target: str) -> None:
@@ -129,7 +145,7 @@ _BACKENDS: dict[str, _Backend] = {
     ),
     "scripted": _Backend("scripted", _validate_scripted),
     "degroot": _Backend("degroot", _validate_degroot),
-    "local": _Backend("local"),
+    "local": _Backend("local", _validate_local),
 }
 
 BACKEND_NAMES = tuple(sorted(_BACKENDS))
@@ -226,8 +242,12 @@ def _check_base_url(agent: AgentSpec, backend: _Backend) -> None:
             "base_url is a setting of openai: and anthropic: agents; "
             "an openai-compatible: spec names its server itself ('openai-compatible:URL#model')"
         )
-    if not _is_url(agent.base_url):
-        raise InvalidSpecError(f"base_url {agent.base_url!r} must look like 'http://host:port/v1'")
+    try:
+        check_http_url(agent.base_url)
+    except InvalidSpecError as err:
+        raise InvalidSpecError(
+            f"base_url {agent.base_url!r} must look like 'http://host:port/v1': {err}"
+        ) from None
 
 
 def resolve(agent: AgentSpec) -> Provider:

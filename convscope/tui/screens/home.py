@@ -16,7 +16,7 @@ from convscope.core.reruns import latest_turns
 from convscope.core.text import terminal_safe
 from convscope.sessions.errors import SessionLockedError
 from convscope.sessions.schema import SessionSummary
-from convscope.sessions.store import SessionStore
+from convscope.sessions.store import SessionStore, UnreadableSession
 from convscope.tui.dialogs.confirm import ConfirmDialog
 from convscope.tui.dialogs.export import ExportChoice, ExportDialog
 from convscope.tui.live_session import LiveSession
@@ -56,6 +56,7 @@ class HomeScreen(Screen[None]):
         super().__init__()
         self.store = store
         self.summaries: dict[str, SessionSummary] = {}
+        self.unreadable: dict[str, UnreadableSession] = {}
         self.table: DataTable[str] = DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
         self.empty = Static(
             "No saved sessions yet. Press n to start one, or run `convscope run <preset>`.",
@@ -77,10 +78,16 @@ class HomeScreen(Screen[None]):
         await self.refresh_sessions()
 
     async def refresh_sessions(self) -> None:
-        """Reload the list (in a thread: it reads every session's files)."""
-        summaries = await asyncio.to_thread(self.store.list)
+        """Reload the list (in a thread: it reads every session's files).
+
+        Unreadable sessions are listed last, with their reason, so that one damaged folder
+        hides nothing; they can be neither opened nor changed from here.
+        """
+        listing = await asyncio.to_thread(self.store.listing)
+        summaries = listing.sessions
         selected = self.selected_id
         self.summaries = {summary.id: summary for summary in summaries}
+        self.unreadable = {unreadable.id: unreadable for unreadable in listing.unreadable}
         self.table.clear()
         for s in summaries:
             row = (
@@ -92,23 +99,33 @@ class HomeScreen(Screen[None]):
                 s.status,
             )
             self.table.add_row(*row, key=s.id)
-        if selected in self.summaries:
+        for unreadable in listing.unreadable:
+            title = f"{unreadable.id}: {unreadable.reason}"
+            self.table.add_row(title, "", "", "", "", "unreadable", key=unreadable.id)
+        if selected in self.summaries or selected in self.unreadable:
             self.table.move_cursor(row=self.table.get_row_index(selected))
-        self.table.display = bool(summaries)
-        self.empty.display = not summaries
-        self.query_one(StatusBar).show("sessions", "home", [f"{len(summaries)} saved"])
+        self.table.display = bool(summaries or self.unreadable)
+        self.empty.display = not self.table.display
+        details = [f"{len(summaries)} saved"] + (
+            [f"{len(self.unreadable)} unreadable"] if self.unreadable else []
+        )
+        self.query_one(StatusBar).show("sessions", "home", details)
 
     @property
     def selected_id(self) -> str | None:
-        if not self.summaries or not self.table.is_valid_row_index(self.table.cursor_row):
+        if not self.table.is_valid_row_index(self.table.cursor_row):
             return None
         key = self.table.coordinate_to_cell_key(self.table.cursor_coordinate).row_key.value
-        return key if key in self.summaries else None
+        return key if key in self.summaries or key in self.unreadable else None
 
     def _selected(self) -> SessionSummary | None:
         selected = self.selected_id
         if selected is None:
             self.notify("No session selected.", severity="warning", markup=False)
+            return None
+        if selected in self.unreadable:
+            reason = self.unreadable[selected].reason
+            self.notify(f"Session {selected} cannot be read: {reason}", severity="error", markup=False)
             return None
         return self.summaries[selected]
 

@@ -9,7 +9,6 @@ it is about.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable
 from typing import Any, ClassVar
 
@@ -24,7 +23,7 @@ from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Stat
 
 from convscope.core.agents import AgentSpec
 from convscope.core.config import SessionConfig
-from convscope.core.config_files import load_config, preset_names
+from convscope.core.config_files import load_config, parse_toml, preset_names
 from convscope.core.errors import ConfigError
 from convscope.core.preflight import model_problems
 from convscope.core.protocols import PROTOCOLS
@@ -194,9 +193,9 @@ class NewSessionScreen(Screen[LiveSession | None]):
         rows = list(self.query(AgentRow))
         data = self.raw()
         try:
-            data["options"] = tomllib.loads(self.query_one("#options", TextArea).text)
-        except tomllib.TOMLDecodeError as exc:
-            errors.setdefault("options", []).append(f"not valid TOML: {exc}")
+            data["options"] = parse_toml(self.query_one("#options", TextArea).text, "options")
+        except ConfigError as exc:
+            errors.setdefault("options", []).append(str(exc).removeprefix("options: "))
             data["options"] = {}
         config: SessionConfig | None = None
         try:
