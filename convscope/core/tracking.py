@@ -10,7 +10,7 @@ live ``disagreement.std``, and every round's snapshot carries the DeGroot theory
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from convscope.core.config import SessionConfig
@@ -32,6 +32,9 @@ class NetworkTracker(MetricsTracker):
 class CodingTracker(MetricsTracker):
     """A coding panel's summaries are its memory, not its codes: only codes are measured,
     so that ROUGE, stability and loops compare code with code."""
+
+    def prepare(self, turns: Sequence[Turn]) -> None:
+        super().prepare([turn for turn in turns if turn.phase != "summary"])
 
     def observe(self, turn: Turn) -> dict[str, Any]:
         if turn.phase != "summary":
