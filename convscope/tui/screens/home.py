@@ -13,12 +13,12 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from convscope.core.text import terminal_safe
+from convscope.runtime.session import SessionRuntime
 from convscope.sessions.errors import SessionLockedError
 from convscope.sessions.schema import SessionSummary
 from convscope.sessions.store import SessionStore
 from convscope.tui.dialogs.confirm import ConfirmDialog
 from convscope.tui.dialogs.export import ExportChoice, ExportDialog
-from convscope.tui.live_session import LiveSession
 from convscope.tui.screens.exporting import export_in_background
 from convscope.tui.screens.live import LiveScreen
 from convscope.tui.screens.new_session import NewSessionScreen
@@ -134,7 +134,7 @@ class HomeScreen(Screen[None]):
             self.notify(f"A {summary.status} session cannot be resumed.", severity="warning", markup=False)
             return
         try:
-            session = LiveSession.resume(summary.id, store=self.store)
+            session = SessionRuntime.resume(summary.id, store=self.store)
         except SessionLockedError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
@@ -168,7 +168,7 @@ class HomeScreen(Screen[None]):
         self.app.push_screen(ConfirmDialog("Delete session", question, "Delete"), delete)
 
     def action_new(self) -> None:
-        def started(session: LiveSession | None) -> None:
+        def started(session: SessionRuntime | None) -> None:
             if session is not None:
                 self.app.push_screen(LiveScreen(session))
 

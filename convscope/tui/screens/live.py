@@ -31,6 +31,8 @@ from convscope.core.events import (
 from convscope.core.metrics.loops import LoopThresholds, thresholds_from
 from convscope.core.records import ControlRecord
 from convscope.plotdata import points_from_saved
+from convscope.runtime.session import SessionRuntime
+from convscope.runtime.thread import SessionThread
 from convscope.sessions.export import export_session
 from convscope.tui.bridge import EngineBridge
 from convscope.tui.dialogs.confirm import ConfirmDialog
@@ -38,12 +40,9 @@ from convscope.tui.dialogs.export import ExportChoice, ExportDialog
 from convscope.tui.dialogs.failure import FailureDialog
 from convscope.tui.dialogs.prompt import PromptDialog
 from convscope.tui.dialogs.thresholds import ThresholdsDialog
-from convscope.tui.engine_thread import EngineThread
-from convscope.tui.live_session import LiveSession
 from convscope.tui.messages import EngineEvent, MetricsChanged, TokensFlushed
 from convscope.tui.metrics_board import MetricsBoard
 from convscope.tui.record_state import state_at
-from convscope.tui.responsiveness import keep_ui_responsive
 from convscope.tui.screens.exporting import export_in_background
 from convscope.tui.screens.navigation import leave
 from convscope.tui.screens.plots import PlotsScreen
@@ -72,7 +71,7 @@ class LiveScreen(Screen[None]):
         Binding("q", "quit_session", "Quit"),
     ]
 
-    def __init__(self, session: LiveSession) -> None:
+    def __init__(self, session: SessionRuntime) -> None:
         super().__init__()
         self.session = session
         engine = session.engine
@@ -81,8 +80,8 @@ class LiveScreen(Screen[None]):
         self.status = StatusBar()
         saved_metrics = points_from_saved(session.saved.metrics) if session.saved else []
         self.bridge = EngineBridge(self, MetricsBoard.from_points(saved_metrics))
-        engine.subscribe(self.bridge)
-        self.runner = EngineThread(engine, on_exit=self._engine_exited)
+        session.subscribe(self.bridge)
+        self.runner = SessionThread(session)
         self.pause_wanted = engine.state == "paused"
         self.failure_wanted: dict[str, str | None] = dict(engine.failures)
         self.speaking: set[str] = set()
@@ -104,7 +103,6 @@ class LiveScreen(Screen[None]):
             self.round = saved.turns[-1].round if saved.turns else None
         self.deck.sidebar.show(self.bridge.board.snapshot(), self.thresholds)
         self.deck.focus_agent(self.deck.focused_agent)
-        keep_ui_responsive()  # the heap is built and the engine thread is about to start
         self.bridge.start()
         self.runner.start()
         self._draw_status()
@@ -113,14 +111,6 @@ class LiveScreen(Screen[None]):
         await self._stop_engine(cancel=True)
 
     # -- engine -> screen
-
-    def _engine_exited(self, error: BaseException | None) -> None:
-        """On the engine thread, once it is done: report a crash like any end, release the session."""
-        if error is not None:
-            ended = SessionEnded("error", f"{type(error).__name__}: {error}")
-            self.session.writer.on_event(ended)
-            self.bridge(ended)
-        self.session.writer.close()
 
     def on_tokens_flushed(self, message: TokensFlushed) -> None:
         self.deck.panes[message.agent_id].append(message.text, message.deltas)

@@ -6,7 +6,6 @@ import io
 import re
 from pathlib import Path
 
-from convscope.console_printer import ConsolePrinter
 from convscope.core.agents import AgentSpec
 from convscope.core.config import SessionConfig
 from convscope.core.engine import Engine
@@ -20,7 +19,8 @@ from convscope.core.events import (
     TurnStarted,
 )
 from convscope.core.records import Turn
-from convscope.runner import run_headless
+from convscope.headless.console_printer import ConsolePrinter
+from convscope.headless.runner import run_headless
 from convscope.sessions.store import SessionStore
 from tests.core.engine_support import scripted_config
 
