@@ -1,4 +1,8 @@
-"""What live and replay both show: the agent panes (or the chat) beside the metrics sidebar."""
+"""What live and replay both show: the agent panes (or the chat) beside the metrics sidebar.
+
+Replay shows saved states (``show_state``); a live screen hands over each engine event it
+is told of, and the deck draws it in the panes, the chat and the sidebar.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,10 @@ from textual.containers import Horizontal
 from textual.widgets import ContentSwitcher
 
 from convscope.core.config import SessionConfig
+from convscope.core.events import StreamReset, TurnStarted
+from convscope.core.metrics.loops import LoopThresholds
 from convscope.core.records import ControlRecord, Turn
+from convscope.tui.metrics_board import MetricsBoard
 from convscope.tui.record_state import RecordState, initial_names
 from convscope.tui.widgets.agent_pane import AgentPane
 from convscope.tui.widgets.chat_view import ChatView, describe_control
@@ -89,3 +96,54 @@ class SessionDeck(Horizontal):
             pane.set_paused(state.paused)
             self.sidebar.names[agent_id] = state.names[agent_id]
         self.sidebar.redraw()
+
+    # -- a live session, event by event
+
+    def turn_started(self, event: TurnStarted) -> None:
+        self.panes[event.agent_id].begin_turn(event.turn_index, event.round, event.nickname)
+        self.chat.begin_turn(event.turn_index, event.nickname)
+
+    def tokens(self, turn_index: int, agent_id: str, text: str, deltas: int) -> None:
+        self.panes[agent_id].append(text, deltas)
+        entry = self.chat.entry(turn_index)
+        if entry is not None:
+            entry.append(text)
+
+    def stream_reset(self, event: StreamReset) -> None:
+        self.panes[event.agent_id].restart(event.attempt)
+        entry = self.chat.entry(event.turn_index)
+        if entry is not None:
+            entry.restart()
+
+    def turn_ended(self, turn: Turn) -> None:
+        self.panes[turn.agent_id].finish(turn)
+        entry = self.chat.entry(turn.index)
+        if entry is not None:
+            entry.finish(turn)
+
+    def control_applied(self, record: ControlRecord) -> None:
+        """An intervention took effect: say so in the chat, and show whom it changed."""
+        names = {agent_id: pane.nickname for agent_id, pane in self.panes.items()}
+        self.chat.add_system(describe_control(record, names), record.turn_index)
+        agent = record.agent_id
+        if record.kind == "renamed" and agent and record.value:
+            self.rename(agent, record.value)
+        elif record.kind in ("failure_injected", "failure_cleared") and agent:
+            self.panes[agent].set_failure(record.value if record.kind == "failure_injected" else None)
+        elif record.kind in ("paused", "resumed", "stepped"):
+            for pane in self.panes.values():
+                pane.set_paused(record.kind == "paused")
+
+    def note(self, line: str, turn_index: int) -> None:
+        """A line of convscope's own in the chat, before turn ``turn_index``."""
+        self.chat.add_system(line, turn_index)
+
+    def session_ended(self, line: str, turn_index: int) -> None:
+        for pane in self.panes.values():
+            pane.set_ended()
+        self.note(line, turn_index)
+
+    def show_metrics(
+        self, board: MetricsBoard | None = None, thresholds: LoopThresholds | None = None
+    ) -> None:
+        self.sidebar.show(board, thresholds)
