@@ -12,7 +12,6 @@ import contextlib
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
 
 from convscope.core.config import SessionConfig
 from convscope.core.engine import Engine, Observer
@@ -25,7 +24,11 @@ from convscope.sessions.store import SessionStore, SessionWriter
 
 
 class SessionRuntime:
-    """One session to run: ``start`` a new one or ``resume`` a saved one, ``subscribe``, ``run``."""
+    """One session to run: ``start`` a new one or ``resume`` a saved one, ``subscribe``, ``run``.
+
+    Built directly, it takes an engine that nothing observes yet: the runtime records every
+    event with ``writer`` before it tells anyone else.
+    """
 
     def __init__(
         self,
@@ -54,13 +57,12 @@ class SessionRuntime:
         config: SessionConfig,
         *,
         store: SessionStore | None = None,
-        provenance: dict[str, Any] | None = None,
         start_paused: bool = False,
         clock: Callable[[], float] = time.time,
     ) -> SessionRuntime:
         """A new session, created (and locked) in ``store``."""
         store = store or SessionStore()
-        writer = store.create(config, provenance=provenance)
+        writer = store.create(config)
         with _closed_on_error(writer):
             tracker = tracker_for(config)
             engine = Engine(config, metrics=tracker, start_paused=start_paused, clock=clock)
