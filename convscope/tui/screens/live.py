@@ -77,7 +77,7 @@ class LiveScreen(Screen[None]):
         self.engine = session.engine  # for its commands only
         self.config = session.engine.config
         self.view = LiveView.of(session)  # built, not yet running: the one time the engine is read
-        self.deck = SessionDeck(self.config, session.engine.names, session.engine.failures)
+        self.deck = SessionDeck(self.config, self.view.names, self.view.failures)
         self.status = StatusBar()
         saved_metrics = points_from_saved(session.saved.metrics) if session.saved else []
         self.bridge = EngineBridge(self, MetricsBoard.from_points(saved_metrics))
