@@ -39,10 +39,11 @@ from convscope.core.protocols import tracker_for
 from convscope.core.providers.base import Provider
 from convscope.core.providers.factory import build_provider
 from convscope.core.providers.scripted import ScriptedProvider, parse_target, split_chunks
+from convscope.runtime.session import SessionRuntime
 from convscope.sessions.store import SessionStore
 from convscope.tui.app import ConvscopeApp
-from convscope.tui.live_session import LiveSession
 from convscope.tui.messages import EngineEvent, TokensFlushed
+from convscope.tui.responsiveness import keep_ui_responsive
 from convscope.tui.screens.live import LiveScreen
 
 PANES = (3, 8, 20)
@@ -71,7 +72,7 @@ def config(panes: int, rounds: int) -> SessionConfig:
 class MeasuredLiveScreen(LiveScreen):
     """The live screen, plus counters. Textual calls these handlers before LiveScreen's own."""
 
-    def __init__(self, session: LiveSession) -> None:
+    def __init__(self, session: SessionRuntime) -> None:
         super().__init__(session)
         self.rendered = 0
         self.lost = 0
@@ -113,15 +114,15 @@ def paced_provider(agent: AgentSpec, failure: str | None, seed: int) -> Provider
     )
 
 
-def live_session(panes: int, load: str) -> LiveSession:
+def live_session(panes: int, load: str) -> SessionRuntime:
     """A live session like the TUI's, with the paced providers when asked for."""
     settings = config(panes, ROUNDS[load])
     store = SessionStore()
     writer = store.create(settings)
     tracker = tracker_for(settings)
     factory = paced_provider if load == "paced" else build_provider
-    engine = Engine(settings, observers=[writer.on_event], metrics=tracker, provider_factory=factory)
-    return LiveSession(store, writer, engine, tracker)
+    engine = Engine(settings, metrics=tracker, provider_factory=factory)
+    return SessionRuntime(store, writer, engine, tracker)
 
 
 @dataclass
@@ -157,6 +158,7 @@ async def measure(panes: int, load: str) -> Result:
     session = live_session(panes, load)
     screen = MeasuredLiveScreen(session)
     app = ConvscopeApp(lambda: screen, store=session.store)
+    keep_ui_responsive()  # as run_tui does
     async with app.run_test(size=(160, 48)) as pilot:
         stall = await worst_lateness(lambda: screen.ended is not None, lambda: screen.first_start is not None)
         await pilot.pause()

@@ -52,7 +52,7 @@ def build_config(args: argparse.Namespace) -> SessionConfig:
 
 def _run_headless(config: SessionConfig, resume_id: str | None = None, *, retry_failed: bool = False) -> int:
     """Run (or continue) a session without the TUI; say where it was saved."""
-    from convscope.runner import run_headless
+    from convscope.headless.runner import run_headless
 
     writer = asyncio.run(run_headless(config, resume_id=resume_id, retry_failed=retry_failed))
     print(f"saved as {writer.session_id}", file=sys.stderr)

@@ -1,10 +1,13 @@
 """Runs a protocol turn by turn, streams the agents' text, obeys commands, emits events.
 
-Events out, commands in: observers are called synchronously, in order, for every event
-(the session writer journals a turn before the next one starts, so a crash loses at most
-the turn in flight). Commands (pause, step, rename, inject a failure...) are queued and
-take effect at the next turn boundary, where each is recorded as a ``ControlApplied``
-event stamped with the index of the turn it precedes.
+Events out, commands in: observers are called synchronously, in order, for every event,
+always on the engine's loop (the session writer journals a turn before the next one
+starts, so a crash loses at most the turn in flight). Commands (pause, step, rename,
+inject a failure...) are queued and take effect at the next turn boundary, where each is
+recorded as a ``ControlApplied`` event stamped with the index of the turn it precedes.
+Finished turns are measured by a :class:`MetricsWorker` while the next turns run; the
+engine waits for it only before a command, at the session's end, and before the turns of
+a protocol that reads the metrics (``ConversationProtocol.plans_from_metrics``).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Literal
 
 from convscope.core.agents import AgentSpec
 from convscope.core.config import SessionConfig
@@ -24,7 +27,6 @@ from convscope.core.controls import Roster
 from convscope.core.events import (
     ControlApplied,
     Event,
-    MetricsUpdated,
     RoundCompleted,
     SessionEnded,
     SessionStarted,
@@ -34,6 +36,7 @@ from convscope.core.events import (
     TurnFailed,
     TurnStarted,
 )
+from convscope.core.metrics_worker import MetricsHook, MetricsWorker
 from convscope.core.protocols import protocol_for
 from convscope.core.protocols.base import ConversationProtocol, TurnPlan
 from convscope.core.providers.base import (
@@ -68,16 +71,6 @@ from convscope.core.turn_limits import LimitWatch, TurnLimits
 Observer = Callable[[Event], None]
 ProviderFactory = Callable[[AgentSpec, str | None, int], Provider]
 EngineState = Literal["idle", "running", "paused", "finished", "stopped"]
-
-
-class MetricsHook(Protocol):
-    """What the engine asks of a metrics tracker; runs in a worker thread."""
-
-    def observe(self, turn: Turn) -> dict[str, Any]: ...
-
-    def end_round(self, round_index: int) -> dict[str, Any]: ...
-
-    def apply_control(self, record: ControlRecord) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -121,6 +114,7 @@ class Engine:
         self._providers: dict[tuple[str, str | None], Provider] = {}
         self._gates: dict[str, asyncio.Semaphore] = {}  # provider spec -> concurrency bound
         self._metrics = metrics
+        self._worker: MetricsWorker | None = None  # measures on its own thread; made by run()
         self._clock = clock
         self._commands: deque[_Command] = deque()
         self._pause_after_turn = False  # set by step(): run one turn (or batch), then pause
@@ -191,6 +185,9 @@ class Engine:
         self._loop = asyncio.get_running_loop()
         self._loop_thread = threading.get_ident()
         self._wake = asyncio.Event()
+        if self._metrics is not None:
+            self._worker = MetricsWorker(self._metrics, self._emit)
+            self._worker.start()
         if self.state == "idle":
             self.state = "running"
         self._emit(SessionStarted(self.next_turn_index))
@@ -199,6 +196,8 @@ class Engine:
             if self._retry_failed:
                 await self._rerun_failed()
             while True:
+                if self._commands:
+                    await self._measured()  # a command lands after the metrics of the turns before it
                 self._apply_commands()
                 if self._stop_requested:
                     await self._finish("stopped", last_round)
@@ -206,26 +205,28 @@ class Engine:
                 if self.state == "paused":
                     await self._wait_for_command()
                     continue
+                if self.protocol.plans_from_metrics:
+                    await self._measured()
                 plans = self.protocol.next_turns(self.transcript, self.roster.names)
                 if not plans:
                     await self._finish("finished", last_round)
                     return
                 if last_round is not None and plans[0].round != last_round:
-                    await self._complete_round(last_round)
+                    self._complete_round(last_round)
                 last_round = plans[0].round
                 await self._run_turns(plans)
                 if self._pause_after_turn:
+                    await self._measured()
                     self._record(_Command("paused"))
         except asyncio.CancelledError:
-            self.state = "stopped"
-            self._emit(SessionEnded("stopped", "cancelled during a turn"))
+            await self._end_abruptly(SessionEnded("stopped", "cancelled during a turn"))
             raise
         except Exception as exc:  # a bug of ours or an observer's: tell every consumer, then raise
-            self.state = "stopped"
-            with contextlib.suppress(Exception):  # the failing observer may fail again: keep the first error
-                self._emit(SessionEnded("error", f"{type(exc).__name__}: {exc}"))
+            await self._end_abruptly(SessionEnded("error", f"{type(exc).__name__}: {exc}"))
             raise
         finally:
+            if self._worker is not None:
+                await self._worker.close()
             await self._close_providers()
 
     async def _rerun_failed(self) -> None:
@@ -234,6 +235,8 @@ class Engine:
         none. Each re-run keeps its turn's index and is recorded after the failed one."""
         self._retry_failed = False
         for position in [at for at, turn in enumerate(self.transcript) if turn.failed]:
+            if self._commands:
+                await self._measured()
             self._apply_commands()
             if self._stop_requested:
                 return
@@ -242,6 +245,15 @@ class Engine:
             plan = next((p for p in plans if p.agent_id == failed.agent_id and p.round == failed.round), None)
             if plan is not None:  # None: the protocol no longer asks this agent for that turn
                 self.transcript[position] = await self._run_bounded(failed.index, plan, rerun=True)
+
+    async def _end_abruptly(self, ended: SessionEnded) -> None:
+        """Record a run cut short: the finished turns' metrics first, then the end. Whatever
+        fails now (the failing observer may fail again) must not hide the first error."""
+        self.state = "stopped"
+        with contextlib.suppress(Exception, asyncio.CancelledError):
+            await self._measured()
+        with contextlib.suppress(Exception):
+            self._emit(ended)
 
     async def _close_providers(self) -> None:
         """Release the providers' clients on this loop, which ends with the run: an SDK client
@@ -340,10 +352,8 @@ class Engine:
         self.transcript.extend(turns)
         if refilled:
             self.transcript.sort(key=lambda turn: turn.index)
-        if self._metrics is not None:
-            for turn in turns:
-                values = await asyncio.to_thread(self._metrics.observe, turn)
-                self._emit(MetricsUpdated(turn.index, turn.round, values))
+        if self._worker is not None:
+            self._worker.measure(turns)
 
     def _indices_for(self, count: int) -> tuple[list[int], bool]:
         """A batch's turn indices: first the holes left by a batch cut short (resuming that
@@ -420,16 +430,20 @@ class Engine:
         self._emit(TurnFailed(turn) if turn.failed else TurnCompleted(turn))
         return turn
 
-    async def _complete_round(self, round_index: int) -> None:
+    def _complete_round(self, round_index: int) -> None:
         self._emit(RoundCompleted(round_index))
-        if self._metrics is not None:
-            values = await asyncio.to_thread(self._metrics.end_round, round_index)
-            if values:
-                self._emit(MetricsUpdated(None, round_index, values))
+        if self._worker is not None:
+            self._worker.end_round(round_index)
+
+    async def _measured(self) -> None:
+        """Wait until every finished turn (and round) has been measured and its metrics emitted."""
+        if self._worker is not None:
+            await self._worker.drained()
 
     async def _finish(self, reason: Literal["finished", "stopped"], last_round: int | None) -> None:
         if reason == "finished" and last_round is not None:
-            await self._complete_round(last_round)
+            self._complete_round(last_round)
+        await self._measured()  # the session file gets every metrics point before it ends
         self.state = reason
         self._emit(SessionEnded(reason))
 

@@ -26,7 +26,7 @@ from rich.progress import (
 )
 
 from convscope.core.events import Event, TurnCompleted, TurnFailed
-from convscope.runner import engine_for
+from convscope.runtime.session import SessionRuntime
 from convscope.sessions.store import SessionStore
 from convscope.sweep.folder import SweepFolder
 from convscope.sweep.results import Row, session_row
@@ -51,20 +51,16 @@ async def run_session(store: SessionStore, session_id: str, on_turn: TurnHook | 
     document = store.load(session_id)
     if document.status == "finished":  # it ended before its row was saved: only the row is missing
         return await session_row(document)
-    writer = store.open_writer(session_id)
-    try:
-        engine = engine_for(writer, document)
-        if on_turn is not None:
-            hook = on_turn
+    runtime = SessionRuntime.resume(session_id, store=store)
+    if on_turn is not None:
+        hook = on_turn
 
-            def count(event: Event) -> None:
-                if isinstance(event, TurnCompleted | TurnFailed):
-                    hook(event.turn.failed)
+        def count(event: Event) -> None:
+            if isinstance(event, TurnCompleted | TurnFailed):
+                hook(event.turn.failed)
 
-            engine.subscribe(count)
-        await engine.run()
-    finally:
-        writer.close()
+        runtime.subscribe(count)
+    await runtime.run()
     return await session_row(store.load(session_id))
 
 

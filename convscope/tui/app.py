@@ -16,10 +16,11 @@ from textual.theme import Theme
 
 from convscope.core.config import SessionConfig
 from convscope.core.environment import config_file
+from convscope.runtime.session import SessionRuntime
 from convscope.sessions.store import SessionStore
 from convscope.themes import DARK, DEFAULT_THEME, LIGHT, STYLESHEET, THEMES
 from convscope.tui import settings
-from convscope.tui.live_session import LiveSession
+from convscope.tui.responsiveness import keep_ui_responsive
 from convscope.tui.screens.home import HomeScreen
 from convscope.tui.screens.live import LiveScreen
 from convscope.tui.screens.replay import ReplayScreen
@@ -85,12 +86,12 @@ def first_screen(
     if mode == "live":
         if config is None:
             raise ValueError("a live session needs a config")
-        return partial(LiveScreen, LiveSession.start(config, store=store))
+        return partial(LiveScreen, SessionRuntime.start(config, store=store))
     if session_id is None:
         raise ValueError(f"{mode} needs a session id")
     if mode in ("resume", "retry-failed"):
-        session = LiveSession.resume(session_id, store=store, retry_failed=mode == "retry-failed")
-        return partial(LiveScreen, session)
+        runtime = SessionRuntime.resume(session_id, store=store, retry_failed=mode == "retry-failed")
+        return partial(LiveScreen, runtime)
     return partial(ReplayScreen, store.load(session_id))
 
 
@@ -102,4 +103,6 @@ def run_tui(
     if mode is None:
         mode = "live" if config is not None else "replay" if session_id is not None else "home"
     store = SessionStore()
-    ConvscopeApp(first_screen(mode, store, config, session_id), store=store).run()
+    app = ConvscopeApp(first_screen(mode, store, config, session_id), store=store)
+    keep_ui_responsive()  # process-wide: this process is the app, and its heap is built
+    app.run()

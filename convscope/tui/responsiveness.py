@@ -1,6 +1,7 @@
 """Keep the UI thread responsive while the engine thread and the metrics work beside it.
 
-Two process-wide settings, applied when a live session starts (the TUI is the process):
+Two process-wide settings, applied once by ``run_tui`` as the app starts (the TUI is the
+process; a test or a program that embeds the app leaves them alone):
 
 - The garbage collector. convscope's heap holds a few hundred thousand long-lived
   objects (numpy, scipy, the metrics, Textual). A full collection walks all of them:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from convscope.core.events import Event, TurnCompleted
-from convscope.runner import engine_for
+from convscope.runtime.session import SessionRuntime
 from convscope.sessions.store import SessionStore
 from convscope.sweep.folder import SweepFolder
 from convscope.sweep.run import prepare
@@ -71,16 +71,14 @@ def test_a_rerun_continues_an_interrupted_session_and_skips_the_finished_ones(tm
     folder = SweepFolder(out)
     first = sweep.runs[0]
     session_id = prepare(folder, sweep, first)
-    writer = folder.sessions.open_writer(session_id)
-    engine = engine_for(writer, folder.sessions.load(session_id))
+    runtime = SessionRuntime.resume(session_id, store=folder.sessions)
 
     def stop_after_two(event: Event) -> None:
         if isinstance(event, TurnCompleted) and event.turn.index == 1:
-            engine.stop()
+            runtime.engine.stop()
 
-    engine.subscribe(stop_after_two)
-    asyncio.run(engine.run())
-    writer.close()
+    runtime.subscribe(stop_after_two)
+    asyncio.run(runtime.run())
     early = folder.sessions.load(session_id).turns
     assert len(early) == 2
 

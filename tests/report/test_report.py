@@ -14,9 +14,9 @@ import pytest
 from PIL import Image
 
 from convscope.core.config_files import load_config
+from convscope.headless.runner import run_headless
 from convscope.plotdata import LineChart, session_plots
 from convscope.report.html import write_report
-from convscope.runner import run_headless
 from convscope.sessions.importers import importer
 from convscope.sessions.importers.folder import import_file
 from convscope.sessions.schema import SessionDocument

@@ -17,8 +17,8 @@ from typing import Any, get_args
 import pytest
 
 from convscope.core.controls import Roster
+from convscope.headless.runner import run_headless
 from convscope.plotdata import recompute_points
-from convscope.runner import run_headless
 from convscope.sessions.export import ExportFormat, export_session
 from convscope.sessions.schema import SCHEMA_VERSION, SessionDocument
 from convscope.sessions.store import SessionStore

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from convscope.core.agents import AgentSpec
 from convscope.core.config import SessionConfig
-from convscope.runner import run_headless
+from convscope.headless.runner import run_headless
 from convscope.sessions.schema import SessionDocument
 from convscope.sessions.store import SessionStore
 from tests.support.openai_sse_server import OpenAIStub, Reply

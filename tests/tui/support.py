@@ -12,11 +12,10 @@ from convscope.core.agents import AgentSpec
 from convscope.core.config import SessionConfig
 from convscope.core.engine import Engine
 from convscope.core.events import Event, TurnCompleted, TurnFailed
-from convscope.core.protocols import tracker_for
+from convscope.runtime.session import SessionRuntime
 from convscope.sessions.schema import SessionDocument
 from convscope.sessions.store import SessionStore
 from convscope.tui.app import ConvscopeApp
-from convscope.tui.live_session import LiveSession
 from convscope.tui.screens.live import LiveScreen
 
 SIZE = (160, 48)
@@ -52,10 +51,10 @@ def scripted_config(
 
 def live_app(
     config: SessionConfig, *, start_paused: bool = False, clock: Callable[[], float] | None = None
-) -> tuple[ConvscopeApp, LiveSession]:
+) -> tuple[ConvscopeApp, SessionRuntime]:
     store = SessionStore()
     kwargs: dict[str, Any] = {"clock": clock} if clock is not None else {}
-    session = LiveSession.start(config, store=store, start_paused=start_paused, **kwargs)
+    session = SessionRuntime.start(config, store=store, start_paused=start_paused, **kwargs)
     return ConvscopeApp(lambda: LiveScreen(session), store=store), session
 
 
@@ -94,8 +93,8 @@ async def record_session(
     ``stop_after`` stops the session once that many turns are done.
     """
     store = store or SessionStore()
-    writer = store.create(config)
-    engine = Engine(config, observers=[writer.on_event], metrics=tracker_for(config), clock=TickClock())
+    runtime = SessionRuntime.start(config, store=store, clock=TickClock())
+    engine = runtime.engine
 
     def observe(event: Event) -> None:
         if isinstance(event, TurnCompleted | TurnFailed):
@@ -104,12 +103,9 @@ async def record_session(
             if stop_after is not None and event.turn.index + 1 >= stop_after:
                 engine.stop()
 
-    engine.subscribe(observe)
-    try:
-        await engine.run()
-    finally:
-        writer.close()
-    return store.load(writer.session_id)
+    runtime.subscribe(observe)
+    await runtime.run()
+    return store.load(runtime.session_id)
 
 
 def intervene(engine: Engine, index: int) -> None:

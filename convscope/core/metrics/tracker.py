@@ -1,7 +1,8 @@
 """The incremental metrics tracker: completed turns in, flat JSON-able snapshots out.
 
-The engine calls :meth:`MetricsTracker.observe` after every turn and
-:meth:`MetricsTracker.end_round` after every round (both in a worker thread);
+The engine's metrics worker calls :meth:`MetricsTracker.prepare` on the turns it has
+queued, then :meth:`MetricsTracker.observe` for each turn and :meth:`MetricsTracker.end_round`
+after every round (all in its own thread, while the next turns run);
 :meth:`MetricsTracker.replay` runs the very same code over a saved session, so live,
 replay and ``convscope analyze`` agree. Each turn costs work proportional to the number of
 agents, never to the length of the history: a text is tokenised and counted once, ROUGE
@@ -147,6 +148,17 @@ class MetricsTracker:
 
     # -- the engine's hook -----------------------------------------------------------------
 
+    def prepare(self, turns: Sequence[Turn]) -> None:
+        """Embed the texts of turns about to be observed in one batch (a no-op unless
+        ``semantic``): one model call for a whole round instead of one per turn, and
+        :meth:`observe` then finds each vector in the embedder's cache."""
+        texts = [turn.text for turn in turns if not turn.failed and self._measures(turn)]
+        if self.semantic and texts:
+            self._embedder_in_use().encode(texts)
+
+    def _measures(self, turn: Turn) -> bool:
+        return self.measured is None or self.measured(turn)
+
     def observe(self, turn: Turn) -> dict[str, Any]:
         """Take one completed (or failed) turn; return its snapshot."""
         with self._lock:
@@ -158,7 +170,7 @@ class MetricsTracker:
             return self._end_round(round_index)
 
     def _observe(self, turn: Turn) -> dict[str, Any]:
-        if self.measured is not None and not self.measured(turn):
+        if not self._measures(turn):
             return {"turn.index": turn.index, "turn.round": turn.round, "turn.agent_id": turn.agent_id}
         self._names.setdefault(turn.nickname, None)
         codes: BehaviourCodes | None = None
@@ -267,9 +279,12 @@ class MetricsTracker:
         return (o for o in self._latest.values() if o.turn.round >= round_index - 1)
 
     def _embedding(self, text: str) -> NDArray[np.float32]:
+        return self._embedder_in_use().encode_one(text)
+
+    def _embedder_in_use(self) -> Embedder:
         if self._embedder is None:
             self._embedder = default_embedder()
-        return self._embedder.encode_one(text)
+        return self._embedder
 
     def _rouge_values(
         self, outputs: Sequence[_Output], *, involving: _Output | None = None

@@ -49,6 +49,11 @@ class ConversationProtocol(ABC):
 
     name: ClassVar[str]
     measures: ClassVar[Measures] = Measures()
+    # True for a protocol whose next prompts depend on the metrics of the turns before them:
+    # the engine then waits for those metrics before planning. Otherwise the next turns start
+    # while the last ones are measured. None of the shipped protocols needs it: the opinion
+    # network's prompts carry the answers' text, never their scores.
+    plans_from_metrics: ClassVar[bool] = False
 
     def __init__(self, config: SessionConfig) -> None:
         self.config = config

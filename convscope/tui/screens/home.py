@@ -14,12 +14,12 @@ from textual.widgets import DataTable, Footer, Static
 
 from convscope.core.reruns import latest_turns
 from convscope.core.text import terminal_safe
+from convscope.runtime.session import SessionRuntime
 from convscope.sessions.errors import SessionLockedError
 from convscope.sessions.schema import SessionSummary
 from convscope.sessions.store import SessionStore, UnreadableSession
 from convscope.tui.dialogs.confirm import ConfirmDialog
 from convscope.tui.dialogs.export import ExportChoice, ExportDialog
-from convscope.tui.live_session import LiveSession
 from convscope.tui.screens.exporting import export_in_background
 from convscope.tui.screens.live import LiveScreen
 from convscope.tui.screens.new_session import NewSessionScreen
@@ -169,7 +169,7 @@ class HomeScreen(Screen[None]):
 
     def _continue(self, session_id: str, *, retry_failed: bool) -> None:
         try:
-            session = LiveSession.resume(session_id, store=self.store, retry_failed=retry_failed)
+            session = SessionRuntime.resume(session_id, store=self.store, retry_failed=retry_failed)
         except SessionLockedError as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
@@ -203,7 +203,7 @@ class HomeScreen(Screen[None]):
         self.app.push_screen(ConfirmDialog("Delete session", question, "Delete"), delete)
 
     def action_new(self) -> None:
-        def started(session: LiveSession | None) -> None:
+        def started(session: SessionRuntime | None) -> None:
             if session is not None:
                 self.app.push_screen(LiveScreen(session))
 

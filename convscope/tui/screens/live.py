@@ -1,8 +1,10 @@
 """The live session: panes stream, metrics update, and every key is a command to the engine.
 
 Commands go straight to the engine (they are thread-safe and take effect at the next
-turn boundary); what the screen shows changes only when the engine reports that a
-command took effect, so the screen never claims a state the engine is not in.
+turn boundary). The screen never reads the engine, whose thread changes it: what it
+shows is a :class:`LiveView` folded from the events (each new view redraws the status
+bar), and the deck draws each event in the panes, the chat and the sidebar.
+So the screen never claims a state the engine is not in.
 """
 
 from __future__ import annotations
@@ -28,8 +30,9 @@ from convscope.core.events import (
     TurnFailed,
     TurnStarted,
 )
-from convscope.core.metrics.loops import LoopThresholds, thresholds_from
-from convscope.core.records import Paused, Resumed, Stepped, ThresholdsChanged
+from convscope.core.metrics.loops import LoopThresholds
+from convscope.runtime.session import SessionRuntime
+from convscope.runtime.thread import SessionThread
 from convscope.sessions.export import export_session
 from convscope.tui.bridge import EngineBridge
 from convscope.tui.dialogs.confirm import ConfirmDialog
@@ -37,11 +40,9 @@ from convscope.tui.dialogs.export import ExportChoice, ExportDialog
 from convscope.tui.dialogs.failure import FailureDialog
 from convscope.tui.dialogs.prompt import PromptDialog
 from convscope.tui.dialogs.thresholds import ThresholdsDialog
-from convscope.tui.engine_thread import EngineThread
-from convscope.tui.live_session import LiveSession
+from convscope.tui.live_view import LiveView
 from convscope.tui.messages import EngineEvent, MetricsChanged, TokensFlushed
 from convscope.tui.metrics_board import MetricsBoard
-from convscope.tui.responsiveness import keep_ui_responsive
 from convscope.tui.screens.exporting import export_in_background
 from convscope.tui.screens.navigation import leave
 from convscope.tui.screens.plots import PlotsScreen
@@ -69,25 +70,27 @@ class LiveScreen(Screen[None]):
         Binding("q", "quit_session", "Quit"),
     ]
 
-    def __init__(self, session: LiveSession) -> None:
+    def __init__(self, session: SessionRuntime) -> None:
         super().__init__()
         self.session = session
-        engine = session.engine
-        self.engine = engine
-        self.deck = SessionDeck(engine.config, engine.names, engine.failures)
+        self.engine = session.engine  # for its commands only
+        self.config = session.engine.config
+        self.view = LiveView.of(session)  # built, not yet running: the one time the engine is read
+        self.deck = SessionDeck(self.config, self.view.names, self.view.failures)
         self.status = StatusBar()
         saved_metrics = session.saved.metrics if session.saved else []
         self.bridge = EngineBridge(self, MetricsBoard.from_points(saved_metrics))
-        engine.subscribe(self.bridge)
-        self.runner = EngineThread(engine, on_exit=self._engine_exited)
-        self.pause_wanted = engine.state == "paused"
-        self.failure_wanted: dict[str, str | None] = dict(engine.failures)
-        self.speaking: set[str] = set()
-        self.thresholds = session.tracker.loops.thresholds
-        self._base_thresholds = self.thresholds  # what the person's changes apply to
-        self.round: int | None = None
-        self.ended: SessionEnded | None = None
+        session.subscribe(self.bridge)
+        self.runner = SessionThread(session)
         self._plots: PlotsScreen | None = None
+
+    @property
+    def ended(self) -> SessionEnded | None:
+        return self.view.ended
+
+    @property
+    def thresholds(self) -> LoopThresholds:
+        return self.view.thresholds
 
     def compose(self) -> ComposeResult:
         yield self.status
@@ -99,95 +102,56 @@ class LiveScreen(Screen[None]):
         if saved is not None and (saved.turns or saved.controls):
             self.deck.load_record(saved.turns, saved.controls)
             self.deck.show_position(Roster.fold(saved.config, saved.controls), saved.turns)
-            self.round = saved.turns[-1].round if saved.turns else None
-        self.deck.sidebar.show(self.bridge.board.snapshot(), self.thresholds)
+        self.deck.show_metrics(self.bridge.board.snapshot(), self.thresholds)
         self.deck.focus_agent(self.deck.focused_agent)
-        keep_ui_responsive()  # the heap is built and the engine thread is about to start
         self.bridge.start()
         self.runner.start()
-        self._draw_status()
+        self._show(self.view)
 
     async def on_unmount(self) -> None:
         await self._stop_engine(cancel=True)
 
     # -- engine -> screen
 
-    def _engine_exited(self, error: BaseException | None) -> None:
-        """On the engine thread, once it is done: report a crash like any end, release the session."""
-        if error is not None:
-            ended = SessionEnded("error", f"{type(error).__name__}: {error}")
-            self.session.writer.on_event(ended)
-            self.bridge(ended)
-        self.session.writer.close()
-
     def on_tokens_flushed(self, message: TokensFlushed) -> None:
-        self.deck.panes[message.agent_id].append(message.text, message.deltas)
-        entry = self.deck.chat.entry(message.turn_index)
-        if entry is not None:
-            entry.append(message.text)
+        self.deck.tokens(message.turn_index, message.agent_id, message.text, message.deltas)
 
     def on_metrics_changed(self, message: MetricsChanged) -> None:
-        self.deck.sidebar.show(message.board)
+        self.deck.show_metrics(message.board)
         if self._plots is not None:
             self._plots.show(message.board.points)
 
     def on_engine_event(self, message: EngineEvent) -> None:
         event = message.event
+        before = self.view
+        self._show(before.after(event))
         if isinstance(event, TurnStarted):
-            self.speaking.add(event.agent_id)
-            self.round = event.round
-            self.deck.panes[event.agent_id].begin_turn(event.turn_index, event.round, event.nickname)
-            self.deck.chat.begin_turn(event.turn_index, event.nickname)
+            self.deck.turn_started(event)
         elif isinstance(event, StreamReset):
-            self.deck.panes[event.agent_id].restart(event.attempt)
-            entry = self.deck.chat.entry(event.turn_index)
-            if entry is not None:
-                entry.restart()
+            self.deck.stream_reset(event)
         elif isinstance(event, TurnCompleted | TurnFailed):
-            self.speaking.discard(event.turn.agent_id)
-            self.deck.panes[event.turn.agent_id].finish(event.turn)
-            entry = self.deck.chat.entry(event.turn.index)
-            if entry is not None:
-                entry.finish(event.turn)
+            self.deck.turn_ended(event.turn)
         elif isinstance(event, ControlApplied):
-            self._control_applied(event)
+            self.deck.control_applied(event.record, event.roster)
+            if self.view.thresholds != before.thresholds:
+                self.deck.show_metrics(thresholds=self.view.thresholds)
         elif isinstance(event, SessionEnded):
-            self.ended = event
-            self.pause_wanted = False
-            for pane in self.deck.panes.values():
-                pane.set_ended()
             detail = f": {event.detail}" if event.detail else ""
-            self.deck.chat.add_system(f"· session {event.reason}{detail}", self.engine.next_turn_index)
+            self.deck.session_ended(f"· session {event.reason}{detail}", self.view.turns)
         elif isinstance(event, SessionStarted) and event.next_turn_index:
-            self.deck.chat.add_system(
-                f"· resumed before turn #{event.next_turn_index}", event.next_turn_index
-            )
-        self._draw_status()
+            self.deck.note(f"· resumed before turn #{event.next_turn_index}", event.next_turn_index)
 
-    def _control_applied(self, event: ControlApplied) -> None:
-        record, roster = event.record, event.roster
-        self.deck.chat.add_control(record, roster.names)
-        self.deck.show_roster(roster)
-        self.failure_wanted = dict(roster.failures)
-        if isinstance(record, ThresholdsChanged):
-            self.thresholds = thresholds_from(roster.thresholds, self._base_thresholds)
-            self.deck.sidebar.show(thresholds=self.thresholds)
-        elif isinstance(record, Paused | Resumed | Stepped):
-            self.pause_wanted = roster.paused or isinstance(record, Stepped)
-
-    def _draw_status(self) -> None:
-        config = self.engine.config
-        state: str = self.ended.reason if self.ended else self.engine.state
-        if state == "running" and self.pause_wanted:
-            state = "pausing"
+    def _show(self, view: LiveView) -> None:
+        """Take a new view of the session and draw the status bar from it."""
+        self.view = view
         details = []
-        if self.round is not None:
-            details.append(f"round #{self.round} of {config.rounds}")
-        details.append(f"{self.engine.next_turn_index} turns")
-        if self.speaking:
-            names = ", ".join(self.deck.panes[agent].nickname for agent in sorted(self.speaking))
+        if view.round is not None:
+            details.append(f"round #{view.round} of {self.config.rounds}")
+        details.append(f"{view.turns} turns")
+        if view.speaking:
+            names = ", ".join(self.view.names[agent] for agent in sorted(view.speaking))
             details.append(f"speaking: {names}")
-        self.status.show(config.title, state, details)
+        self.status.show(self.config.title, view.state, details)
 
     # -- screen -> engine
 
@@ -200,43 +164,39 @@ class LiveScreen(Screen[None]):
     def action_toggle_pause(self) -> None:
         if not self._controllable():
             return
-        if self.pause_wanted:
+        if self.view.pausing:
             self.engine.resume()
         else:
             self.engine.pause()
-        self.pause_wanted = not self.pause_wanted
-        self._draw_status()
+        self._show(self.view.asked(pausing=not self.view.pausing))
 
     def action_step(self) -> None:
         if self._controllable():
             self.engine.step()
-            self.pause_wanted = True
-            self._draw_status()
+            self._show(self.view.asked(pausing=True))
 
     def action_failure(self) -> None:
         if not self._controllable():
             return
         agent = self.deck.focused_agent
-        if self.failure_wanted.get(agent):
+        if self.view.failures.get(agent):
             self.engine.clear_failure(agent)
-            self.failure_wanted[agent] = None
-            self.notify(
-                f"{self.deck.panes[agent].nickname}: failure cleared from the next turn on", markup=False
-            )
+            self._show(self.view.asked_failure(agent, None))
+            self.notify(f"{self.view.names[agent]}: failure cleared from the next turn on", markup=False)
             return
 
         def inject(mode: str | None) -> None:
             if mode:
                 self.engine.inject_failure(agent, mode)
-                self.failure_wanted[agent] = mode
+                self._show(self.view.asked_failure(agent, mode))
 
-        self.app.push_screen(FailureDialog(self.deck.panes[agent].nickname), inject)
+        self.app.push_screen(FailureDialog(self.view.names[agent]), inject)
 
     def action_rename(self) -> None:
         if not self._controllable():
             return
         agent = self.deck.focused_agent
-        nickname = self.deck.panes[agent].nickname
+        nickname = self.view.names[agent]
 
         def rename(name: str | None) -> None:
             if name and name != nickname:
@@ -283,11 +243,11 @@ class LiveScreen(Screen[None]):
             self._plots = None
 
         points = self.bridge.board.snapshot().points
-        self._plots = PlotsScreen(self.engine.config.title, points, self.deck.sidebar.names)
+        self._plots = PlotsScreen(self.config.title, points, self.view.names)
         self.app.push_screen(self._plots, closed)
 
     def action_quit_session(self) -> None:
-        if self.runner.alive and self.engine.in_flight:
+        if self.runner.alive and self.view.in_flight:
             question = "A turn is in flight: quitting now loses it. Everything before it is saved."
 
             def answer(yes: bool | None) -> None:

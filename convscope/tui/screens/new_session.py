@@ -29,8 +29,8 @@ from convscope.core.preflight import model_problems
 from convscope.core.protocols import PROTOCOLS
 from convscope.core.providers.failures import parse_failure
 from convscope.core.providers.registry import ProviderConfigError, check
+from convscope.runtime.session import SessionRuntime
 from convscope.sessions.store import SessionStore
-from convscope.tui.live_session import LiveSession
 from convscope.tui.widgets.status_bar import StatusBar
 
 BLANK = SessionConfig(
@@ -90,7 +90,7 @@ class AgentRow(Vertical):
         self.error.display = bool(text)
 
 
-class NewSessionScreen(Screen[LiveSession | None]):
+class NewSessionScreen(Screen[SessionRuntime | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "start", "Start"),
         Binding("ctrl+a", "add_agent", "Add agent"),
@@ -285,7 +285,7 @@ class NewSessionScreen(Screen[LiveSession | None]):
             self.notify("Fix the errors shown in red first.", severity="warning", markup=False)
             return
         try:
-            session = LiveSession.start(config, store=self.store)
+            session = SessionRuntime.start(config, store=self.store)
         except OSError as exc:
             self.notify(f"Cannot create the session: {exc}", severity="error", markup=False)
             return

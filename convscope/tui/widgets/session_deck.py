@@ -1,4 +1,8 @@
-"""What live and replay both show: the agent panes (or the chat) beside the metrics sidebar."""
+"""What live and replay both show: the agent panes (or the chat) beside the metrics sidebar.
+
+Replay shows saved states (``show_state``); a live screen hands over each engine event it
+is told of, and the deck draws it in the panes, the chat and the sidebar.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +15,11 @@ from textual.widgets import ContentSwitcher
 
 from convscope.core.config import SessionConfig
 from convscope.core.controls import Roster, rosters
+from convscope.core.events import StreamReset, TurnStarted
+from convscope.core.metrics.loops import LoopThresholds
 from convscope.core.providers.registry import where
 from convscope.core.records import ControlRecord, Turn
+from convscope.tui.metrics_board import MetricsBoard
 from convscope.tui.widgets.agent_pane import AgentPane
 from convscope.tui.widgets.chat_view import ChatView
 from convscope.tui.widgets.metrics_sidebar import MetricsSidebar
@@ -88,3 +95,46 @@ class SessionDeck(Horizontal):
         for agent_id, pane in self.panes.items():
             pane.show_turn(last_turns.get(agent_id), speaking=agent_id == speaking)
         self.show_roster(roster)
+
+    # -- a live session, event by event
+
+    def turn_started(self, event: TurnStarted) -> None:
+        self.panes[event.agent_id].begin_turn(event.turn_index, event.round, event.nickname)
+        self.chat.begin_turn(event.turn_index, event.nickname)
+
+    def tokens(self, turn_index: int, agent_id: str, text: str, deltas: int) -> None:
+        self.panes[agent_id].append(text, deltas)
+        entry = self.chat.entry(turn_index)
+        if entry is not None:
+            entry.append(text)
+
+    def stream_reset(self, event: StreamReset) -> None:
+        self.panes[event.agent_id].restart(event.attempt)
+        entry = self.chat.entry(event.turn_index)
+        if entry is not None:
+            entry.restart()
+
+    def turn_ended(self, turn: Turn) -> None:
+        self.panes[turn.agent_id].finish(turn)
+        entry = self.chat.entry(turn.index)
+        if entry is not None:
+            entry.finish(turn)
+
+    def control_applied(self, record: ControlRecord, roster: Roster) -> None:
+        """An intervention took effect: say so in the chat, and show the roster it left."""
+        self.chat.add_control(record, roster.names)
+        self.show_roster(roster)
+
+    def note(self, line: str, turn_index: int) -> None:
+        """A line of convscope's own in the chat, before turn ``turn_index``."""
+        self.chat.add_system(line, turn_index)
+
+    def session_ended(self, line: str, turn_index: int) -> None:
+        for pane in self.panes.values():
+            pane.set_ended()
+        self.note(line, turn_index)
+
+    def show_metrics(
+        self, board: MetricsBoard | None = None, thresholds: LoopThresholds | None = None
+    ) -> None:
+        self.sidebar.show(board, thresholds)

@@ -6,12 +6,12 @@ import io
 import re
 from pathlib import Path
 
-from convscope.console_printer import ConsolePrinter
 from convscope.core.agents import AgentSpec
 from convscope.core.config import SessionConfig
 from convscope.core.engine import Engine
 from convscope.core.events import (
     Event,
+    MetricsUpdated,
     SessionEnded,
     StreamReset,
     TokenDelta,
@@ -20,7 +20,8 @@ from convscope.core.events import (
     TurnStarted,
 )
 from convscope.core.records import Turn
-from convscope.runner import run_headless
+from convscope.headless.console_printer import ConsolePrinter
+from convscope.headless.runner import run_headless
 from convscope.sessions.store import SessionStore
 from tests.core.engine_support import scripted_config
 from tests.sessions.builders import control_event
@@ -185,4 +186,24 @@ def test_the_provider_spec_retry_reasons_and_controls_print_without_terminal_esc
         "↻ retry 2: server said no",
         "",
         "· Ada renamed to B (before turn 1)",
+    ]
+
+
+def test_a_rounds_measures_arriving_while_the_next_turn_streams_print_after_that_turn() -> None:
+    """The metrics worker reports round 0 while round 1's first turn is already streaming."""
+    measures = {"round": 0, "rouge1": 0.5, "rouge2": 0.25, "rougeL": 0.5, "confidence.mean": 0.75}
+    events: list[Event] = [
+        TurnStarted(0, 0, "A", "A", "m"),
+        TokenDelta(0, "A", "first"),
+        completed(0, "A"),
+        TurnStarted(1, 1, "A", "A", "m"),
+        TokenDelta(1, "A", "second"),
+        MetricsUpdated(None, 0, measures),
+        TokenDelta(1, "A", " words"),
+        completed(1, "A"),
+    ]
+    assert printed(events)[4:] == [
+        "[round 1] A (m)",
+        "second words",
+        "round 0 · ROUGE-1/2/L 0.50/0.25/0.50 · confidence 0.75 · loop: 0 converged steps",
     ]

@@ -1,4 +1,4 @@
-"""Runs an engine on its own thread and event loop, away from the UI loop.
+"""Runs a session on its own thread and event loop, away from a front end's loop (the TUI's).
 
 Everything the engine does on its loop (streaming, journal fsyncs, metrics hand-offs)
 then costs the UI nothing but a share of the GIL. The engine's commands are already
@@ -15,21 +15,24 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar
 
-from convscope.core.engine import Engine
 from convscope.core.providers.local import wait_for_generation_threads
+from convscope.runtime.session import SessionRuntime
 
 T = TypeVar("T")
 
 
-class EngineThread:
-    def __init__(self, engine: Engine, *, on_exit: Callable[[BaseException | None], None]) -> None:
-        """``on_exit(error)`` runs on the engine thread once the engine has returned (or crashed)."""
-        self.engine = engine
+class SessionThread:
+    def __init__(
+        self, runtime: SessionRuntime, *, on_exit: Callable[[BaseException | None], None] | None = None
+    ) -> None:
+        """``on_exit(error)`` runs on the session's thread once the session has ended and been
+        saved (``error`` when it crashed)."""
+        self.runtime = runtime
         self._on_exit = on_exit
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[None] | None = None
         self._started = threading.Event()
-        self._thread = threading.Thread(target=self._main, name="convscope-engine", daemon=True)
+        self._thread = threading.Thread(target=self._main, name="convscope-session", daemon=True)
 
     def start(self) -> None:
         self._thread.start()
@@ -81,10 +84,11 @@ class EngineThread:
         finally:
             self._started.set()  # never leave start() waiting, even when the loop failed
             wait_for_generation_threads()
-            self._on_exit(error)
+            if self._on_exit is not None:
+                self._on_exit(error)
 
     async def _run(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._task = asyncio.current_task()
         self._started.set()
-        await self.engine.run()
+        await self.runtime.run()

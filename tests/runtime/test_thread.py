@@ -1,11 +1,11 @@
-"""The engine's own thread: cancelling it is safe at any moment of its life."""
+"""A session's own thread: cancelling it is safe at any moment of its life."""
 
 from __future__ import annotations
 
 import threading
 
-from convscope.core.engine import Engine
-from convscope.tui.engine_thread import EngineThread
+from convscope.runtime.session import SessionRuntime
+from convscope.runtime.thread import SessionThread
 from tests.tui.support import scripted_config
 
 
@@ -17,7 +17,7 @@ def test_cancel_after_the_engine_returned_but_before_its_thread_ended_is_a_no_op
         exiting.set()
         release.wait(10)  # hold the thread alive with its loop already closed
 
-    runner = EngineThread(Engine(scripted_config(rounds=1)), on_exit=on_exit)
+    runner = SessionThread(SessionRuntime.start(scripted_config(rounds=1)), on_exit=on_exit)
     runner.start()
     assert exiting.wait(10)
     assert runner.alive

@@ -4,6 +4,8 @@ Turn-taking sessions stream one turn at a time, printed token by token under its
 Simultaneous turns (an opinion-network round) would interleave their tokens under a pile
 of headers, so only one turn owns the console at a time: the others keep their text until
 it is free, then print whole, and the last one still running streams live again.
+Lines of convscope's own (a round's measures, a command) never cut into a turn's text:
+the metrics of a round arrive while the next turn streams, so they wait for its end.
 """
 
 from __future__ import annotations
@@ -73,6 +75,7 @@ class ConsolePrinter:
         self._turns: dict[int, _HeldTurn] = {}  # turn index -> turn started and not wholly printed
         self._ended: list[int] = []  # turns that ended while another owned the console, in that order
         self._live: int | None = None  # the turn that owns the console: its tokens print as they come
+        self._waiting: list[Text] = []  # our own lines that came while a turn owned the console
 
     def __call__(self, event: Event) -> None:
         match event:
@@ -105,12 +108,26 @@ class ConsolePrinter:
                 self._end(turn.index, ending)
             case ControlApplied():
                 text = terminal_safe(describe(event.record, event.roster.names))
-                self.console.print(Text(f"· {text} (before turn {event.record.turn_index})", "dim"))
+                self._say(Text(f"· {text} (before turn {event.record.turn_index})", "dim"))
             case MetricsUpdated(turn_index=None):  # a round's snapshot, not a turn's
-                self.console.print(Text(round_line(event.round, event.values), style="magenta"))
+                self._say(Text(round_line(event.round, event.values), style="magenta"))
             case SessionEnded():
                 self._cut_short()
                 self.console.print(Text(f"\nsession {event.reason}", style="bold"))
+
+    def _say(self, line: Text) -> None:
+        """Print a line of ours now if no turn owns the console, else once that turn has ended."""
+        if self._live is None:
+            self.console.print(line)
+        else:
+            self._waiting.append(line)
+
+    def _free(self) -> None:
+        """The live turn has ended: the console is ours until the next turn shows."""
+        self._live = None
+        for line in self._waiting:
+            self.console.print(line)
+        self._waiting.clear()
 
     def _end(self, index: int, ending: Text) -> None:
         self._turns[index].ending = ending
@@ -128,7 +145,7 @@ class ConsolePrinter:
                     return
                 self.console.print(ending)
                 del self._turns[self._live]
-                self._live = None
+                self._free()
             if self._ended:
                 self._show(self._ended.pop(0))
             elif len(self._turns) == 1:
@@ -142,10 +159,11 @@ class ConsolePrinter:
         cut = Text(" [cut short]", style="dim")
         if self._live is not None:
             self.console.print(self._turns.pop(self._live).ending or cut)
+            self._free()
         for index in list(self._turns):
             self._show(index)
             self.console.print(self._turns.pop(index).ending or cut)
-        self._live = None
+            self._free()
         self._ended.clear()
 
     def _show(self, index: int) -> None:
