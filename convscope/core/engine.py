@@ -47,6 +47,7 @@ from convscope.core.providers.base import (
 from convscope.core.providers.factory import build_provider
 from convscope.core.providers.failures import parse_failure
 from convscope.core.records import ControlKind, ControlRecord, ErrorKind, Turn
+from convscope.core.seeds import turn_params
 
 Observer = Callable[[Event], None]
 ProviderFactory = Callable[[AgentSpec, str | None, int], Provider]
@@ -326,8 +327,9 @@ class Engine:
         error_kind: ErrorKind | None = None
         try:
             provider = self._provider(agent)
+            request = ChatRequest(plan.messages, turn_params(self.config.seed, agent, index))
             async with asyncio.timeout(self.config.turn_timeout_s):
-                async for item in provider.stream(ChatRequest(plan.messages, agent.params)):
+                async for item in provider.stream(request):
                     if isinstance(item, str):
                         if item:
                             parts.append(item)
