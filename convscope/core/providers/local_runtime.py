@@ -1,0 +1,56 @@
+"""What a local runtime is given to do: jobs (one chat completion each) and how they end.
+
+A runtime runs a batch of jobs at once (onnxruntime-genai) or one at a time (transformers).
+Each job streams its own text and ends on its own, with its token counts or an error, as
+soon as its reply is done: a short reply in a batch does not wait for the longest.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from convscope.core.providers.base import ChatRequest, Usage
+
+# What a job sends to the waiting stream; None marks the end.
+Item = str | Usage | Exception | None
+
+
+@dataclass
+class Job:
+    """One request in flight. ``stop`` is set when nobody listens any more (closed, cancelled,
+    timed out): the runtime drops the job between two tokens."""
+
+    request: ChatRequest
+    stop: threading.Event
+    emit: Callable[[Item], None]
+    ended: bool = field(default=False, init=False)
+
+    def text(self, delta: str) -> None:
+        self.emit(delta)
+
+    def finish(self, usage: Usage) -> None:
+        self._end(usage)
+
+    def fail(self, error: Exception) -> None:
+        self._end(error)
+
+    def _end(self, last: Usage | Exception) -> None:
+        if not self.ended:
+            self.ended = True
+            self.emit(last)
+            self.emit(None)
+
+
+class Runtime(Protocol):
+    """A loaded model that generates. Blocking: called from a generation thread."""
+
+    name: str
+    max_batch: int
+    load_seconds: float
+
+    def generate(self, jobs: Sequence[Job]) -> None:
+        """Run ``jobs`` (at most ``max_batch``) to their end, ending each one."""
+        ...
