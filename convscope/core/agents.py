@@ -20,6 +20,9 @@ class GenerationParams(BaseModel):
     seed: int | None = None
     # Local models only: above 1, tokens already in the prompt or the reply become less likely.
     repetition_penalty: float = Field(default=1.0, gt=0.0, le=10.0)
+    # Local models only: a reply cut by max_tokens ends at its last whole sentence (the text
+    # then streams sentence by sentence).
+    whole_sentences: bool = False
 
 
 class AgentSpec(BaseModel):

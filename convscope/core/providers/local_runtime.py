@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from convscope.core.providers.base import ChatRequest, Usage
+from convscope.core.providers.local_sentences import SentenceGate
 
 # What a job sends to the waiting stream; None marks the end.
 Item = str | Usage | Exception | None
@@ -27,11 +28,22 @@ class Job:
     stop: threading.Event
     emit: Callable[[Item], None]
     ended: bool = field(default=False, init=False)
+    _sentences: SentenceGate | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        if self.request.params.whole_sentences:
+            self._sentences = SentenceGate()
 
     def text(self, delta: str) -> None:
-        self.emit(delta)
+        shown = delta if self._sentences is None else self._sentences.push(delta)
+        if shown:
+            self.emit(shown)
 
     def finish(self, usage: Usage) -> None:
+        if self._sentences is not None and not self.ended:
+            cut = (usage.completion_tokens or 0) >= self.request.params.max_tokens
+            if rest := self._sentences.finish(cut):
+                self.emit(rest)
         self._end(usage)
 
     def fail(self, error: Exception) -> None:
