@@ -116,6 +116,9 @@ class OnnxRuntime:
             chosen = [self._step(row, scores) for row, scores in zip(rows, logits, strict=True)]
             if all(row.job.ended for row in rows):
                 return
+            if len(rows) == 1:  # one row may simply be appended to: cheaper than forcing logits
+                generator.append_tokens(np.array(chosen, dtype=np.int32))
+                continue
             forced = np.full_like(logits, -np.inf)
             forced[np.arange(len(rows)), chosen] = 0.0
             generator.set_logits(forced.reshape(len(rows), 1, -1))

@@ -44,10 +44,10 @@ class TokenSampler:
             self._seen[token] = True
         return token
 
-    def _penalised(self, logits: Logits) -> npt.NDArray[np.float64]:
-        scores = logits.astype(np.float64)
+    def _penalised(self, logits: Logits) -> npt.NDArray[np.floating]:
         if self._penalty == 1.0:
-            return scores
+            return logits  # greedy needs no copy; sampling computes in float64 in _sample
+        scores = logits.astype(np.float64)
         if self._seen is None:
             self._seen = np.zeros(scores.size, dtype=np.bool_)
             self._seen[self._prompt_ids] = True
@@ -55,7 +55,8 @@ class TokenSampler:
         scores[self._seen] = np.where(seen > 0, seen / self._penalty, seen * self._penalty)
         return scores
 
-    def _sample(self, scores: npt.NDArray[np.float64]) -> int:
+    def _sample(self, scores: npt.NDArray[np.floating]) -> int:
+        scores = scores.astype(np.float64)
         probabilities = np.exp(scores - scores.max())
         probabilities /= probabilities.sum()
         candidates = _nucleus(probabilities, self._top_p)
