@@ -296,6 +296,24 @@ def test_creating_a_provider_imports_no_torch() -> None:
     subprocess.run([sys.executable, "-c", script], check=True)
 
 
+@pytest.mark.slow
+def test_the_fast_runtime_generates_without_importing_torch(embedded: local.LocalModel) -> None:
+    """torch costs seconds to import and hundreds of MB: the session's process never needs it."""
+    script = (
+        "import asyncio, sys\n"
+        "from convscope.core.agents import AgentSpec, GenerationParams\n"
+        "from convscope.core.providers.base import ChatMessage, ChatRequest\n"
+        "from convscope.core.providers.local import create\n"
+        "provider = create('smollm2-135m', AgentSpec(id='a', nickname='A', provider='local:smollm2-135m'))\n"
+        "request = ChatRequest((ChatMessage('user', 'Hi'),), GenerationParams(max_tokens=4))\n"
+        "async def main():\n"
+        "    return [item async for item in provider.stream(request)]\n"
+        "assert asyncio.run(main())\n"
+        "assert 'torch' not in sys.modules and 'transformers' not in sys.modules, 'heavy import'\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True)
+
+
 def bad_targets(tmp: Path) -> dict[str, str]:
     (tmp / "notes.txt").write_text("not a model")
     (tmp / "empty-folder").mkdir()
