@@ -42,9 +42,9 @@ class LocalModel:
 
     source: ModelSource
     runtime: Runtime
-    _waiting: deque[Job] = field(default_factory=deque)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _working: bool = False
+    _waiting: deque[Job] = field(default_factory=deque, init=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _working: bool = field(default=False, init=False)  # a generation thread is running
 
     def submit(self, job: Job) -> None:
         """Queue ``job``; a generation thread picks it up with whatever else is waiting."""

@@ -86,6 +86,7 @@ class OnnxRuntime:
         settings = json.loads((folder / "genai_config.json").read_text())["model"]
         self.context = int(settings["context_length"])
         self._end_tokens = {int(token) for token in self.tokenizer.eos_token_ids}
+        self._idle_token = min(self._end_tokens)  # what an ended row is fed until its batch ends
         self.load_seconds = time.perf_counter() - started
 
     def generate(self, jobs: Sequence[Job]) -> None:
@@ -127,16 +128,15 @@ class OnnxRuntime:
     def _step(self, row: _Row, scores: np.ndarray) -> int:
         """Choose the row's next token and stream it; returns the token to feed the model
         (an end token once the row has ended, so that it idles until the batch is done)."""
-        end = next(iter(self._end_tokens))
         if row.job.ended:
-            return end
+            return self._idle_token
         if row.job.stop.is_set():
             row.job.finish(self._usage(row))
-            return end
+            return self._idle_token
         token = row.sampler.choose(scores)
         if token in self._end_tokens:
             row.job.finish(self._usage(row))
-            return end
+            return self._idle_token
         row.generated += 1
         if piece := row.stream.decode(token):
             row.job.text(piece)

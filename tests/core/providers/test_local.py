@@ -24,7 +24,7 @@ from transformers import BatchEncoding, GenerationMixin
 from convscope.core.agents import AgentSpec, GenerationParams
 from convscope.core.providers import local, local_conversion
 from convscope.core.providers.base import ChatMessage, ChatRequest, ProviderError, StreamItem, Usage
-from convscope.core.providers.local_generation import TransformersRuntime
+from convscope.core.providers.local_generation import HfPromptTokenizer, TransformersRuntime
 from convscope.core.providers.local_onnx import OnnxRuntime
 from convscope.core.providers.local_runtime import Job
 from convscope.core.providers.local_sources import cache_dir, onnx_dir, resolve_source
@@ -294,6 +294,21 @@ def test_creating_a_provider_imports_no_torch() -> None:
         "assert 'torch' not in sys.modules and 'transformers' not in sys.modules, 'heavy import'\n"
     )
     subprocess.run([sys.executable, "-c", script], check=True)
+
+
+@pytest.mark.slow
+def test_the_fast_runtime_counts_and_cuts_prompts_as_transformers_tokenizer_does(
+    embedded: local.LocalModel, reference: TransformersRuntime
+) -> None:
+    fast = embedded.runtime
+    assert isinstance(fast, OnnxRuntime)
+    slow = HfPromptTokenizer(reference.weights.tokenizer)
+    chats = [SHORT_CHAT, (ChatMessage("user", "Émile said: «bonjour» — then 3.5 km, naïvely 🙂"),)]
+
+    assert [fast.prompts.prompt_length(chat) for chat in chats] == [
+        slow.prompt_length(chat) for chat in chats
+    ]
+    assert fast.prompts.token_offsets(chats[1][0].content) == slow.token_offsets(chats[1][0].content)
 
 
 @pytest.mark.slow
