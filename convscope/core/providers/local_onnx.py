@@ -29,8 +29,8 @@ from convscope.core.providers.local_runtime import Job
 from convscope.core.providers.local_sampling import TokenSampler
 from convscope.core.providers.local_threads import inference_threads
 
-# Decoding 8 rows at once gave about 3x the tokens per second of one row here; past the
-# engine's default concurrency (8) the prompts' prefill dominates.
+# Eight rows at once gave 2.4-3x the tokens per second of one row on 2 busy cores
+# (bench/bench_local.py); the engine runs at most 8 turns of one provider at once by default.
 MAX_BATCH = 8
 
 
