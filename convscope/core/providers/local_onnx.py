@@ -27,7 +27,7 @@ from convscope.core.providers.base import ChatMessage, ProviderError, Usage
 from convscope.core.providers.local_context import fit_to_context, prompt_budget
 from convscope.core.providers.local_runtime import Job
 from convscope.core.providers.local_sampling import TokenSampler
-from convscope.core.providers.local_threads import inference_threads
+from convscope.core.threads import inference_threads
 
 # Eight rows at once gave 2.4-3x the tokens per second of one row on 2 busy cores
 # (bench/bench_local.py); the engine runs at most 8 turns of one provider at once by default.

@@ -28,7 +28,7 @@ from transformers import (
 from transformers.utils import logging as transformers_logging
 
 from convscope.core.providers.local_sources import ModelSource, cache_dir
-from convscope.core.providers.local_threads import inference_threads
+from convscope.core.threads import limit_torch_threads
 
 logger = logging.getLogger(__name__)
 
@@ -130,5 +130,4 @@ def write_dir_atomically(final: Path, write: Callable[[Path], None]) -> None:
 
 def _configure_torch() -> None:
     transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # tqdm would scribble over a TUI
-    if "OMP_NUM_THREADS" not in os.environ:
-        torch.set_num_threads(inference_threads())
+    limit_torch_threads()
