@@ -1,10 +1,15 @@
-"""Embedded SmolLM2 on this machine: load times, generation speed, event-loop lag. One JSON line per figure.
+"""Embedded SmolLM2 on its two runtimes: load, decoding speed, batching. One JSON line per figure.
 
-    .venv/bin/python bench/bench_local.py [--threads N] [--tokens N]
+    .venv/bin/python bench/bench_local.py [--tokens N] [--repeats N]
 
-The first load dequantises the GGUF into a temporary cache (the user's cache is left
-alone); the cached load then reads that copy, as every later start of convscope does.
-``--threads`` overrides the provider's choice of torch intra-op threads.
+Both runtimes stream the same greedy request through the ``local:`` provider, one after
+the other, ``--repeats`` times: the machine may be busy (other jobs), so baseline and
+candidate run interleaved and each ratio is the median of the per-pair ratios. Decoding
+speed counts the tokens after the first over the time after the first delta (prefill
+excluded). The batch figure runs 8 simultaneous sampled requests (the turns of a network
+round) against one alone, interleaved too, each counted as tokens over wall time. Every
+figure carries the load average. The converted model comes from the user cache (the first
+run converts it, once).
 """
 
 from __future__ import annotations
@@ -13,75 +18,105 @@ import argparse
 import asyncio
 import json
 import os
-import tempfile
+import statistics
 import time
 
-from convscope.core.agents import AgentSpec, GenerationParams
+from convscope.core.agents import GenerationParams
 from convscope.core.providers import local
 from convscope.core.providers.base import ChatMessage, ChatRequest, Usage
+from convscope.core.providers.local_sources import resolve_source
 
-AGENT = AgentSpec(id="bench", nickname="Bench", provider="local:smollm2-135m")
-PROMPT = (ChatMessage("user", "Write a long story about a lighthouse keeper and a storm."),)
+SYSTEM = ChatMessage("system", "You are Agent-A in a group chat.\nOther agents: Agent-B, Agent-C")
+STORY = "Write a long story about a lighthouse keeper and a storm, with many details."
+SIMULTANEOUS = 8
 
 
 def emit(figure: str, value: float, unit: str, **context: object) -> None:
-    print(json.dumps({"figure": figure, "value": round(value, 3), "unit": unit, **context}), flush=True)
+    load = [round(x, 2) for x in os.getloadavg()]
+    print(
+        json.dumps({"figure": figure, "value": round(value, 3), "unit": unit, **context, "loadavg": load}),
+        flush=True,
+    )
 
 
-async def lag_probe(worst: list[float], period: float = 0.01) -> None:
-    """Records how late the loop wakes a 10 ms timer: the UI's view of a busy loop."""
-    while True:
-        before = time.perf_counter()
-        await asyncio.sleep(period)
-        worst[0] = max(worst[0], time.perf_counter() - before - period)
-
-
-async def measure(tokens: int, threads: int | None) -> None:
+async def stream(provider: local.LocalProvider, request: ChatRequest) -> tuple[float, float, int]:
+    """(time to first delta, time after it, completion tokens) of one request."""
     start = time.perf_counter()
-    import torch
-    import transformers  # noqa: F401  (its import cost is paid once per process, before any load)
-
-    emit("torch_transformers_import", time.perf_counter() - start, "s")
-    provider = local.create("smollm2-135m", AGENT)
-    start = time.perf_counter()
-    first = await provider.loaded()
-    emit("local_first_load", time.perf_counter() - start, "s", origin=first.weights.origin)
-
-    local.clear_loaded_models()
-    start = time.perf_counter()
-    cached = await provider.loaded()
-    emit("local_cached_load", time.perf_counter() - start, "s", origin=cached.weights.origin)
-
-    if threads:
-        torch.set_num_threads(threads)
-    request = ChatRequest(PROMPT, GenerationParams(temperature=0, max_tokens=tokens))
-    worst = [0.0]
-    probe = asyncio.create_task(lag_probe(worst))
-    start = time.perf_counter()
-    first_delta: float | None = None
+    first: float | None = None
     usage = Usage()
     async for item in provider.stream(request):
-        if isinstance(item, str) and first_delta is None:
-            first_delta = time.perf_counter() - start
+        if isinstance(item, str) and first is None:
+            first = time.perf_counter()
         elif isinstance(item, Usage):
             usage = item
-    elapsed = time.perf_counter() - start
-    probe.cancel()
-    generated = usage.completion_tokens or 0
-    context = {"threads": torch.get_num_threads(), "tokens": generated}
-    emit("local_time_to_first_delta", first_delta or elapsed, "s", **context)
-    emit("local_generation_speed", generated / elapsed, "tokens/s", **context)
-    emit("event_loop_max_lag_during_generation", worst[0] * 1000, "ms", **context)
+    end = time.perf_counter()
+    first = first or end
+    return first - start, end - first, usage.completion_tokens or 0
+
+
+async def decode_speed(provider: local.LocalProvider, tokens: int) -> tuple[float, float]:
+    """(time to first delta in s, decoding tokens/s) of one greedy reply."""
+    request = ChatRequest(
+        (SYSTEM, ChatMessage("user", STORY)), GenerationParams(temperature=0, max_tokens=tokens)
+    )
+    to_first, after, generated = await stream(provider, request)
+    return to_first, (generated - 1) / after
+
+
+def sampled(index: int, tokens: int) -> ChatRequest:
+    prompt = f"{STORY} Call the keeper by name number {index}."
+    return ChatRequest(
+        (SYSTEM, ChatMessage("user", prompt)),
+        GenerationParams(temperature=0.7, max_tokens=tokens, seed=index),
+    )
+
+
+async def aggregate_speed(provider: local.LocalProvider, count: int, tokens: int) -> float:
+    """Tokens per second over the wall time of ``count`` simultaneous requests."""
+    start = time.perf_counter()
+    results = await asyncio.gather(*(stream(provider, sampled(i, tokens)) for i in range(count)))
+    return sum(generated for _, _, generated in results) / (time.perf_counter() - start)
+
+
+async def measure(tokens: int, repeats: int) -> None:
+    source = resolve_source("smollm2-135m")
+    providers = {
+        name: local.LocalProvider("local:smollm2-135m", source, name) for name in ("onnx", "transformers")
+    }
+    for provider in providers.values():
+        start = time.perf_counter()
+        model = await provider.loaded()
+        emit("local_load", time.perf_counter() - start, "s", runtime=model.runtime.name)
+        await decode_speed(provider, 8)  # warm-up: first-call allocations are not decoding
+
+    fast, reference = providers["onnx"], providers["transformers"]
+    pairs = [
+        (await decode_speed(reference, tokens), await decode_speed(fast, tokens)) for _ in range(repeats)
+    ]
+    for index, name in ((0, "transformers"), (1, "onnxruntime-genai")):
+        context = {"runtime": name, "tokens": tokens, "repeats": repeats}
+        emit("local_time_to_first_delta", statistics.median(p[index][0] for p in pairs), "s", **context)
+        emit("local_decode_speed", statistics.median(p[index][1] for p in pairs), "tokens/s", **context)
+    speedup = statistics.median(onnx[1] / torch[1] for torch, onnx in pairs)
+    emit("decode_speedup_vs_transformers", speedup, "x", target=">= 5", tokens=tokens, repeats=repeats)
+
+    rounds = [
+        (await aggregate_speed(fast, 1, tokens), await aggregate_speed(fast, SIMULTANEOUS, tokens))
+        for _ in range(repeats)
+    ]
+    context = {"runtime": "onnxruntime-genai", "tokens": tokens, "repeats": repeats}
+    emit("local_single_stream_throughput", statistics.median(r[0] for r in rounds), "tokens/s", **context)
+    emit("local_batch8_aggregate_throughput", statistics.median(r[1] for r in rounds), "tokens/s", **context)
+    ratio = statistics.median(batch / single for single, batch in rounds)
+    emit("batch8_aggregate_over_single", ratio, "x", target=">= 3", **context)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--threads", type=int, default=None)
-    parser.add_argument("--tokens", type=int, default=200)
+    parser.add_argument("--tokens", type=int, default=128)
+    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="convscope-bench-cache-") as cache:
-        os.environ["CONVSCOPE_CACHE"] = cache
-        asyncio.run(measure(args.tokens, args.threads))
+    asyncio.run(measure(args.tokens, args.repeats))
 
 
 if __name__ == "__main__":

@@ -18,6 +18,11 @@ class GenerationParams(BaseModel):
     top_p: float | None = Field(default=None, gt=0.0, le=1.0)
     max_tokens: int = Field(default=256, ge=1, le=32768)
     seed: int | None = None
+    # Local models only: above 1, tokens already in the prompt or the reply become less likely.
+    repetition_penalty: float = Field(default=1.0, gt=0.0, le=10.0)
+    # Local models only: a reply cut by max_tokens ends at its last whole sentence (the text
+    # then streams sentence by sentence).
+    whole_sentences: bool = False
 
 
 class AgentSpec(BaseModel):

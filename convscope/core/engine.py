@@ -66,6 +66,7 @@ from convscope.core.records import (
     TurnLimit,
 )
 from convscope.core.reruns import latest_turns
+from convscope.core.seeds import turn_params
 from convscope.core.turn_limits import LimitWatch, TurnLimits
 
 Observer = Callable[[Event], None]
@@ -385,8 +386,9 @@ class Engine:
         cut_by: TurnLimit | None = None
         try:
             provider = self._provider(agent)
+            request = ChatRequest(plan.messages, turn_params(self.config.seed, agent, index))
             async with watch.guard():
-                async for item in provider.stream(ChatRequest(plan.messages, agent.params)):
+                async for item in provider.stream(request):
                     if isinstance(item, str):
                         if item:
                             watch.token_arrived()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -32,3 +34,31 @@ def test_local_group_chat_with_a_decommissioned_agent_runs_headless_to_the_end(t
     assert a.text.strip() and b.text.strip() and a.completion_tokens
     assert c.failed and c.error_kind == "permanent"
     assert document.metrics, "the live tracker's metrics are recorded with the session"
+
+
+def run_demo(home: Path) -> tuple[str, dict[str, Any]]:
+    """``make demo``'s session headless, then its analysis: (session id, analyze --json)."""
+    result = convscope("run", "group-chat-local", "--headless", home=home, timeout=600)
+    assert result.returncode == 0, result.stderr[-2000:]
+    [summary] = SessionStore(home / "sessions").list()
+    analysis = convscope("analyze", summary.id, "--json", home=home)
+    assert analysis.returncode == 0, analysis.stderr[-2000:]
+    return summary.id, json.loads(analysis.stdout)
+
+
+@pytest.mark.slow
+def test_the_demo_agents_never_repeat_a_reply_and_the_same_seed_replays_the_same_text(tmp_path: Path) -> None:
+    first_id, analysis = run_demo(tmp_path / "first")
+    again_id, _ = run_demo(tmp_path / "again")
+
+    assert {agent: values["identical"] for agent, values in analysis["stability"].items()} == {
+        "a": 0.0,
+        "b": 0.0,
+        "c": 0.0,
+    }
+    first = SessionStore(tmp_path / "first" / "sessions").load(first_id).turns
+    again = SessionStore(tmp_path / "again" / "sessions").load(again_id).turns
+    assert len(first) == 9 and all(turn.text.strip() for turn in first)
+    assert [turn.text for turn in again] == [turn.text for turn in first]
+    cut = [turn for turn in first if turn.completion_tokens == 80]
+    assert all(turn.text.rstrip()[-1] in ".!?…\"')" for turn in cut)  # a cut reply ends at a sentence

@@ -4,19 +4,29 @@ A group chat's prompt is one user message that grows every turn, and a long sess
 outgrows a small model's context (8192 tokens for SmolLM2-135M). Rather than fail, the
 model sees the conversation's end: system messages stay whole, the oldest conversation
 text goes, and a marker says where the cut is. Pure (a tokenizer in, messages out), so it
-is tested with the real tokenizer and no generation.
+is tested with the real tokenizer and no generation. Each runtime hands in its own
+tokenizer behind :class:`PromptTokenizer`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from typing import Protocol
 
 from convscope.core.providers.base import ChatMessage, ProviderError
 
-if TYPE_CHECKING:
-    from transformers import BatchEncoding, PreTrainedTokenizerBase
-
 CUT_MARKER = "[earlier conversation cut to fit the model's context]"
+
+
+class PromptTokenizer(Protocol):
+    """What the cut needs of a model's tokenizer."""
+
+    def prompt_length(self, messages: tuple[ChatMessage, ...]) -> int:
+        """Tokens of the prompt the model is given: the chat template applied, ready for the reply."""
+        ...
+
+    def token_offsets(self, text: str) -> list[tuple[int, int]]:
+        """The character span of each token of ``text``, tokenised alone (no special tokens)."""
+        ...
 
 
 def prompt_budget(context: int, max_tokens: int) -> int:
@@ -35,7 +45,7 @@ def prompt_budget(context: int, max_tokens: int) -> int:
 
 
 def fit_to_context(
-    tokenizer: PreTrainedTokenizerBase, messages: tuple[ChatMessage, ...], budget: int
+    tokenizer: PromptTokenizer, messages: tuple[ChatMessage, ...], budget: int
 ) -> tuple[ChatMessage, ...]:
     """``messages`` unchanged if their prompt (chat template included) is at most ``budget``
     tokens; else with tokens dropped from the start of the non-system messages, oldest first,
@@ -46,7 +56,7 @@ def fit_to_context(
     Raises a permanent ProviderError when even the system messages and the end of the last
     message do not fit.
     """
-    length = prompt_length(tokenizer, messages)
+    length = tokenizer.prompt_length(messages)
     cut = messages
     drop = 0
     while length > budget:
@@ -58,21 +68,12 @@ def fit_to_context(
                 f"its last message need more than the {budget} tokens left after the reply's max_tokens",
                 permanent=True,
             )
-        cut, length = trimmed, prompt_length(tokenizer, trimmed)
+        cut, length = trimmed, tokenizer.prompt_length(trimmed)
     return cut
 
 
-def prompt_length(tokenizer: PreTrainedTokenizerBase, messages: tuple[ChatMessage, ...]) -> int:
-    """Tokens of the prompt the model is given: the chat template applied, ready for the reply."""
-    chat = [{"role": m.role, "content": m.content} for m in messages]
-    encoded = cast(
-        "BatchEncoding", tokenizer.apply_chat_template(chat, add_generation_prompt=True, return_dict=True)
-    )
-    return len(encoded["input_ids"])
-
-
 def _drop_oldest(
-    tokenizer: PreTrainedTokenizerBase, messages: tuple[ChatMessage, ...], drop: int
+    tokenizer: PromptTokenizer, messages: tuple[ChatMessage, ...], drop: int
 ) -> tuple[ChatMessage, ...] | None:
     """Without the first ``drop`` tokens of non-system text: messages used up go, and so do
     assistant messages left at the front (chat templates that need alternating roles reject a
@@ -88,8 +89,7 @@ def _drop_oldest(
             continue
         tail = message.content
         if left:
-            encoded = tokenizer(message.content, add_special_tokens=False, return_offsets_mapping=True)
-            offsets = encoded["offset_mapping"]
+            offsets = tokenizer.token_offsets(message.content)
             if left >= len(offsets):
                 left -= len(offsets)
                 continue

@@ -1,14 +1,15 @@
-"""One chat completion on a loaded model, run synchronously in a worker thread.
+"""The transformers runtime: one chat completion at a time, run synchronously in a worker thread.
 
-Text goes out through a callback as soon as the tokenizer can decode it, and a
-``threading.Event`` stops generation between two tokens, so an abandoned stream frees
-the CPU at once. Imports torch: call from worker threads only.
+The reference path, and the one for Hugging Face model folders. Text goes out through a
+callback as soon as the tokenizer can decode it, and a ``threading.Event`` stops
+generation between two tokens, so an abandoned stream frees the CPU at once. Imports
+torch: call from worker threads only.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol, cast
 
 import torch
@@ -23,7 +24,40 @@ from transformers import (
 from convscope.core.agents import GenerationParams
 from convscope.core.providers.base import ChatMessage, ChatRequest, ProviderError, Usage
 from convscope.core.providers.local_context import fit_to_context, prompt_budget
+from convscope.core.providers.local_runtime import Job
 from convscope.core.providers.local_weights import Weights
+
+
+class TransformersRuntime:
+    """Loaded transformers weights as a runtime; serves one job at a time."""
+
+    name = "transformers"
+    max_batch = 1
+
+    def __init__(self, weights: Weights) -> None:
+        self.weights = weights
+        self.load_seconds = weights.load_seconds
+
+    def generate(self, jobs: Sequence[Job]) -> None:
+        for job in jobs:
+            try:
+                job.finish(generate(self.weights, job.request, job.stop, job.text))
+            except Exception as error:  # handed to the consumer, which raises it as a failed turn
+                job.fail(error)
+
+
+class HfPromptTokenizer:
+    """A transformers tokenizer as the context cut needs it."""
+
+    def __init__(self, tokenizer: PreTrainedTokenizerBase) -> None:
+        self.tokenizer = tokenizer
+
+    def prompt_length(self, messages: tuple[ChatMessage, ...]) -> int:
+        return int(_encode(self.tokenizer, messages)["input_ids"].shape[1])
+
+    def token_offsets(self, text: str) -> list[tuple[int, int]]:
+        encoded = self.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+        return [(int(start), int(end)) for start, end in encoded["offset_mapping"]]
 
 
 def generate(
@@ -39,7 +73,7 @@ def generate(
     if not tokenizer.chat_template:
         raise ProviderError("this local model has no chat template (is it a base model?)", permanent=True)
     budget = prompt_budget(weights.model.config.max_position_embeddings, request.params.max_tokens)
-    inputs = _encode(tokenizer, fit_to_context(tokenizer, request.messages, budget))
+    inputs = _encode(tokenizer, fit_to_context(HfPromptTokenizer(tokenizer), request.messages, budget))
     prompt_tokens = int(inputs["input_ids"].shape[1])
     if request.params.seed is not None:
         torch.manual_seed(request.params.seed)
@@ -77,8 +111,10 @@ def _encode(tokenizer: PreTrainedTokenizerBase, messages: tuple[ChatMessage, ...
 def _sampling(params: GenerationParams) -> dict[str, Any]:
     """Overrides of the model's generation defaults; greedy when temperature is 0 or unset."""
     if params.temperature:
-        return {"do_sample": True, "temperature": params.temperature, "top_p": params.top_p, "top_k": None}
-    return {"do_sample": False, "temperature": None, "top_p": None, "top_k": None}
+        sampling = {"do_sample": True, "temperature": params.temperature, "top_p": params.top_p}
+    else:
+        sampling = {"do_sample": False, "temperature": None, "top_p": None}
+    return sampling | {"top_k": None, "repetition_penalty": params.repetition_penalty}
 
 
 class _CallbackStreamer(TextStreamer):

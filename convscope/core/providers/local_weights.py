@@ -28,6 +28,7 @@ from transformers import (
 from transformers.utils import logging as transformers_logging
 
 from convscope.core.providers.local_sources import ModelSource, cache_dir
+from convscope.core.threads import limit_torch_threads
 
 logger = logging.getLogger(__name__)
 
@@ -38,10 +39,6 @@ Origin = Literal["gguf", "cache", "folder"]
 # conversation's prompt is long.
 STORAGE_DTYPE = torch.float16
 COMPUTE_DTYPE = torch.float32
-# One core stays free for the UI loop and the metrics: with every core busy, torch's
-# spinning threads slowed generation 5-10x here whenever another process ran. Small
-# models gain little past four threads.
-MAX_THREADS = 4
 
 
 @dataclass(frozen=True)
@@ -69,6 +66,19 @@ def load_weights(source: ModelSource) -> Weights:
         # Computing with the stored (rounded) weights makes this run match every later one.
         model = model.to(COMPUTE_DTYPE)  # type: ignore[arg-type]  # mypy misreads its @wraps
     return Weights(model, tokenizer, origin, time.perf_counter() - started)
+
+
+def dequantised_folder(source: ModelSource) -> Path:
+    """The GGUF's dequantised weights as a model folder in the cache, made now if missing
+    (the fast runtime converts from it)."""
+    folder = cache_dir(source)
+    if not folder.is_dir():
+        _configure_torch()
+        model, tokenizer = _dequantise(source)
+        _save_to_cache(model, tokenizer, folder)
+    if not folder.is_dir():
+        raise OSError(f"could not cache the dequantised weights in {folder}")
+    return folder
 
 
 def _load_folder(folder: Path) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
@@ -120,11 +130,4 @@ def write_dir_atomically(final: Path, write: Callable[[Path], None]) -> None:
 
 def _configure_torch() -> None:
     transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # tqdm would scribble over a TUI
-    if "OMP_NUM_THREADS" not in os.environ:
-        torch.set_num_threads(max(1, min(MAX_THREADS, _usable_cores() - 1)))
-
-
-def _usable_cores() -> int:
-    if hasattr(os, "sched_getaffinity"):  # honours taskset and container CPU limits
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
+    limit_torch_threads()

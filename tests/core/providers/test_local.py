@@ -1,9 +1,9 @@
-"""The local provider with the real embedded SmolLM2 model.
+"""The local provider with the real embedded SmolLM2 model, on both runtimes.
 
-The model tests share the user's real weights cache: a temporary cache would dequantise
-the GGUF again (about 20 s) on every run, while the shared one makes repeated runs load
-in under a second. The cache test still pins the cache path by asking where a fresh
-in-process load came from, not how long it took.
+The model tests share the user's real cache: a temporary cache would convert the GGUF
+again (tens of seconds) on every run, while the shared one makes repeated runs load in
+under a second. The cache test still pins the cache path by forbidding a conversion on
+reload, not by timing it.
 """
 
 from __future__ import annotations
@@ -16,13 +16,18 @@ from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from pathlib import Path
 from typing import cast
 
+import numpy as np
+import onnxruntime_genai as og
 import pytest
 from transformers import BatchEncoding, GenerationMixin
 
 from convscope.core.agents import AgentSpec, GenerationParams
-from convscope.core.providers import local
+from convscope.core.providers import local, local_conversion
 from convscope.core.providers.base import ChatMessage, ChatRequest, ProviderError, StreamItem, Usage
-from convscope.core.providers.local_sources import cache_dir, resolve_source
+from convscope.core.providers.local_generation import HfPromptTokenizer, TransformersRuntime
+from convscope.core.providers.local_onnx import OnnxRuntime
+from convscope.core.providers.local_runtime import Job
+from convscope.core.providers.local_sources import cache_dir, onnx_dir, resolve_source
 from convscope.core.providers.local_weights import write_dir_atomically
 
 AGENT = AgentSpec(id="ada", nickname="Ada", provider="local:smollm2-135m")
@@ -40,9 +45,18 @@ ENDLESS = ChatRequest(
 
 @pytest.fixture(scope="module")
 def embedded() -> Iterator[local.LocalModel]:
-    """The embedded model, loaded once for the module (from the user cache after the first run)."""
+    """The embedded model on its default (fast) runtime, loaded once for the module (from the
+    user cache after the first run)."""
     yield local.load_model(resolve_source("smollm2-135m"))
     local.clear_loaded_models()
+
+
+@pytest.fixture(scope="module")
+def reference(embedded: local.LocalModel) -> TransformersRuntime:
+    """The embedded model on transformers, the reference runtime."""
+    runtime = local.load_model(resolve_source("smollm2-135m"), "transformers").runtime
+    assert isinstance(runtime, TransformersRuntime)
+    return runtime
 
 
 def generation_threads() -> list[threading.Thread]:
@@ -54,9 +68,32 @@ async def collect(stream: AsyncIterator[StreamItem]) -> tuple[list[str], list[Us
     return [i for i in items if isinstance(i, str)], [i for i in items if isinstance(i, Usage)]
 
 
-def reference_reply(model: local.LocalModel, messages: tuple[ChatMessage, ...], max_new_tokens: int) -> str:
+def text_of(deltas: list[str]) -> str:
+    return "".join(deltas)
+
+
+def onnx_reference_reply(
+    model: local.LocalModel, messages: tuple[ChatMessage, ...], max_new_tokens: int
+) -> str:
+    """onnxruntime-genai's own greedy generation and decoding, without our sampling or streaming."""
+    runtime = model.runtime
+    assert isinstance(runtime, OnnxRuntime)
+    ids = runtime.tokenizer.encode(runtime.prompts.prompt(messages))
+    params = og.GeneratorParams(runtime.model)
+    params.set_search_options(max_length=len(ids) + max_new_tokens, do_sample=False)
+    generator = og.Generator(runtime.model, params)
+    generator.append_tokens(ids)
+    while not generator.is_done():
+        generator.generate_next_token()
+    reply = np.asarray(generator.get_sequence(0))[len(ids) :]
+    return str(runtime.tokenizer.decode(reply[~np.isin(reply, runtime.tokenizer.eos_token_ids)]))
+
+
+def reference_reply(
+    runtime: TransformersRuntime, messages: tuple[ChatMessage, ...], max_new_tokens: int
+) -> str:
     """transformers' own greedy generation and decoding, without our streaming."""
-    tokenizer = model.weights.tokenizer
+    tokenizer = runtime.weights.tokenizer
     inputs = cast(
         BatchEncoding,
         tokenizer.apply_chat_template(
@@ -67,37 +104,85 @@ def reference_reply(model: local.LocalModel, messages: tuple[ChatMessage, ...], 
         ),
     )
     prompt_length = inputs["input_ids"].shape[1]
-    output = cast(GenerationMixin, model.weights.model).generate(  # type: ignore[misc]
+    output = cast(GenerationMixin, runtime.weights.model).generate(  # type: ignore[misc]
         **inputs, max_new_tokens=max_new_tokens, do_sample=False
     )
     return str(tokenizer.decode(output[0, prompt_length:], skip_special_tokens=True))
 
 
 @pytest.mark.slow
-async def test_embedded_model_streams_deltas_that_join_to_the_greedy_reply(
+async def test_the_embedded_model_runs_on_onnxruntime_genai_and_streams_its_greedy_reply(
     embedded: local.LocalModel,
 ) -> None:
     provider = local.create("smollm2-135m", AGENT)
 
     deltas, usages = await collect(provider.stream(ChatRequest(SHORT_CHAT, GREEDY)))
 
+    assert isinstance(embedded.runtime, OnnxRuntime)
     assert provider.name == "local:smollm2-135m"
     assert len(deltas) > 1 and all(deltas)
-    assert "".join(deltas) == reference_reply(embedded, SHORT_CHAT, max_new_tokens=8)
+    assert text_of(deltas) == onnx_reference_reply(embedded, SHORT_CHAT, max_new_tokens=8)
     assert len(usages) == 1
     assert usages[0].prompt_tokens is not None and usages[0].prompt_tokens > 10
     assert usages[0].completion_tokens is not None and 0 < usages[0].completion_tokens <= 8
 
 
 @pytest.mark.slow
-async def test_same_seed_samples_the_same_reply(embedded: local.LocalModel) -> None:
+async def test_the_transformers_runtime_streams_transformers_greedy_reply(
+    reference: TransformersRuntime,
+) -> None:
+    provider = local.LocalProvider("local:smollm2-135m", resolve_source("smollm2-135m"), "transformers")
+
+    deltas, _ = await collect(provider.stream(ChatRequest(SHORT_CHAT, GREEDY)))
+
+    assert len(deltas) > 1
+    assert text_of(deltas) == reference_reply(reference, SHORT_CHAT, max_new_tokens=8)
+
+
+@pytest.mark.slow
+async def test_same_seed_samples_the_same_reply_and_another_seed_another(embedded: local.LocalModel) -> None:
     provider = local.create("smollm2-135m", AGENT)
-    sampled = ChatRequest(SHORT_CHAT, GenerationParams(temperature=1.2, top_p=0.95, max_tokens=8, seed=11))
 
-    first, _ = await collect(provider.stream(sampled))
-    second, _ = await collect(provider.stream(sampled))
+    def sampled(seed: int) -> ChatRequest:
+        return ChatRequest(
+            SHORT_CHAT, GenerationParams(temperature=1.2, top_p=0.95, max_tokens=12, seed=seed)
+        )
 
-    assert "".join(first) == "".join(second) != ""
+    first, _ = await collect(provider.stream(sampled(11)))
+    second, _ = await collect(provider.stream(sampled(11)))
+    others = [text_of((await collect(provider.stream(sampled(seed))))[0]) for seed in (12, 13)]
+
+    assert text_of(first) == text_of(second) != ""
+    assert any(other != text_of(first) for other in others)
+
+
+@pytest.mark.slow
+async def test_simultaneous_requests_run_as_one_batch_and_each_reply_is_the_one_it_gets_alone(
+    embedded: local.LocalModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    batches: list[int] = []
+    generate = embedded.runtime.generate
+
+    def recording(jobs: list[Job]) -> None:
+        batches.append(len(jobs))
+        generate(jobs)
+
+    monkeypatch.setattr(embedded.runtime, "generate", recording)
+    provider = local.create("smollm2-135m", AGENT)
+    requests = [
+        ChatRequest(
+            (ChatMessage("user", f"Give me idea number {seed} for a picnic."),),
+            GenerationParams(temperature=0.8, max_tokens=6 + seed, seed=seed),
+        )
+        for seed in range(4)
+    ]
+
+    together = await asyncio.gather(*(collect(provider.stream(request)) for request in requests))
+    alone = [await collect(provider.stream(request)) for request in requests]
+
+    assert batches == [4, 1, 1, 1, 1]
+    assert [text_of(deltas) for deltas, _ in together] == [text_of(deltas) for deltas, _ in alone]
+    assert [usages for _, usages in together] == [usages for _, usages in alone]
 
 
 @pytest.mark.slow
@@ -117,31 +202,51 @@ async def test_agents_on_one_model_file_share_one_loaded_copy(embedded: local.Lo
 
 
 @pytest.mark.slow
-async def test_a_fresh_process_loads_the_dequantised_weights_from_the_cache(
-    embedded: local.LocalModel,
+async def test_a_reload_takes_the_converted_model_from_the_cache(
+    embedded: local.LocalModel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     source = resolve_source("smollm2-135m")
-    folder = cache_dir(source)
-    assert (folder / "config.json").is_file() and (folder / "model.safetensors").is_file()
+    folder = onnx_dir(source)
+    assert (folder / "genai_config.json").is_file() and (folder / "model.onnx").is_file()
     assert not [
         p for p in folder.parent.iterdir() if ".partial-" in p.name and p.name.startswith(f".{folder.name}")
     ]
 
+    def no_conversion(gguf: Path, folder: Path) -> None:
+        raise AssertionError("converted again")
+
+    monkeypatch.setattr(local_conversion, "_run_child", no_conversion)
     local.clear_loaded_models()
     reloaded = await local.create("smollm2-135m", AGENT).loaded()
 
-    assert reloaded.weights.origin == "cache"
+    assert isinstance(reloaded.runtime, OnnxRuntime)
 
 
 @pytest.mark.slow
-async def test_a_hugging_face_model_folder_is_a_target(embedded: local.LocalModel) -> None:
+async def test_the_transformers_runtime_loads_the_dequantised_weights_from_the_cache(
+    reference: TransformersRuntime,
+) -> None:
+    folder = cache_dir(resolve_source("smollm2-135m"))
+    assert (folder / "config.json").is_file() and (folder / "model.safetensors").is_file()
+
+    local.clear_loaded_models()
+    reloaded = local.load_model(resolve_source("smollm2-135m"), "transformers").runtime
+
+    assert isinstance(reloaded, TransformersRuntime) and reloaded.weights.origin == "cache"
+
+
+@pytest.mark.slow
+async def test_a_hugging_face_model_folder_is_a_target_served_by_transformers(
+    reference: TransformersRuntime,
+) -> None:
     folder = cache_dir(resolve_source("smollm2-135m"))  # a save_pretrained folder, like any HF model
     provider = local.create(str(folder), AGENT)
 
     deltas, _ = await collect(provider.stream(ChatRequest(SHORT_CHAT, GREEDY)))
 
-    assert (await provider.loaded()).weights.origin == "folder"
-    assert "".join(deltas) == reference_reply(embedded, SHORT_CHAT, max_new_tokens=8)
+    runtime = (await provider.loaded()).runtime
+    assert isinstance(runtime, TransformersRuntime) and runtime.weights.origin == "folder"
+    assert text_of(deltas) == reference_reply(reference, SHORT_CHAT, max_new_tokens=8)
 
 
 @pytest.mark.slow
@@ -155,9 +260,8 @@ async def test_closing_the_stream_early_stops_the_generation_thread(embedded: lo
 
     worker.join(timeout=5)
     assert not worker.is_alive()
-    lock = (await provider.loaded()).generation_lock
-    assert lock.acquire(blocking=False)  # the next generation can start
-    lock.release()
+    deltas, _ = await collect(provider.stream(ChatRequest(SHORT_CHAT, GREEDY)))  # the next one runs
+    assert deltas
 
 
 @pytest.mark.slow
@@ -187,6 +291,39 @@ def test_creating_a_provider_imports_no_torch() -> None:
         "from convscope.core.agents import AgentSpec\n"
         "from convscope.core.providers.local import create\n"
         "create('smollm2-135m', AgentSpec(id='a', nickname='A', provider='local:smollm2-135m'))\n"
+        "assert 'torch' not in sys.modules and 'transformers' not in sys.modules, 'heavy import'\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True)
+
+
+@pytest.mark.slow
+def test_the_fast_runtime_counts_and_cuts_prompts_as_transformers_tokenizer_does(
+    embedded: local.LocalModel, reference: TransformersRuntime
+) -> None:
+    fast = embedded.runtime
+    assert isinstance(fast, OnnxRuntime)
+    slow = HfPromptTokenizer(reference.weights.tokenizer)
+    chats = [SHORT_CHAT, (ChatMessage("user", "Émile said: «bonjour» — then 3.5 km, naïvely 🙂"),)]
+
+    assert [fast.prompts.prompt_length(chat) for chat in chats] == [
+        slow.prompt_length(chat) for chat in chats
+    ]
+    assert fast.prompts.token_offsets(chats[1][0].content) == slow.token_offsets(chats[1][0].content)
+
+
+@pytest.mark.slow
+def test_the_fast_runtime_generates_without_importing_torch(embedded: local.LocalModel) -> None:
+    """torch costs seconds to import and hundreds of MB: the session's process never needs it."""
+    script = (
+        "import asyncio, sys\n"
+        "from convscope.core.agents import AgentSpec, GenerationParams\n"
+        "from convscope.core.providers.base import ChatMessage, ChatRequest\n"
+        "from convscope.core.providers.local import create\n"
+        "provider = create('smollm2-135m', AgentSpec(id='a', nickname='A', provider='local:smollm2-135m'))\n"
+        "request = ChatRequest((ChatMessage('user', 'Hi'),), GenerationParams(max_tokens=4))\n"
+        "async def main():\n"
+        "    return [item async for item in provider.stream(request)]\n"
+        "assert asyncio.run(main())\n"
         "assert 'torch' not in sys.modules and 'transformers' not in sys.modules, 'heavy import'\n"
     )
     subprocess.run([sys.executable, "-c", script], check=True)

@@ -15,8 +15,8 @@ from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM, PreTraine
 
 from convscope.core.agents import GenerationParams
 from convscope.core.providers.base import ChatMessage, ChatRequest, ProviderError
-from convscope.core.providers.local_context import CUT_MARKER, fit_to_context, prompt_budget, prompt_length
-from convscope.core.providers.local_generation import generate
+from convscope.core.providers.local_context import CUT_MARKER, fit_to_context, prompt_budget
+from convscope.core.providers.local_generation import HfPromptTokenizer, generate
 from convscope.core.providers.local_sources import resolve_source
 from convscope.core.providers.local_weights import Weights
 
@@ -27,18 +27,23 @@ LONG = (SYSTEM, ChatMessage("user", f"Plan a festival.\n{CHAT}\n{NEWEST}"))
 
 
 @pytest.fixture(scope="module")
-def tokenizer() -> Iterator[PreTrainedTokenizerBase]:
+def hf_tokenizer() -> Iterator[PreTrainedTokenizerBase]:
     """SmolLM2's tokenizer alone, read from the embedded GGUF (seconds; the weights stay unloaded)."""
     source = resolve_source("smollm2-135m")
     yield AutoTokenizer.from_pretrained(source.path.parent, gguf_file=source.path.name)
 
 
+@pytest.fixture(scope="module")
+def tokenizer(hf_tokenizer: PreTrainedTokenizerBase) -> HfPromptTokenizer:
+    return HfPromptTokenizer(hf_tokenizer)
+
+
 def test_a_prompt_over_budget_keeps_the_system_message_and_the_newest_text_behind_a_marker(
-    tokenizer: PreTrainedTokenizerBase,
+    tokenizer: HfPromptTokenizer,
 ) -> None:
-    budget = prompt_length(tokenizer, LONG) // 3
+    budget = tokenizer.prompt_length(LONG) // 3
     system, user = fit_to_context(tokenizer, LONG, budget)
-    assert prompt_length(tokenizer, (system, user)) <= budget
+    assert tokenizer.prompt_length((system, user)) <= budget
     assert system == SYSTEM
     assert user.role == "user" and user.content.startswith(f"{CUT_MARKER}\n\n")
     tail = user.content.removeprefix(f"{CUT_MARKER}\n\n")
@@ -47,7 +52,7 @@ def test_a_prompt_over_budget_keeps_the_system_message_and_the_newest_text_behin
 
 
 def test_a_message_used_up_goes_and_the_cut_continues_into_the_next(
-    tokenizer: PreTrainedTokenizerBase,
+    tokenizer: HfPromptTokenizer,
 ) -> None:
     messages = (
         SYSTEM,
@@ -55,9 +60,9 @@ def test_a_message_used_up_goes_and_the_cut_continues_into_the_next(
         ChatMessage("assistant", "Noted."),
         ChatMessage("user", CHAT),
     )
-    budget = prompt_length(tokenizer, (SYSTEM, ChatMessage("user", CHAT))) - 50
+    budget = tokenizer.prompt_length((SYSTEM, ChatMessage("user", CHAT))) - 50
     system, last = fit_to_context(tokenizer, messages, budget)
-    assert prompt_length(tokenizer, (system, last)) <= budget
+    assert tokenizer.prompt_length((system, last)) <= budget
     assert system == SYSTEM and last.role == "user" and last.content.startswith(CUT_MARKER)
     assert last.content.endswith(CHAT[-200:])
 
@@ -67,36 +72,36 @@ REPLY = ChatMessage("assistant", "Sure, a weekend by the lake.")
 DIALOGUE = (SYSTEM, FIRST, REPLY, ChatMessage("user", NEWEST))
 
 
-def text_tokens(tokenizer: PreTrainedTokenizerBase, *messages: ChatMessage) -> int:
+def text_tokens(tokenizer: HfPromptTokenizer, *messages: ChatMessage) -> int:
     """Tokens of the messages' text alone, as the cut counts them (no chat template)."""
-    return sum(len(tokenizer(m.content, add_special_tokens=False)["input_ids"]) for m in messages)
+    return sum(len(tokenizer.token_offsets(m.content)) for m in messages)
 
 
-def test_a_cut_on_a_message_boundary_still_leaves_the_marker(tokenizer: PreTrainedTokenizerBase) -> None:
-    budget = prompt_length(tokenizer, DIALOGUE) - text_tokens(tokenizer, FIRST, REPLY)
+def test_a_cut_on_a_message_boundary_still_leaves_the_marker(tokenizer: HfPromptTokenizer) -> None:
+    budget = tokenizer.prompt_length(DIALOGUE) - text_tokens(tokenizer, FIRST, REPLY)
     system, user = fit_to_context(tokenizer, DIALOGUE, budget)
-    assert prompt_length(tokenizer, (system, user)) <= budget
+    assert tokenizer.prompt_length((system, user)) <= budget
     assert system == SYSTEM and user.role == "user" and user.content.startswith(f"{CUT_MARKER}\n\n")
     assert NEWEST.endswith(user.content.removeprefix(f"{CUT_MARKER}\n\n"))
 
 
-def test_an_assistant_message_left_at_the_front_goes_too(tokenizer: PreTrainedTokenizerBase) -> None:
-    budget = prompt_length(tokenizer, DIALOGUE) - text_tokens(tokenizer, FIRST)  # the cut ends at REPLY
+def test_an_assistant_message_left_at_the_front_goes_too(tokenizer: HfPromptTokenizer) -> None:
+    budget = tokenizer.prompt_length(DIALOGUE) - text_tokens(tokenizer, FIRST)  # the cut ends at REPLY
     cut = fit_to_context(tokenizer, DIALOGUE, budget)
-    assert prompt_length(tokenizer, cut) <= budget
+    assert tokenizer.prompt_length(cut) <= budget
     assert [m.role for m in cut] == ["system", "user"]  # the conversation still opens with a user
     assert cut[1].content.startswith(CUT_MARKER) and "lake" not in cut[1].content
 
 
-def test_a_prompt_within_budget_is_untouched(tokenizer: PreTrainedTokenizerBase) -> None:
-    assert fit_to_context(tokenizer, LONG, prompt_length(tokenizer, LONG)) is LONG
+def test_a_prompt_within_budget_is_untouched(tokenizer: HfPromptTokenizer) -> None:
+    assert fit_to_context(tokenizer, LONG, tokenizer.prompt_length(LONG)) is LONG
 
 
 def test_a_budget_below_the_system_message_is_a_one_line_permanent_error(
-    tokenizer: PreTrainedTokenizerBase,
+    tokenizer: HfPromptTokenizer,
 ) -> None:
     with pytest.raises(ProviderError) as caught:
-        fit_to_context(tokenizer, LONG, prompt_length(tokenizer, (SYSTEM,)) - 1)
+        fit_to_context(tokenizer, LONG, tokenizer.prompt_length((SYSTEM,)) - 1)
     assert caught.value.permanent and "\n" not in str(caught.value) and "context" in str(caught.value)
 
 
@@ -116,8 +121,9 @@ def test_a_max_tokens_that_fills_the_context_is_a_one_line_permanent_error() -> 
 
 
 @pytest.fixture(scope="module")
-def small_context_model(tokenizer: PreTrainedTokenizerBase) -> Weights:
+def small_context_model(hf_tokenizer: PreTrainedTokenizerBase) -> Weights:
     """SmolLM2's tokenizer with a tiny random Llama whose context is 64 tokens."""
+    tokenizer = hf_tokenizer
     torch.manual_seed(0)
     config = LlamaConfig(
         vocab_size=len(tokenizer),

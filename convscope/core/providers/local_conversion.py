@@ -1,0 +1,70 @@
+"""Converting a GGUF model once for onnxruntime-genai, in a child process, into the cache.
+
+The conversion dequantises the GGUF with transformers (the cached dequantised weights are
+reused when present) and runs onnxruntime-genai's model builder on the result: tens of
+seconds and about 2 GB at peak, once per file. A child process keeps torch, that memory
+and the builder's chatter out of the session's process; the converted folder appears in
+one rename, so an interrupted conversion leaves nothing half-written behind.
+
+Run as ``python -m convscope.core.providers.local_conversion GGUF_PATH OUTPUT_FOLDER``.
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from convscope.core.providers.local_sources import ONNX_PRECISION, ModelSource, onnx_dir
+
+logger = logging.getLogger(__name__)
+
+# A cold conversion takes 10-80 s on 2 busy cores; far longer means something is stuck.
+CONVERSION_TIMEOUT_S = 900
+
+
+def converted_folder(source: ModelSource) -> Path:
+    """``source`` converted for onnxruntime-genai, converting it first if it is not cached.
+
+    Blocks (call from a worker thread); raises RuntimeError with the child's last line of
+    output when the conversion fails.
+    """
+    folder = onnx_dir(source)
+    if not (folder / "genai_config.json").is_file():
+        logger.info("converting %s for onnxruntime-genai (once, into %s)", source.path, folder)
+        _run_child(source.path, folder)
+    return folder
+
+
+def _run_child(gguf: Path, folder: Path) -> None:
+    command = [sys.executable, "-m", __name__, str(gguf), str(folder)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=CONVERSION_TIMEOUT_S, check=False)
+    if done.returncode != 0 or not (folder / "genai_config.json").is_file():
+        lines = (done.stderr or done.stdout).strip().splitlines()
+        reason = lines[-1] if lines else f"exit status {done.returncode}"
+        raise RuntimeError(f"converting for onnxruntime-genai failed: {reason}")
+
+
+def _convert(gguf: Path, folder: Path) -> None:
+    """The child's work: dequantised weights (cached), then the builder, published atomically."""
+    from convscope.core.providers.local_weights import dequantised_folder, write_dir_atomically
+
+    weights = dequantised_folder(ModelSource(gguf.stem, gguf))
+
+    def build(target: Path) -> None:
+        with tempfile.TemporaryDirectory(prefix="convscope-onnx-builder-") as scratch:
+            builder = "onnxruntime_genai.models.builder"
+            paths = ["-i", str(weights), "-o", str(target), "-c", scratch]
+            command = [sys.executable, "-m", builder, *paths, "-p", ONNX_PRECISION, "-e", "cpu"]
+            done = subprocess.run(command, capture_output=True, text=True, check=False)
+            if done.returncode != 0:
+                lines = done.stderr.strip().splitlines()
+                raise SystemExit(lines[-1] if lines else f"the model builder exited with {done.returncode}")
+
+    write_dir_atomically(folder, build)
+
+
+if __name__ == "__main__":
+    _convert(Path(sys.argv[1]), Path(sys.argv[2]))
