@@ -126,6 +126,10 @@ def cmd_sessions(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    if args.format in ("parquet", "otlp"):
+        from convscope.integrations.command import export_command
+
+        return export_command(args)
     from convscope.sessions.export import export_session
     from convscope.sessions.store import SessionStore
 
@@ -243,10 +247,12 @@ def parser() -> argparse.ArgumentParser:
     sessions.add_argument("session", nargs="?", help="session id for show / rm")
     sessions.set_defaults(handler=cmd_sessions)
 
-    export = sub.add_parser("export", help="export a session")
-    export.add_argument("session")
-    export.add_argument("--format", choices=["json", "jsonl", "md", "csv"], default="json")
-    export.add_argument("-o", "--output", help="file to write (default: standard output)")
+    export = sub.add_parser("export", help="export a session (parquet: also a folder of sessions)")
+    export.add_argument("session", help="session id, session file; parquet: also a folder of sessions")
+    export.add_argument("--format", choices=["json", "jsonl", "md", "csv", "parquet", "otlp"], default="json")
+    export.add_argument(
+        "-o", "--output", help="file to write (default: standard output); parquet: a folder; otlp: a file"
+    )
     export.set_defaults(handler=cmd_export)
 
     _add_analyze(sub)
