@@ -253,6 +253,11 @@ def parser() -> argparse.ArgumentParser:
     export.add_argument(
         "-o", "--output", help="file to write (default: standard output); parquet: a folder; otlp: a file"
     )
+    export.add_argument(
+        "--otlp-content",
+        action="store_true",
+        help="otlp: put the agents' replies in the spans (off by default)",
+    )
     export.set_defaults(handler=cmd_export)
 
     _add_analyze(sub)
