@@ -10,7 +10,9 @@ import asyncio
 import sys
 from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from convscope import __version__
 from convscope.core.agents import AgentSpec
@@ -18,6 +20,9 @@ from convscope.core.config import SessionConfig
 from convscope.core.config_files import ConfigError, load_config, preset_names, validate_config
 from convscope.core.preflight import check_models
 from convscope.sessions.errors import SessionLockedError
+
+if TYPE_CHECKING:
+    from convscope.runner import SessionObserverFactory
 
 EXIT_USAGE = 2
 
@@ -55,19 +60,37 @@ def build_config(args: argparse.Namespace) -> SessionConfig:
     return config
 
 
-def _run_headless(config: SessionConfig, resume_id: str | None = None) -> int:
+def _run_headless(config: SessionConfig, args: argparse.Namespace, resume_id: str | None = None) -> int:
     """Run (or continue) a session without the TUI; say where it was saved."""
     from convscope.runner import run_headless
 
-    writer = asyncio.run(run_headless(config, resume_id=resume_id))
+    writer = asyncio.run(run_headless(config, resume_id=resume_id, observers=_live_exports(args)))
     print(f"saved as {writer.session_id}", file=sys.stderr)
     return 0
+
+
+def _live_exports(args: argparse.Namespace) -> list[SessionObserverFactory]:
+    """The live OTLP export, when ``--otlp-endpoint`` or the OTel variables ask for one."""
+    from convscope.integrations.otel.endpoint import live_endpoint
+
+    endpoint = live_endpoint(args.otlp_endpoint)
+    if endpoint is None:
+        return []
+    from convscope.integrations.otel.live import LiveTraceExporter
+
+    return [partial(LiveTraceExporter, endpoint=endpoint, content=args.otlp_content)]
+
+
+def _refuse_tui_export(args: argparse.Namespace) -> None:
+    if args.otlp_endpoint:
+        raise UserError("--otlp-endpoint exports live from headless runs: add --headless")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     config = build_config(args)
     if args.headless:
-        return _run_headless(config)
+        return _run_headless(config, args)
+    _refuse_tui_export(args)
     from convscope.tui.app import run_tui
 
     run_tui(config=config)
@@ -80,7 +103,8 @@ def cmd_resume(args: argparse.Namespace) -> int:
     document = SessionStore().load(args.session)
     check_models(document.config)
     if args.headless:
-        return _run_headless(document.config, resume_id=document.id)
+        return _run_headless(document.config, args, resume_id=document.id)
+    _refuse_tui_export(args)
     from convscope.tui.app import run_tui
 
     run_tui(session_id=document.id, mode="resume")
@@ -178,6 +202,20 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return sweep_command(Path(args.spec), out=out, concurrency=args.concurrency, ray_address=args.ray)
 
 
+def _add_live_export(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--otlp-endpoint",
+        metavar="URL",
+        help="headless: send the session's OpenTelemetry spans there as it runs, e.g. http://127.0.0.1:6006 "
+        "(default: $OTEL_EXPORTER_OTLP_ENDPOINT)",
+    )
+    command.add_argument(
+        "--otlp-content",
+        action="store_true",
+        help="with an OTLP endpoint: put the agents' replies in the spans",
+    )
+
+
 def _add_analyze(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     analyze = sub.add_parser("analyze", help="metrics of a session file or a folder of sessions")
     analyze.add_argument("target", help="session id, session file or folder")
@@ -235,11 +273,13 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--semantic", action="store_true", help="live MiniLM distances in loop detection (CPU: ~65 ms a turn)"
     )
+    _add_live_export(run)
     run.set_defaults(handler=cmd_run)
 
     resume = sub.add_parser("resume", help="continue a saved session after its last completed turn")
     resume.add_argument("session", help="session id (or a unique prefix)")
     resume.add_argument("--headless", action="store_true")
+    _add_live_export(resume)
     resume.set_defaults(handler=cmd_resume)
 
     sessions = sub.add_parser("sessions", help="list, show or delete saved sessions")

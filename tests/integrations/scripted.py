@@ -3,7 +3,7 @@ on the OpenAI-compatible stub server (so turns carry token usage), and four inte
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from convscope.core.agents import AgentSpec
 from convscope.core.config import SessionConfig
@@ -46,13 +46,14 @@ class _Interventions:
 
 
 async def record_session(
-    stub: OpenAIStub, store: SessionStore, observers: Iterable[Observer] = ()
+    stub: OpenAIStub, store: SessionStore, observers: Iterable[Callable[[str], Observer]] = ()
 ) -> SessionDocument:
+    """The session, saved; ``observers`` are built with its id and see every event."""
     writer = store.create(three_agents(stub))
     engine = engine_for(writer)
     engine.subscribe(_Interventions(engine))
-    for observer in observers:
-        engine.subscribe(observer)
+    for factory in observers:
+        engine.subscribe(factory(writer.session_id))
     try:
         await engine.run()
     finally:
