@@ -294,9 +294,14 @@ def parser() -> argparse.ArgumentParser:
         "-o", "--output", help="file to write (default: standard output); parquet: a folder; otlp: a file"
     )
     export.add_argument(
+        "--otlp-endpoint",
+        metavar="URL",
+        help="otlp: send the trace to this OTLP/HTTP endpoint (Phoenix...)",
+    )
+    export.add_argument(
         "--otlp-content",
         action="store_true",
-        help="otlp: put the agents' replies in the spans (off by default)",
+        help="otlp: put the agents' replies in the spans (default: off)",
     )
     export.set_defaults(handler=cmd_export)
 

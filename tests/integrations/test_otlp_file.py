@@ -15,12 +15,13 @@ from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 
 from convscope.core.records import Turn
-from convscope.integrations.otel.otlp_file import otlp_json, read_otlp_json
+from convscope.integrations.otel.otlp_file import otlp_json, read_otlp_json, session_spans
 from convscope.integrations.otel.spans import trace_id_of
 from convscope.sessions.export import flat_values
 from convscope.sessions.schema import SessionDocument
 from convscope.sessions.store import SessionStore
 from tests.e2e.cli_support import convscope as run_cli
+from tests.integrations.otlp_receiver import OtlpReceiver
 from tests.integrations.scripted import INTERVENTIONS, record_session
 from tests.sessions.builders import conversation, make_config
 from tests.support.openai_sse_server import OpenAIStub
@@ -154,3 +155,28 @@ def test_the_file_is_otlp_json_with_hex_ids(document: SessionDocument) -> None:
     assert len(span["traceId"]) == 32 and int(span["traceId"], 16) == trace_id_of(document.id)
     assert len(span["spanId"]) == 16
     assert isinstance(span["kind"], int)
+
+
+def test_export_sends_the_trace_to_an_otlp_endpoint_as_protobuf(
+    document: SessionDocument, convscope_home: Path
+) -> None:
+    with OtlpReceiver() as receiver:
+        result = run_cli(
+            "export", document.id, "--format", "otlp", "--otlp-endpoint", receiver.url, home=convscope_home
+        )
+
+    assert result.returncode == 0, result.stderr
+    assert sorted(span.name for span in receiver.spans()) == sorted(s.name for s in session_spans(document))
+
+
+def test_export_to_an_endpoint_that_is_down_is_one_line_and_exit_2(
+    document: SessionDocument, convscope_home: Path
+) -> None:
+    url = "http://127.0.0.1:9/v1/traces"  # discard: nothing listens
+
+    result = run_cli("export", document.id, "--format", "otlp", "--otlp-endpoint", url, home=convscope_home)
+
+    assert result.returncode == 2
+    assert result.stderr.splitlines() == [
+        f"convscope: error: {url} did not take the trace of session {document.id}"
+    ]

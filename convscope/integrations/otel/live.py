@@ -11,7 +11,6 @@ attributes are there; turns without one go out when the session ends.
 
 from __future__ import annotations
 
-import logging
 import sys
 import threading
 import time
@@ -34,10 +33,15 @@ from convscope.core.events import (
     TurnFailed,
 )
 from convscope.core.records import Turn
-from convscope.integrations.otel.spans import RetryNote, SessionTrace, tracer_provider
+from convscope.integrations.otel.spans import (
+    EXPORT_TIMEOUT_S,
+    RetryNote,
+    SessionTrace,
+    quiet_sdk_logs,
+    tracer_provider,
+)
 from convscope.plotdata.points import points_from_saved
 
-EXPORT_TIMEOUT_S = 5.0  # one request, retries included
 CLOSE_TIMEOUT_S = 5.0  # the most the end of a session waits for the last spans
 
 
@@ -77,8 +81,7 @@ class LiveTraceExporter:
         exporter: SpanExporter | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        # the SDK logs refused exports on stderr, which would tear the TUI: we report them once
-        logging.getLogger("opentelemetry").addHandler(logging.NullHandler())
+        quiet_sdk_logs()
         self.endpoint = endpoint
         self._exporter = _CountingExporter(
             exporter or OTLPSpanExporter(endpoint=self.endpoint, timeout=EXPORT_TIMEOUT_S)

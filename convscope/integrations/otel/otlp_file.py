@@ -1,4 +1,5 @@
-"""``convscope export <id> --format otlp``: a saved session as one OTLP/JSON trace file.
+"""``convscope export <id> --format otlp``: a saved session as one OTLP/JSON trace file, or
+sent as protobuf to an OTLP/HTTP endpoint (``--otlp-endpoint``; Phoenix takes only protobuf).
 
 The spans are built with the SDK (``spans.SessionTrace``) into memory, encoded by the OTLP
 exporter's own encoder into an ``ExportTraceServiceRequest``, and written with the OTLP/JSON
@@ -15,12 +16,13 @@ from typing import Any
 
 from google.protobuf.json_format import MessageToDict, ParseDict
 from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
+from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 from opentelemetry.sdk.trace import ReadableSpan
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor, SpanExportResult
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from convscope.integrations.otel.spans import SessionTrace, tracer_provider
+from convscope.integrations.otel.spans import EXPORT_TIMEOUT_S, SessionTrace, quiet_sdk_logs, tracer_provider
 from convscope.sessions.schema import SessionDocument
 
 _ID_FIELDS = ("traceId", "spanId", "parentSpanId")
@@ -50,6 +52,18 @@ def session_spans(document: SessionDocument, *, content: bool = False) -> tuple[
     builder.end(last, document.status)
     provider.shutdown()
     return memory.get_finished_spans()
+
+
+def send_session(document: SessionDocument, url: str, *, content: bool = False) -> None:
+    """Send the session's trace to an OTLP/HTTP traces URL as protobuf (what Phoenix takes)."""
+    quiet_sdk_logs()
+    exporter = OTLPSpanExporter(endpoint=url, timeout=EXPORT_TIMEOUT_S)
+    try:
+        result = exporter.export(session_spans(document, content=content))
+    finally:
+        exporter.shutdown()  # type: ignore[no-untyped-call]
+    if result is not SpanExportResult.SUCCESS:
+        raise ConnectionError(f"{url} did not take the trace of session {document.id}")
 
 
 def otlp_json(document: SessionDocument, *, content: bool = False) -> str:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -39,6 +40,7 @@ from convscope.core.records import ControlRecord, Turn
 from convscope.sessions.export import flat_values
 
 SEMCONV_VERSION = "1.41.0"
+EXPORT_TIMEOUT_S = 5.0  # one OTLP request, its retries included
 
 _PROVIDER_NAMES = {  # convscope backend -> gen_ai.provider.name (well-known values where one applies)
     "openai": "openai",
@@ -68,6 +70,13 @@ class _SessionIds(IdGenerator):
 
     def generate_span_id(self) -> int:
         return self._spans.generate_span_id()
+
+
+def quiet_sdk_logs() -> None:
+    """The SDK logs every refused export on stderr (which would tear the TUI and turn a
+    one-line error into a page); convscope says it once, itself. A logging setup of the
+    user's own still gets the records."""
+    logging.getLogger("opentelemetry").addHandler(logging.NullHandler())
 
 
 def tracer_provider(session_id: str) -> TracerProvider:
