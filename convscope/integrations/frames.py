@@ -10,7 +10,14 @@ import pandas as pd
 import pyarrow as pa
 
 from convscope.integrations.sources import Sessions, iter_sessions
-from convscope.integrations.tables import metrics_table, turns_table
+from convscope.integrations.tables import metrics_table, sessions_table, turns_table
+
+
+def sessions_frame(sessions: Sessions) -> pd.DataFrame:
+    """One row per session: session_id, title, protocol, status, created_at, updated_at,
+    rounds, agents, turns, failed_turns, interventions, and ``provenance.<key>`` columns
+    (an imported War Room run's ``provenance.series`` and ``provenance.run``) to group by."""
+    return _frame(sessions_table(iter_sessions(sessions)))
 
 
 def turns_frame(sessions: Sessions) -> pd.DataFrame:

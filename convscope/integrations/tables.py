@@ -52,8 +52,55 @@ METRICS_SCHEMA = pa.schema(
 )
 
 
+SESSIONS_SCHEMA = pa.schema(
+    [
+        pa.field("session_id", pa.string(), nullable=False),
+        pa.field("title", pa.string(), nullable=False),
+        pa.field("protocol", pa.string(), nullable=False),
+        pa.field("status", pa.string(), nullable=False),
+        pa.field("created_at", _TIME, nullable=False),
+        pa.field("updated_at", _TIME, nullable=False),
+        pa.field("rounds", pa.int64(), nullable=False),
+        pa.field("agents", pa.int64(), nullable=False),
+        pa.field("turns", pa.int64(), nullable=False),
+        pa.field("failed_turns", pa.int64(), nullable=False),
+        pa.field("interventions", pa.int64(), nullable=False),
+    ]
+)
+
+
 def _micros(seconds: float) -> int:
     return round(seconds * 1_000_000)
+
+
+def sessions_table(documents: Iterable[SessionDocument]) -> pa.Table:
+    """One row per session, then a ``provenance.<key>`` column for every plain value at the
+    top of a session's provenance (an import's ``series``, ``run``, ``importer``...)."""
+    rows = []
+    for document in documents:
+        row: dict[str, object] = {
+            "session_id": document.id,
+            "title": document.config.title,
+            "protocol": document.config.protocol,
+            "status": document.status,
+            "created_at": _micros(document.created_at),
+            "updated_at": _micros(document.updated_at),
+            "rounds": document.config.rounds,
+            "agents": len(document.config.agents),
+            "turns": len(document.turns),
+            "failed_turns": sum(turn.failed for turn in document.turns),
+            "interventions": len(document.controls),
+        }
+        for key, value in (document.provenance or {}).items():
+            if isinstance(value, str | int | float | bool):
+                row[f"provenance.{key}"] = value
+        rows.append(row)
+    extra = list(dict.fromkeys(key for row in rows for key in row if key not in SESSIONS_SCHEMA.names))
+    columns = {name: [row.get(name) for row in rows] for name in [*SESSIONS_SCHEMA.names, *extra]}
+    schema = SESSIONS_SCHEMA
+    for name in extra:
+        schema = schema.append(pa.field(name, pa.array(columns[name]).type))
+    return pa.table(columns, schema=schema)
 
 
 def turns_table(documents: Iterable[SessionDocument]) -> pa.Table:

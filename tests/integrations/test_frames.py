@@ -14,7 +14,7 @@ import pytest
 
 import convscope
 from convscope.core.events import MetricsUpdated, SessionEnded
-from convscope.integrations.tables import turns_table
+from convscope.integrations.tables import sessions_table, turns_table
 from convscope.plotdata.points import recompute_points
 from convscope.sessions.export import export_session, flat_values
 from convscope.sessions.importers import importer
@@ -90,6 +90,28 @@ def test_metrics_frame_is_every_saved_value_in_long_format_under_the_sessions_ow
     assert sorted(rows, key=str) == sorted(turn_rows + round_rows, key=str)  # text and missing left out
 
 
+def test_sessions_frame_has_one_row_per_session_with_its_plain_provenance_values(
+    document: SessionDocument,
+) -> None:
+    path = transcripts() / "A" / "warroom-A-run01.json"
+    store = SessionStore()
+    imported = store.load(import_file(importer("warroom"), path, store).session_id)
+
+    frame = convscope.sessions_frame([document, imported]).set_index("session_id")
+
+    assert frame.loc[document.id, ["turns", "failed_turns", "interventions"]].tolist() == [5, 1, 2]
+    assert frame.loc[document.id, "status"] == "finished"
+    assert pd.isna(frame.loc[document.id, "provenance.series"])  # a recorded session has no provenance
+    assert frame.loc[
+        imported.id, ["provenance.importer", "provenance.series", "provenance.run"]
+    ].tolist() == [
+        "warroom",
+        "A",
+        1,
+    ]
+    assert not any(column.startswith("provenance.condition") for column in frame.columns)  # nested: left out
+
+
 def test_a_session_that_saved_no_metrics_is_measured_from_its_turns() -> None:
     path = transcripts() / "A" / "warroom-A-run01.json"
     store = SessionStore()
@@ -114,6 +136,7 @@ def test_parquet_export_writes_the_turns_and_metrics_tables_of_a_folder(
     )
 
     assert result.returncode == 0, result.stderr
+    assert pq.read_table(out / "sessions.parquet").equals(sessions_table([document]))
     assert pq.read_table(out / "turns.parquet").equals(turns_table([document]))
     metrics = pq.read_table(out / "metrics.parquet").to_pandas()
     assert metrics.equals(convscope.metrics_frame(document).astype(metrics.dtypes.to_dict()))
