@@ -147,8 +147,7 @@ class SessionTrace:
             "convscope.first_turn_index": first_turn,
         }
         if self._content:
-            brief = [{"role": "user", "parts": [{"type": "text", "content": self._config.brief}]}]
-            attributes["gen_ai.input.messages"] = json.dumps(brief, ensure_ascii=False)
+            attributes["gen_ai.input.messages"] = _messages("user", self._config.brief)
         self._root = self._tracer.start_span(
             f"invoke_workflow {self._config.title}", attributes=attributes, start_time=_nanos(at)
         )
@@ -157,67 +156,54 @@ class SessionTrace:
         self, turn: Turn, metrics: Mapping[str, object] | None = None, retries: Sequence[RetryNote] = ()
     ) -> None:
         """The turn's ``invoke_agent`` span and its ``chat`` span, with the recorded times."""
-        parent = trace.set_span_in_context(self._require_root())
-        agent = self._agents.get(turn.agent_id)
-        common: dict[str, AttributeValue] = {
+        call = self._call_attributes(turn)
+        start, end = _nanos(turn.started_at), _nanos(turn.ended_at)
+        invoke = self._tracer.start_span(
+            f"invoke_agent {turn.nickname}",
+            trace.set_span_in_context(self._require_root()),
+            attributes={**call, **_agent_attributes(turn), **metric_attributes(metrics or {})},
+            start_time=start,
+        )
+        chat = self._tracer.start_span(
+            f"chat {call['gen_ai.request.model']!s}",
+            trace.set_span_in_context(invoke),
+            kind=SpanKind.CLIENT,
+            attributes={**call, "gen_ai.operation.name": "chat"},
+            start_time=start,
+        )
+        for note in retries:
+            retry: dict[str, AttributeValue] = {
+                "convscope.retry.attempt": note.attempt,
+                "convscope.retry.reason": note.reason,
+            }
+            chat.add_event("convscope.retry", retry, timestamp=_nanos(note.at))
+        if turn.failed:
+            kind = turn.error_kind or "_OTHER"
+            for span in (chat, invoke):
+                span.set_attribute("error.type", kind)
+                span.set_status(Status(StatusCode.ERROR, turn.error or ""))
+            exception = {"exception.type": kind, "exception.message": turn.error or ""}
+            chat.add_event("exception", exception, timestamp=end)
+        elif self._content:
+            chat.set_attribute(
+                "gen_ai.output.messages", _messages("assistant", turn.text, finish_reason="stop")
+            )
+        chat.end(end)
+        invoke.end(end)
+
+    def _call_attributes(self, turn: Turn) -> dict[str, AttributeValue]:
+        """What both spans of a turn say about the model call."""
+        attributes: dict[str, AttributeValue] = {
             "gen_ai.conversation.id": self._session_id,
             **model_attributes(turn.model),
             **_usage(turn),
         }
-        if agent is not None and agent.params.temperature is not None:
-            common["gen_ai.request.temperature"] = agent.params.temperature
+        agent = self._agents.get(turn.agent_id)
         if agent is not None:
-            common["gen_ai.request.max_tokens"] = agent.params.max_tokens
-        agent_attributes: dict[str, AttributeValue] = {
-            **common,
-            "gen_ai.operation.name": "invoke_agent",
-            "gen_ai.agent.name": turn.nickname,
-            "gen_ai.agent.id": turn.agent_id,
-            "convscope.turn.index": turn.index,
-            "convscope.turn.round": turn.round,
-            "convscope.turn.retries": turn.retries,
-            **({"convscope.turn.phase": turn.phase} if turn.phase else {}),
-            **metric_attributes(metrics or {}),
-        }
-        start, end = _nanos(turn.started_at), _nanos(turn.ended_at)
-        invoke = self._tracer.start_span(
-            f"invoke_agent {turn.nickname}", parent, attributes=agent_attributes, start_time=start
-        )
-        chat_attributes = {**common, "gen_ai.operation.name": "chat"}
-        model = str(common["gen_ai.request.model"])
-        chat = self._tracer.start_span(
-            f"chat {model}",
-            trace.set_span_in_context(invoke),
-            kind=SpanKind.CLIENT,
-            attributes=chat_attributes,
-            start_time=start,
-        )
-        for note in retries:
-            chat.add_event(
-                "convscope.retry",
-                {"convscope.retry.attempt": note.attempt, "convscope.retry.reason": note.reason},
-                timestamp=_nanos(note.at),
-            )
-        if turn.failed:
-            for span in (chat, invoke):
-                span.set_attribute("error.type", turn.error_kind or "_OTHER")
-                span.set_status(Status(StatusCode.ERROR, turn.error or ""))
-            chat.add_event(
-                "exception",
-                {"exception.type": turn.error_kind or "_OTHER", "exception.message": turn.error or ""},
-                timestamp=end,
-            )
-        elif self._content:
-            output = [
-                {
-                    "role": "assistant",
-                    "parts": [{"type": "text", "content": turn.text}],
-                    "finish_reason": "stop",
-                }
-            ]
-            chat.set_attribute("gen_ai.output.messages", json.dumps(output, ensure_ascii=False))
-        chat.end(end)
-        invoke.end(end)
+            if agent.params.temperature is not None:
+                attributes["gen_ai.request.temperature"] = agent.params.temperature
+            attributes["gen_ai.request.max_tokens"] = agent.params.max_tokens
+        return attributes
 
     def control(self, record: ControlRecord) -> None:
         """An intervention, as an event on the session's span at the time it was made."""
@@ -244,6 +230,27 @@ class SessionTrace:
         if self._root is None:
             raise RuntimeError("SessionTrace.start() was not called")
         return self._root
+
+
+def _agent_attributes(turn: Turn) -> dict[str, AttributeValue]:
+    attributes: dict[str, AttributeValue] = {
+        "gen_ai.operation.name": "invoke_agent",
+        "gen_ai.agent.name": turn.nickname,
+        "gen_ai.agent.id": turn.agent_id,
+        "convscope.turn.index": turn.index,
+        "convscope.turn.round": turn.round,
+        "convscope.turn.retries": turn.retries,
+    }
+    if turn.phase:
+        attributes["convscope.turn.phase"] = turn.phase
+    return attributes
+
+
+def _messages(role: str, text: str, **extra: str) -> str:
+    """One message in the conventions' shape, as the JSON string the attribute holds."""
+    return json.dumps(
+        [{"role": role, "parts": [{"type": "text", "content": text}], **extra}], ensure_ascii=False
+    )
 
 
 def _usage(turn: Turn) -> dict[str, AttributeValue]:
