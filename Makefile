@@ -3,8 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# Arize Phoenix is heavy and pins its own dependencies: it gets a virtualenv of its own.
+PHOENIX_VENV := .venv-phoenix
+PHOENIX_STAMP := $(PHOENIX_VENV)/.installed-stamp
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test test-integrations lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +32,18 @@ lint: $(STAMP)
 test: lint
 	$(BIN)/pytest
 
+$(PHOENIX_STAMP):
+	$(PYTHON) -m venv $(PHOENIX_VENV)
+	$(PHOENIX_VENV)/bin/pip install --quiet --upgrade pip
+	$(PHOENIX_VENV)/bin/pip install --quiet arize-phoenix==20.26.1
+	touch $(PHOENIX_STAMP)
+
+# A real Phoenix server takes convscope's traces, live and from a file (about 3 minutes).
+test-integrations: $(STAMP) $(PHOENIX_STAMP)
+	CONVSCOPE_PHOENIX_VENV=$(PHOENIX_VENV) $(BIN)/pytest tests/integrations/test_phoenix.py
+
 bench: $(STAMP)
 	for script in bench/bench_*.py; do $(BIN)/python $$script || exit 1; done
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(PHOENIX_VENV) .mypy_cache .pytest_cache .ruff_cache

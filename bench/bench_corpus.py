@@ -23,7 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from convscope.corpus.run import analyse_corpus, find_sessions
+from convscope.corpus.run import analyse_corpus
+from convscope.sessions.folders import find_sessions
 from convscope.sessions.importers import importer
 from convscope.sessions.importers.folder import import_folder
 from convscope.sessions.store import SessionStore

@@ -13,7 +13,9 @@ import sys
 import traceback
 from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from convscope import __version__
 from convscope.core.agent_option import parse_agent_option
@@ -21,6 +23,9 @@ from convscope.core.config import SessionConfig
 from convscope.core.config_files import load_config, preset_names, validate_config
 from convscope.core.errors import ConvscopeError, UserError
 from convscope.core.preflight import check_models
+
+if TYPE_CHECKING:
+    from convscope.headless.runner import SessionObserverFactory
 
 EXIT_USAGE = 2
 EXIT_BUG = 1
@@ -50,19 +55,45 @@ def build_config(args: argparse.Namespace) -> SessionConfig:
     return config
 
 
-def _run_headless(config: SessionConfig, resume_id: str | None = None, *, retry_failed: bool = False) -> int:
+def _run_headless(
+    config: SessionConfig,
+    args: argparse.Namespace,
+    resume_id: str | None = None,
+    *,
+    retry_failed: bool = False,
+) -> int:
     """Run (or continue) a session without the TUI; say where it was saved."""
     from convscope.headless.runner import run_headless
 
-    writer = asyncio.run(run_headless(config, resume_id=resume_id, retry_failed=retry_failed))
+    writer = asyncio.run(
+        run_headless(config, resume_id=resume_id, retry_failed=retry_failed, observers=_live_exports(args))
+    )
     print(f"saved as {writer.session_id}", file=sys.stderr)
     return 0
+
+
+def _live_exports(args: argparse.Namespace) -> list[SessionObserverFactory]:
+    """The live OTLP export, when ``--otlp-endpoint`` or the OTel variables ask for one."""
+    from convscope.integrations.otel.endpoint import live_endpoint
+
+    endpoint = live_endpoint(args.otlp_endpoint)
+    if endpoint is None:
+        return []
+    from convscope.integrations.otel.live import LiveTraceExporter
+
+    return [partial(LiveTraceExporter, endpoint=endpoint, content=args.otlp_content)]
+
+
+def _refuse_tui_export(args: argparse.Namespace) -> None:
+    if args.otlp_endpoint:
+        raise UserError("--otlp-endpoint exports live from headless runs: add --headless")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     config = build_config(args)
     if args.headless:
-        return _run_headless(config)
+        return _run_headless(config, args)
+    _refuse_tui_export(args)
     from convscope.tui.app import run_tui
 
     run_tui(config=config)
@@ -75,7 +106,8 @@ def cmd_resume(args: argparse.Namespace) -> int:
     document = SessionStore().load(args.session)
     check_models(document.config)
     if args.headless:
-        return _run_headless(document.config, resume_id=document.id, retry_failed=args.retry_failed)
+        return _run_headless(document.config, args, resume_id=document.id, retry_failed=args.retry_failed)
+    _refuse_tui_export(args)
     from convscope.tui.app import run_tui
 
     run_tui(session_id=document.id, mode="retry-failed" if args.retry_failed else "resume")
@@ -126,6 +158,10 @@ def cmd_sessions(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    if args.format in ("parquet", "otlp"):
+        from convscope.integrations.command import export_command
+
+        return export_command(args)
     from convscope.sessions.export import export_session
     from convscope.sessions.store import SessionStore
 
@@ -176,6 +212,20 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     out = Path(args.out) if args.out else None
     return sweep_command(Path(args.spec), out=out, concurrency=args.concurrency, ray_address=args.ray)
+
+
+def _add_live_export(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--otlp-endpoint",
+        metavar="URL",
+        help="headless: send the session's OpenTelemetry spans there as it runs, e.g. http://127.0.0.1:6006 "
+        "(default: $OTEL_EXPORTER_OTLP_ENDPOINT)",
+    )
+    command.add_argument(
+        "--otlp-content",
+        action="store_true",
+        help="with an OTLP endpoint: put the agents' replies in the spans",
+    )
 
 
 def _add_analyze(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -244,6 +294,7 @@ def parser() -> argparse.ArgumentParser:
         "--first-token-timeout", type=float, metavar="S", help="fail a turn with no token after S seconds"
     )
     run.add_argument("--turn-timeout", type=float, metavar="S", help="cut a turn longer than S seconds")
+    _add_live_export(run)
     run.set_defaults(handler=cmd_run)
 
     resume = sub.add_parser("resume", help="continue a saved session after its last completed turn")
@@ -252,6 +303,7 @@ def parser() -> argparse.ArgumentParser:
     resume.add_argument(
         "--retry-failed", action="store_true", help="first run the failed turns again (the server is back)"
     )
+    _add_live_export(resume)
     resume.set_defaults(handler=cmd_resume)
 
     sessions = sub.add_parser("sessions", help="list, show or delete saved sessions")
@@ -259,10 +311,22 @@ def parser() -> argparse.ArgumentParser:
     sessions.add_argument("session", nargs="?", help="session id for show / rm")
     sessions.set_defaults(handler=cmd_sessions)
 
-    export = sub.add_parser("export", help="export a session")
-    export.add_argument("session")
-    export.add_argument("--format", choices=["json", "jsonl", "md", "csv"], default="json")
-    export.add_argument("-o", "--output", help="file to write (default: standard output)")
+    export = sub.add_parser("export", help="export a session (parquet: also a folder of sessions)")
+    export.add_argument("session", help="session id, session file; parquet: also a folder of sessions")
+    export.add_argument("--format", choices=["json", "jsonl", "md", "csv", "parquet", "otlp"], default="json")
+    export.add_argument(
+        "-o", "--output", help="file to write (default: standard output); parquet: a folder; otlp: a file"
+    )
+    export.add_argument(
+        "--otlp-endpoint",
+        metavar="URL",
+        help="otlp: send the trace to this OTLP/HTTP endpoint (Phoenix...)",
+    )
+    export.add_argument(
+        "--otlp-content",
+        action="store_true",
+        help="otlp: put the agents' replies in the spans (default: off)",
+    )
     export.set_defaults(handler=cmd_export)
 
     _add_analyze(sub)

@@ -10,7 +10,8 @@ from rich.console import Console
 
 from convscope.core.errors import UserError
 from convscope.corpus.render import render_tables, to_csv, to_json
-from convscope.corpus.run import analyse_corpus, find_sessions
+from convscope.corpus.run import analyse_corpus
+from convscope.sessions.folders import find_sessions
 
 DEFAULT_FIELD = "series"
 WIDTH = 140  # when printing to a file or a pipe, where rich would assume 80 columns

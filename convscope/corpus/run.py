@@ -19,7 +19,6 @@ from convscope.corpus.groups import GroupStats, compare_to, group_rows
 from convscope.corpus.paper import PAPER, PAPER_REFERENCE, PaperSeries
 from convscope.corpus.sessions import SessionRow, row_of_path
 from convscope.sessions.errors import CorruptSessionError, SessionNotFoundError
-from convscope.sessions.paths import SNAPSHOT_NAME
 
 Progress = Callable[[int, int], None]  # (done, total)
 
@@ -31,20 +30,6 @@ class CorpusAnalysis:
     groups: dict[str, GroupStats]
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
     paper: dict[str, PaperSeries] = field(default_factory=dict)  # published figures, when they apply
-
-
-def find_sessions(folder: Path) -> list[Path]:
-    """Session folders (e.g. a store filled by ``convscope import --into``) and exported
-    session JSON files under ``folder``, in path order."""
-    if not folder.is_dir():
-        raise FileNotFoundError(f"no folder {folder}")
-    folders = {snapshot.parent for snapshot in folder.rglob(SNAPSHOT_NAME)}
-    files = {
-        path
-        for path in folder.rglob("*.json")
-        if path.name != SNAPSHOT_NAME and not any(parent in folders for parent in path.parents)
-    }
-    return sorted(folders | files)
 
 
 def _row_or_reason(path: Path, by: str, semantic: bool) -> SessionRow | tuple[str, str]:

@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
-from typing import TextIO
+from collections.abc import Callable, Sequence
+from typing import Protocol, TextIO
 
 from convscope.core.config import SessionConfig
+from convscope.core.events import Event
 from convscope.core.providers.local import wait_for_generation_threads
 from convscope.headless.console_printer import ConsolePrinter
 from convscope.runtime.session import SessionRuntime
 from convscope.sessions.store import SessionStore, SessionWriter
+
+
+class ClosingObserver(Protocol):
+    """An observer that holds something to release when the run is over (a live exporter)."""
+
+    def __call__(self, event: Event) -> None: ...
+
+    def close(self) -> None: ...
+
+
+SessionObserverFactory = Callable[[str, SessionConfig], ClosingObserver]
+"""Builds an observer for the session id and config once the session exists."""
 
 
 async def run_headless(
@@ -18,16 +32,23 @@ async def run_headless(
     resume_id: str | None = None,
     retry_failed: bool = False,
     file: TextIO | None = None,
+    observers: Sequence[SessionObserverFactory] = (),
 ) -> SessionWriter:
     """Run a new session (or continue ``resume_id``, re-running its failed turns first when
-    ``retry_failed``) to its end, printing it live."""
+    ``retry_failed``) to its end, printing it live; ``observers`` (e.g. the live OTLP export)
+    see every event after it is recorded and are closed after the session is saved."""
     if resume_id is None:
         runtime = SessionRuntime.start(config, store=store)
     else:
         runtime = SessionRuntime.resume(resume_id, store=store, retry_failed=retry_failed)
     runtime.subscribe(ConsolePrinter(file))
+    extra = [factory(runtime.session_id, runtime.engine.config) for factory in observers]
+    for observer in extra:
+        runtime.subscribe(observer)
     try:
         await runtime.run()
     finally:
         wait_for_generation_threads()  # Ctrl+C mid-turn: let torch finish its token before exit
+        for observer in extra:
+            observer.close()
     return runtime.writer

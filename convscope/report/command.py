@@ -7,10 +7,11 @@ import sys
 from pathlib import Path
 
 from convscope.corpus.command import DEFAULT_FIELD, is_corpus
-from convscope.corpus.run import analyse_corpus, find_sessions
+from convscope.corpus.run import analyse_corpus
 from convscope.plotdata import corpus_plots, session_plots
 from convscope.plotdata.model import Plots
 from convscope.report.html import write_report
+from convscope.sessions.folders import find_sessions
 from convscope.sessions.store import SessionStore
 
 

@@ -45,7 +45,7 @@ def _jsonl(doc: SessionDocument) -> str:
 
 def _csv(doc: SessionDocument) -> str:
     """turn_index, round, then one column per metric, in order of first appearance."""
-    rows = [dict(_flatten(point.values)) for point in doc.metrics]
+    rows = [dict(flat_values(point.values)) for point in doc.metrics]
     columns = list(dict.fromkeys(key for row in rows for key in row))
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -55,11 +55,12 @@ def _csv(doc: SessionDocument) -> str:
     return buffer.getvalue()
 
 
-def _flatten(values: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
-    """Nested dicts become ``key.subkey`` columns; lists and other non-scalars are left out."""
+def flat_values(values: Mapping[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """A metrics point's values as ``(key, scalar)``: nested dicts become ``key.subkey``;
+    lists and other non-scalars are left out. CSV columns and the long metrics table use it."""
     for key, value in values.items():
         if isinstance(value, Mapping):
-            yield from _flatten(value, f"{prefix}{key}.")
+            yield from flat_values(value, f"{prefix}{key}.")
         elif value is None or isinstance(value, str | int | float):
             yield f"{prefix}{key}", value
 

@@ -1,0 +1,1 @@
+"""Sessions as OpenTelemetry traces, after the GenAI semantic conventions (see ``spans``)."""
