@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from convscope.core.errors import UserError
 from convscope.integrations.sources import iter_sessions
 from convscope.sessions.schema import SessionDocument
 
@@ -14,12 +15,12 @@ def export_command(args: argparse.Namespace) -> int:
     """Parquet: one session or a folder of them into a folder. OTLP: one session into a file
     and/or to an endpoint, with the replies only when ``--otlp-content`` asks for them."""
     if args.format == "parquet" and not args.output:
-        raise ValueError("--format parquet writes a folder: give it with -o")
+        raise UserError("--format parquet writes a folder: give it with -o")
     if args.format == "otlp" and not (args.output or args.otlp_endpoint):
-        raise ValueError("--format otlp writes a file (-o) or sends to an endpoint (--otlp-endpoint)")
+        raise UserError("--format otlp writes a file (-o) or sends to an endpoint (--otlp-endpoint)")
     documents = list(iter_sessions(args.session))
     if not documents:
-        raise ValueError(f"no session in {args.session}")
+        raise UserError(f"no session in {args.session}")
     if args.format == "parquet":
         from convscope.integrations.parquet import write_parquet
 
@@ -27,7 +28,7 @@ def export_command(args: argparse.Namespace) -> int:
             print(f"wrote {path}", file=sys.stderr)
         return 0
     if len(documents) > 1:
-        raise ValueError(f"--format otlp exports one session; {args.session} holds {len(documents)}")
+        raise UserError(f"--format otlp exports one session; {args.session} holds {len(documents)}")
     return _export_otlp(documents[0], args)
 
 

@@ -3,7 +3,7 @@
 The stub server stays for the fault kinds a real server cannot be made to produce; this is
 the one a user meets first: the server dies while an agent is speaking. The turn must fail
 with the connection's error, every completed turn must survive, and once the server is back
-``convscope resume`` must finish the session against it.
+``convscope resume --retry-failed`` must re-run the failed turn and finish the session.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from convscope.core.reruns import latest_turns
 from convscope.sessions.schema import SessionDocument
 from convscope.sessions.store import SessionStore
 from tests.e2e.cli_support import convscope
@@ -134,17 +135,21 @@ def test_a_group_chat_against_transformers_serve_survives_its_death_mid_stream_a
     assert bo.failed and bo.text == "" and "onnect" in (bo.error or ""), bo.error
     assert [turn.agent_id for turn in interrupted.turns] == ["ada", "bo"][: len(interrupted.turns)]
 
-    # The server is back (same port, same model): resume finishes the session against it.
+    # The server is back (same port, same model): resume --retry-failed re-runs Bo's failed
+    # turn, then finishes the session against it.
     with transformers_serve(model, port, log):
-        resumed_run = convscope("resume", cut.id, "--headless", home=home, env=OFFLINE_ENV, timeout=180)
+        resumed_run = convscope(
+            "resume", cut.id, "--headless", "--retry-failed", home=home, env=OFFLINE_ENV, timeout=180
+        )
         assert resumed_run.returncode == 0, resumed_run.stderr
     resumed = store.load(cut.id)
     assert resumed.status == "finished"
-    assert [(turn.round, turn.agent_id) for turn in resumed.turns] == [
-        (0, "ada"),
-        (0, "bo"),
-        (1, "ada"),
-        (1, "bo"),
+    final = latest_turns(resumed.turns)
+    assert [(turn.round, turn.agent_id) for turn in final] == [(0, "ada"), (0, "bo"), (1, "ada"), (1, "bo")]
+    assert not any(turn.failed for turn in final)
+    assert all(turn.text.strip() and turn.completion_tokens for turn in final)
+    # the failed turn stays on record, and its re-run says it is one
+    assert [(turn.index, turn.failed, turn.rerun) for turn in resumed.turns if turn.index == 1] == [
+        (1, True, False),
+        (1, False, True),
     ]
-    assert [turn.failed for turn in resumed.turns] == [False, True, False, False]
-    assert all(turn.text.strip() and turn.completion_tokens for turn in resumed.turns[2:])

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from convscope.runner import engine_for
-
 from convscope.core.agents import AgentSpec
 from convscope.core.config import SessionConfig
 from convscope.core.engine import Engine, Observer
 from convscope.core.events import Event, TurnCompleted
+from convscope.runtime.session import SessionRuntime
 from convscope.sessions.schema import SessionDocument
 from convscope.sessions.store import SessionStore
 from tests.support.openai_sse_server import OpenAIStub
@@ -50,13 +49,9 @@ async def record_session(
     stub: OpenAIStub, store: SessionStore, observers: Iterable[Callable[[str], Observer]] = ()
 ) -> SessionDocument:
     """The session, saved; ``observers`` are built with its id and see every event."""
-    writer = store.create(three_agents(stub))
-    engine = engine_for(writer)
-    engine.subscribe(_Interventions(engine))
+    runtime = SessionRuntime.start(three_agents(stub), store=store)
+    runtime.subscribe(_Interventions(runtime.engine))
     for factory in observers:
-        engine.subscribe(factory(writer.session_id))
-    try:
-        await engine.run()
-    finally:
-        writer.close()
-    return store.load(writer.session_id)
+        runtime.subscribe(factory(runtime.session_id))
+    await runtime.run()
+    return store.load(runtime.session_id)

@@ -106,7 +106,8 @@ def test_interventions_are_events_and_metrics_are_convscope_attributes(
     controls = [event for event in root.events if event.name.startswith("convscope.control.")]
     assert [event.name.removeprefix("convscope.control.") for event in controls] == list(INTERVENTIONS)
     assert [event.time_unix_nano for event in controls] == [round(r.at * 1e9) for r in document.controls]
-    assert _attributes(controls[0].attributes)["convscope.control.value"] == "Bo Prime"
+    assert _attributes(controls[0].attributes)["convscope.control.name"] == "Bo Prime"
+    assert _attributes(controls[1].attributes)["convscope.control.thresholds.bleu"] == 0.3
     rounds = [event for event in root.events if event.name == "convscope.round_metrics"]
     assert len(rounds) == 2
     saved = {point.turn_index: point.values for point in document.metrics if "turn.index" in point.values}

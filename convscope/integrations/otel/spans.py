@@ -211,9 +211,10 @@ class SessionTrace:
             "convscope.control.kind": record.kind,
             "convscope.control.turn_index": record.turn_index,
         }
-        for name in ("agent_id", "value", "previous"):
-            value = getattr(record, name)
-            if value is not None:
+        for name, value in record.model_dump(exclude={"kind", "turn_index", "at"}).items():
+            if isinstance(value, dict):  # thresholds: one attribute per threshold
+                attributes.update({f"convscope.control.{name}.{key}": v for key, v in value.items()})
+            elif value is not None:
                 attributes[f"convscope.control.{name}"] = value
         self._require_root().add_event(f"convscope.control.{record.kind}", attributes, _nanos(record.at))
 
