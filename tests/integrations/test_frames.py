@@ -39,7 +39,8 @@ def document() -> SessionDocument:
             values = {"turn.index": index, "similarity": index / 10, "per_agent": {"a": {"length": index}}}
             writer.on_event(MetricsUpdated(index, event.round, {**values, "missing": None, "who": "a"}))
             if index == 1:
-                writer.on_event(MetricsUpdated(None, 0, {"round": 0, "similarity": 0.25, "loop": {"on": True}}))
+                round_values = {"round": 0, "similarity": 0.25, "loop": {"on": True}}
+                writer.on_event(MetricsUpdated(None, 0, round_values))
         writer.on_event(SessionEnded("finished"))
     return writer.document
 
