@@ -20,7 +20,10 @@ from pydantic.dataclasses import dataclass
 
 def json_safe(value: Any) -> Any:
     """A metric value as plain JSON; a ValueError for what JSON cannot hold."""
-    if value is None or isinstance(value, str | bool):
+    kind = type(value)
+    if kind is float:  # the common case first: the ABC checks below cost ten times more
+        return value if math.isfinite(value) else None
+    if value is None or kind is int or isinstance(value, str | bool):
         return value
     if isinstance(value, numbers.Integral):
         return int(value)

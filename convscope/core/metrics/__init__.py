@@ -2,7 +2,8 @@
 
 The small public API; everything else lives in the module that defines it (``lexical``,
 ``confidence``, ``loops``, ``stability``, ``behaviour``, ``profile``, ``stats``, ``tracker``,
-``summary``, ``embeddings``, ``semantic``, ``twonn``, ``opinion``, ``opinion_dynamics``).
+``summary`` and ``summary_model``, ``embeddings``, ``semantic``, ``twonn``, ``opinion``,
+``opinion_dynamics``); ``catalogue`` names, explains and formats every key a snapshot carries.
 """
 
 from __future__ import annotations

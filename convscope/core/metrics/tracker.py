@@ -11,7 +11,8 @@ pairs are cached, and the loop detector keeps only the last output of each agent
 Failed turns carry error text, not model output: lexical and semantic measures skip them
 (a permanent failure still tells the behaviour coder which agent crashed).
 
-Per-turn snapshot keys:
+Per-turn snapshot keys (each named and explained for display in ``catalogue``, which a test
+holds to this list):
 - ``turn.index``, ``turn.round``, ``turn.agent_id``, ``turn.failed``;
 - ``rouge1``, ``rouge2``, ``rougeL``: mean F over pairs of agents' latest outputs (each
   agent's last output from this round or the previous one), None with fewer than two;

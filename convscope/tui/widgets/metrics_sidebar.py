@@ -145,7 +145,9 @@ class MetricsSidebar(VerticalScroll):
             if row is None:
                 row = self._row(key)
                 holder.mount(row)
-            row.show(f"{terminal_safe(m.label(key))[:24]:<24} {number:.3f}")
+            entry = m.metric(key)
+            shown = f"{number:.3f}" if entry is None else entry.format(number)
+            row.show(f"{terminal_safe(m.label(key))[:24]:<24} {shown}")
         self.query_one("#other-title").display = bool(other)
 
     def _draw_loop(self) -> None:
