@@ -197,9 +197,7 @@ class Engine:
             if self._retry_failed:
                 await self._rerun_failed()
             while True:
-                if self._commands:
-                    await self._measured()  # a command lands after the metrics of the turns before it
-                self._apply_commands()
+                await self._apply_pending()
                 if self._stop_requested:
                     await self._finish("stopped", last_round)
                     return
@@ -230,19 +228,23 @@ class Engine:
                 await self._worker.close()
             await self._close_providers()
 
+    async def _apply_pending(self) -> None:
+        """Apply the queued commands; each lands after the metrics of the turns before it."""
+        if self._commands:
+            await self._measured()
+        self._apply_commands()
+
     async def _rerun_failed(self) -> None:
         """Run each failed turn again, in order, on the conversation as it stood before it
         (earlier re-runs included): after an outage, the session reads as if there had been
         none. Each re-run keeps its turn's index and is recorded after the failed one."""
         self._retry_failed = False
         for position in [at for at, turn in enumerate(self.transcript) if turn.failed]:
-            if self._commands:
-                await self._measured()
-            self._apply_commands()
+            await self._apply_pending()
             if self._stop_requested:
                 return
             failed = self.transcript[position]
-            plans = self.protocol.next_turns(self.transcript[:position], self.names)
+            plans = self.protocol.next_turns(self.transcript[:position], self.roster.names)
             plan = next((p for p in plans if p.agent_id == failed.agent_id and p.round == failed.round), None)
             if plan is not None:  # None: the protocol no longer asks this agent for that turn
                 self.transcript[position] = await self._run_bounded(failed.index, plan, rerun=True)

@@ -153,8 +153,10 @@ class MetricsTracker:
         """Embed the texts of turns about to be observed in one batch (a no-op unless
         ``semantic``): one model call for a whole round instead of one per turn, and
         :meth:`observe` then finds each vector in the embedder's cache."""
+        if not self.semantic:
+            return
         texts = [turn.text for turn in turns if not turn.failed and self._measures(turn)]
-        if self.semantic and texts:
+        if texts:
             self._embedder_in_use().encode(texts)
 
     def _measures(self, turn: Turn) -> bool:

@@ -56,7 +56,7 @@ class TokenSampler:
         return scores
 
     def _sample(self, scores: npt.NDArray[np.floating]) -> int:
-        scores = scores.astype(np.float64)
+        scores = scores.astype(np.float64, copy=False)
         probabilities = np.exp(scores - scores.max())
         probabilities /= probabilities.sum()
         candidates = _nucleus(probabilities, self._top_p)

@@ -78,7 +78,7 @@ class ReplayScreen(Screen[None]):
         self.deck.show_position(roster, document.turns[: i + 1], speaking)
         self.deck.chat.show_until(i)
         board = MetricsBoard.from_points(self.points, up_to_turn=i)
-        self.deck.sidebar.show(board, thresholds_of(board))
+        self.deck.show_metrics(board, thresholds_of(board))
         self.timeline.show(i)
         details = [f"{i + 1} of {len(document.turns)} turns shown", f"session {document.status}"]
         self.status.show(document.config.title, "replay", details)

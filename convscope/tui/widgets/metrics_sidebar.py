@@ -110,10 +110,6 @@ class MetricsSidebar(VerticalScroll):
         """The text of one metric's row, as drawn."""
         return str(self._rows[key].visual)
 
-    def rename(self, agent_id: str, nickname: str) -> None:
-        self.names[agent_id] = nickname
-        self.redraw()
-
     def redraw(self) -> None:
         if not self._rows:
             return
