@@ -146,7 +146,7 @@ class LiveScreen(Screen[None]):
         self.view = view
         details = []
         if view.round is not None:
-            details.append(f"round #{view.round} of {self.config.rounds}")
+            details.append(f"round #{view.round} ({view.round + 1} of {self.config.rounds})")
         details.append(f"{view.turns} turns")
         if view.speaking:
             names = ", ".join(self.view.names[agent] for agent in sorted(view.speaking))
