@@ -96,7 +96,7 @@ def session_plots(
         charts.append(disagreement)
     extra: dict[str, Any] = {}
     if embeddings:
-        spoken = [turn for turn in document.turns if not turn.failed and words(turn.text)]
+        spoken = [turn for turn in document.turns if not turn.failed and not turn.human and words(turn.text)]
         vectors = (embedder or default_embedder()).encode([turn.text for turn in spoken])
         charts += [
             c
