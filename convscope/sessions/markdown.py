@@ -78,8 +78,10 @@ def _turn_line(turn: Turn) -> str:
     if turn.failed:
         kind = f" ({turn.error_kind})" if turn.error_kind else ""
         return f"⚠️ {speaker}: failed{kind}: {_inline(turn.error or '')}"
-    mark = f" _({INTERRUPTED})_" if turn.interrupted else ""
-    return f"{speaker}: {_paragraph(turn.text)}{mark}"
+    if turn.interrupted:
+        said = f"{_paragraph(turn.text)} " if turn.text.strip() else ""
+        return f"{speaker}: {said}_({INTERRUPTED})_"
+    return f"{speaker}: {_paragraph(turn.text)}"
 
 
 def _human_line(turn: Turn, names: Mapping[str, str]) -> str:

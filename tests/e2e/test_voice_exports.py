@@ -22,6 +22,7 @@ from convscope.core.records import HUMAN_ID
 from convscope.integrations.frames import turns_frame
 from convscope.integrations.otel.otlp_file import read_otlp_json
 from convscope.runtime.session import SessionRuntime
+from convscope.sessions.markdown import render_markdown
 from convscope.sessions.schema import SessionDocument
 from convscope.sessions.store import SessionStore
 
@@ -163,3 +164,11 @@ def test_the_html_report_lists_the_persons_messages(
     html = out.read_text(encoding="utf-8")
     assert "<h2>Messages from people</h2>" in html
     assert f"<td>1</td><td>0</td><td>Moderator</td><td>Bo</td><td>{MESSAGE}</td>" in html
+
+
+def test_markdown_marks_an_interrupted_turn_that_said_nothing_yet(document: SessionDocument) -> None:
+    ada = document.turns[0].model_copy(update={"text": ""})
+    text = render_markdown(document.model_copy(update={"turns": [ada, *document.turns[1:]]}))
+    assert (
+        "**Ada** (scripted:text:one two three four five six seven eight?delay=0.1): _(interrupted)_" in text
+    )

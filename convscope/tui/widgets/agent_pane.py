@@ -244,6 +244,6 @@ class AgentPane(Vertical, can_focus=True):
         text = terminal_safe(self.text)
         shown = (f"{text}\n{error}" if text.strip() else error) if failed else text
         if self._interrupted:
-            shown += f" [{INTERRUPTED}]"
+            shown = f"{shown} [{INTERRUPTED}]" if shown.strip() else f"[{INTERRUPTED}]"
         heard = "\n".join(f"✉ {terminal_safe(line)}" for line in self._heard)
         self.body.show(f"{shown}\n\n{heard}" if heard and shown else heard or shown)

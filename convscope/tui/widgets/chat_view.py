@@ -65,8 +65,13 @@ class ChatEntry(Static):
         if self._error is not None:
             self.update(Content.assemble(name, ": ", (f"⚠ {terminal_safe(self._error)}", "bold $error")))
         else:
-            mark = (f" [{INTERRUPTED}]", "$text-muted") if self._interrupted else ""
-            self.update(Content.assemble(name, ": ", terminal_safe("".join(self._parts)), mark))
+            text = terminal_safe("".join(self._parts))
+            mark = (
+                ((" " if text.strip() else "") + f"[{INTERRUPTED}]", "$text-muted")
+                if self._interrupted
+                else ""
+            )
+            self.update(Content.assemble(name, ": ", text, mark))
 
 
 class SystemLine(Static):
