@@ -260,6 +260,7 @@ class Engine:
 
     async def _apply_pending(self) -> None:
         """Apply the queued commands; each lands after the metrics of the turns before it."""
+        self._cut_batch = False  # a boundary: an interrupt cut what ran before it, not what follows
         if self._commands:
             await self._measured()
         self._apply_commands()
@@ -413,7 +414,6 @@ class Engine:
         the whole batch is done, so the protocol never sees half a simultaneous round.
         """
         indices, refilled = self._indices_for(len(plans))
-        self._cut_batch = False
         turns = await asyncio.gather(
             *(self._run_bounded(index, plan) for index, plan in zip(indices, plans, strict=True))
         )

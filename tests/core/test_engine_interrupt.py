@@ -11,7 +11,7 @@ from convscope.core.agents import AgentSpec
 from convscope.core.config import SessionConfig
 from convscope.core.engine import Engine
 from convscope.core.events import ControlApplied, Event, TokenDelta, TurnCompleted
-from convscope.core.records import Paused
+from convscope.core.records import Paused, Turn
 from tests.core.engine_support import EventLog
 
 SLOW_WORDS = "scripted:text:one two three four five six seven eight nine ten?delay=0.15"
@@ -119,5 +119,36 @@ async def test_interrupt_cuts_every_turn_of_a_simultaneous_batch() -> None:
     assert len(engine.transcript) == 3
     assert all(turn.interrupted for turn in engine.transcript)  # the one waiting for its provider too
     assert all(len(turn.text.split()) < 10 for turn in engine.transcript)
+    engine.stop()
+    await asyncio.wait_for(task, 5)
+
+
+async def test_an_interrupt_cuts_only_the_turn_in_flight_not_the_rerun_after_it() -> None:
+    config = two_agents(rounds=2)
+    failed = [
+        Turn(
+            index=i,
+            round=0,
+            agent_id="a",
+            nickname="A",
+            model=SLOW_WORDS,
+            started_at=0,
+            ended_at=0,
+            error="overloaded",
+            error_kind="transient",
+        )
+        for i in (0, 2)
+    ]
+    first_b = Turn(
+        index=1, round=0, agent_id="b", nickname="B", model="scripted:echo", started_at=0, ended_at=0
+    )
+    engine = Engine(
+        config, transcript=[failed[0], first_b, failed[1].model_copy(update={"round": 1})], retry_failed=True
+    )
+    interrupt_after_tokens(engine, 2)
+    task = asyncio.create_task(engine.run())
+    await wait_until(lambda: engine.state == "paused" and not engine.in_flight)
+    first, _, second = engine.transcript[:3]
+    assert first.interrupted and second.rerun and second.cut_by is None and len(second.text.split()) == 10
     engine.stop()
     await asyncio.wait_for(task, 5)
