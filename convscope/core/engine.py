@@ -4,7 +4,9 @@ Events out, commands in: observers are called synchronously, in order, for every
 always on the engine's loop (the session writer journals a turn before the next one
 starts, so a crash loses at most the turn in flight). Commands (pause, step, rename,
 inject a failure...) are queued and take effect at the next turn boundary, where each is
-recorded as a ``ControlApplied`` event stamped with the index of the turn it precedes.
+recorded as a ``ControlApplied`` event stamped with the index of the turn it precedes; a
+person's message (``say``) enters the transcript there as a human turn. Only ``interrupt``
+acts at once: it cuts the turns in flight, then pauses at the boundary.
 Finished turns are measured by a :class:`MetricsWorker` while the next turns run; the
 engine waits for it only before a command, at the session's end, and before the turns of
 a protocol that reads the metrics (``ConversationProtocol.plans_from_metrics``).
@@ -51,6 +53,8 @@ from convscope.core.providers.factory import build_provider
 from convscope.core.providers.failures import parse_failure
 from convscope.core.providers.secrets import Scrubber
 from convscope.core.records import (
+    HUMAN_ID,
+    HUMAN_MODEL,
     ControlKind,
     ControlRecord,
     ErrorKind,
@@ -76,10 +80,11 @@ EngineState = Literal["idle", "running", "paused", "finished", "stopped"]
 
 @dataclass(frozen=True)
 class _Command:
-    kind: ControlKind
-    agent_id: str = ""
-    text: str = ""  # the new name, or the failure mode
+    kind: ControlKind | Literal["said"]  # "said": a person's message, which becomes a human turn
+    agent_id: str = ""  # the agent concerned; for "said", the one addressed ("" for all)
+    text: str = ""  # the new name, the failure mode, or the message
     thresholds: Mapping[str, float] = field(default_factory=dict)
+    speaker: str = ""  # who said the message
 
 
 class Engine:
@@ -110,6 +115,8 @@ class Engine:
             self.roster = self.roster.after(record)
         self.state: EngineState = "paused" if start_paused else "idle"
         self.in_flight: dict[int, TurnPlan] = {}  # turn index -> plan, for the turns running now
+        self._watches: dict[int, LimitWatch] = {}  # turn index -> its limits, for interrupt()
+        self._cut_batch = False  # interrupt(): the batch running now is cut, turns yet to start too
         self._observers: list[Observer] = list(observers)
         self._provider_factory = provider_factory
         self._providers: dict[tuple[str, str | None], Provider] = {}
@@ -153,6 +160,29 @@ class Engine:
         if not name.strip():
             raise ValueError("a nickname cannot be empty")
         self._queue(_Command("renamed", agent_id, name.strip()))
+
+    def say(self, text: str, *, speaker: str = "Moderator", to: str | None = None) -> None:
+        """A person's message: at the next turn boundary it enters the transcript as a human
+        turn under ``speaker``, for every agent or only for the agent ``to`` (an id), and
+        each protocol shows it to its agents in its own way."""
+        if to is not None:
+            self.config.agent(to)  # KeyError for an unknown agent, now rather than later
+        if not text.strip():
+            raise ValueError("a message cannot be empty")
+        if not speaker.strip():
+            raise ValueError("a speaker's nickname cannot be empty")
+        self._queue(_Command("said", to or "", text.strip(), speaker=speaker.strip()))
+
+    def interrupt(self) -> None:
+        """Cut the turns in flight now, keeping what they streamed (marked interrupted, not
+        failed), then pause; unlike ``pause``, which lets them finish. Safe from any thread."""
+        self._queue(_Command("paused"))
+        if self._loop is None:
+            return
+        if threading.get_ident() == self._loop_thread:
+            self._cut_in_flight()
+        else:
+            self._loop.call_soon_threadsafe(self._cut_in_flight)
 
     def set_thresholds(self, thresholds: Mapping[str, float]) -> None:
         """New loop-detection thresholds for the metrics, e.g. ``{"bleu": 0.3}``."""
@@ -230,6 +260,7 @@ class Engine:
 
     async def _apply_pending(self) -> None:
         """Apply the queued commands; each lands after the metrics of the turns before it."""
+        self._cut_batch = False  # a boundary: an interrupt cut what ran before it, not what follows
         if self._commands:
             await self._measured()
         self._apply_commands()
@@ -287,8 +318,18 @@ class Engine:
         while self._commands:
             self._record(self._commands.popleft())
 
+    def _cut_in_flight(self) -> None:
+        if not self.in_flight:
+            return  # between batches: the queued pause is all there is to do
+        self._cut_batch = True
+        for watch in self._watches.values():
+            watch.interrupt()
+
     def _record(self, command: _Command) -> None:
-        """Apply one command now and emit it as a control record."""
+        """Apply one command now and emit it as a control record (a message, as a human turn)."""
+        if command.kind == "said":
+            self._add_human_turn(command)
+            return
         record = self._control_record(command)
         if record is None:
             return
@@ -332,6 +373,30 @@ class Engine:
                 return FailureCleared(turn_index=index, at=at, agent_id=agent, previous=previous_mode)
             case "thresholds_changed":
                 return ThresholdsChanged(turn_index=index, at=at, thresholds=dict(command.thresholds))
+            case "said":  # not a control: ``_record`` makes it a human turn
+                return None
+
+    def _add_human_turn(self, command: _Command) -> None:
+        """The person's message as the next turn, in the round of the turn before it: it is
+        journalled and measured (as a turn no agent took) like any other."""
+        last = self.transcript[-1] if self.transcript else None
+        at = self._clock()
+        turn = Turn(
+            index=last.index + 1 if last else 0,
+            round=last.round if last else 0,
+            agent_id=HUMAN_ID,
+            nickname=command.speaker,
+            model=HUMAN_MODEL,
+            text=command.text,
+            started_at=at,
+            ended_at=at,
+            human=True,
+            to=command.agent_id or None,
+        )
+        self.transcript.append(turn)
+        self._emit(TurnCompleted(turn))
+        if self._worker is not None:
+            self._worker.measure([turn])
 
     def _provider(self, agent: AgentSpec) -> Provider:
         """One provider per (agent, failure mode), so that crash-after counters persist."""
@@ -384,7 +449,9 @@ class Engine:
         retries = 0
         error: str | None = None
         error_kind: ErrorKind | None = None
-        watch = LimitWatch(self._limits)
+        watch = self._watches[index] = LimitWatch(self._limits)
+        if self._cut_batch:  # interrupted while this turn waited for its provider
+            watch.interrupt()
         cut_by: TurnLimit | None = None
         try:
             provider = self._provider(agent)
@@ -407,12 +474,14 @@ class Engine:
             error, error_kind = self._scrub(exc.message), "permanent" if exc.permanent else "transient"
         except TimeoutError as exc:
             cut_by = watch.expired
-            error = self._limits.message(cut_by) if cut_by else self._scrub(f"TimeoutError: {exc}")
-            error_kind = "transient"
+            if cut_by != "interrupt":  # an interrupted turn did not fail: it keeps its text
+                error = self._limits.message(cut_by) if cut_by else self._scrub(f"TimeoutError: {exc}")
+                error_kind = "transient"
         except Exception as exc:  # a provider bug must not crash the session: it becomes a failed turn
             error, error_kind = self._scrub(f"{type(exc).__name__}: {exc}"), "transient"
         finally:
             del self.in_flight[index]
+            del self._watches[index]
         turn = Turn(
             index=index,
             round=plan.round,

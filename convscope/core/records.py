@@ -10,16 +10,25 @@ union, and what a record *does* is folded in one place, ``convscope.core.control
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 ErrorKind = Literal["permanent", "transient"]
-TurnLimit = Literal["first_token", "turn"]  # which time limit cut a turn (core/turn_limits.py)
+# What cut a turn short: a time limit (core/turn_limits.py), or the person (``Engine.interrupt``)
+TurnLimit = Literal["first_token", "turn", "interrupt"]
+HUMAN_ID = "@human"  # the agent id of every human turn: no agent id can have an "@"
+HUMAN_MODEL = "human"  # the ``model`` of a human turn
 
 
 class Turn(BaseModel):
-    """One agent's turn: its text, or the error that replaced it."""
+    """One agent's turn: its text, or the error that replaced it.
+
+    A person's message (``Engine.say``) is a turn too, with ``human`` set: it takes a turn
+    index and sits in the transcript where it was said, under the nickname the person chose,
+    so that the session file, resume, replay and every export keep it with no extra record.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -37,14 +46,37 @@ class Turn(BaseModel):
     completion_tokens: int | None = None
     retries: int = 0
     phase: str | None = None  # the protocol's kind of turn, e.g. "code" or "summary" in a coding panel
-    cut_by: TurnLimit | None = None  # a time limit ended the turn: ``text`` is what had streamed
+    # A time limit ended the turn (then it failed), or the person interrupted it (then it did
+    # not): ``text`` is what had streamed.
+    cut_by: TurnLimit | None = None
     # A re-run of the failed turn with the same index (``resume --retry-failed``); the failed
     # one stays recorded before it, and the latest turn of an index is the one that counts.
     rerun: bool = False
+    human: bool = False  # a person's message: ``agent_id`` is HUMAN_ID, ``nickname`` who spoke
+    to: str | None = None  # a human turn addressed to one agent (its id); None: to every agent
 
     @property
     def failed(self) -> bool:
         return self.error is not None
+
+    @property
+    def interrupted(self) -> bool:
+        return self.cut_by == "interrupt"
+
+    def reaches(self, agent_id: str) -> bool:
+        """True when the agent ``agent_id`` is meant to see this turn: a human turn addressed
+        to another agent is the only one it is not."""
+        return self.to is None or self.to == agent_id
+
+
+def agent_turns(transcript: Iterable[Turn]) -> list[Turn]:
+    """The agents' turns, without the people's: what a protocol plans its turns from."""
+    return [turn for turn in transcript if not turn.human]
+
+
+def last_agent_turn(transcript: Sequence[Turn]) -> Turn | None:
+    """The latest turn an agent took (walks back only past the human turns at the end)."""
+    return next((turn for turn in reversed(transcript) if not turn.human), None)
 
 
 class _Control(BaseModel):

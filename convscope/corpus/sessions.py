@@ -104,7 +104,7 @@ def _behaviour(document: SessionDocument, summary: MetricsSummary) -> BehaviourC
     coded: Counter[str] = Counter()
     silent: Counter[str] = Counter()
     for turn in document.turns:
-        if not turn.failed:
+        if not turn.failed and not turn.human:
             coded[turn.agent_id] += 1
             silent[turn.agent_id] += not words(turn.text)
     agents = {

@@ -29,6 +29,7 @@ from convscope.core.events import (
     TurnFailed,
     TurnStarted,
 )
+from convscope.core.human import INTERRUPTED, speaker_label
 from convscope.core.metrics import catalogue as m
 from convscope.core.providers.retry import gave_up_note
 from convscope.core.text import terminal_safe
@@ -70,12 +71,13 @@ class _HeldTurn:
 class ConsolePrinter:
     """Prints the conversation as it streams; model text is printed literally."""
 
-    def __init__(self, file: TextIO | None = None) -> None:
+    def __init__(self, file: TextIO | None = None, names: Mapping[str, str] | None = None) -> None:
         self.console = Console(file=file, highlight=False, soft_wrap=True)
         self._turns: dict[int, _HeldTurn] = {}  # turn index -> turn started and not wholly printed
         self._ended: list[int] = []  # turns that ended while another owned the console, in that order
         self._live: int | None = None  # the turn that owns the console: its tokens print as they come
         self._waiting: list[Text] = []  # our own lines that came while a turn owned the console
+        self._names = dict(names or {})  # agent id -> its name now, for whom a person addressed
 
     def __call__(self, event: Event) -> None:
         match event:
@@ -98,8 +100,14 @@ class ConsolePrinter:
                     held = self._turns[event.turn_index]
                     held.notes.append(note)
                     held.parts.clear()
-            case TurnCompleted():
-                self._end(event.turn.index, Text())
+            case TurnCompleted(turn=turn) if turn.human:  # a person's message: no stream to end
+                line = Text(f"\n[round {turn.round}] ", style="dim")
+                line.append(terminal_safe(speaker_label(turn, self._names)), style="bold magenta")
+                self._say(line.append(f" (person)\n{terminal_safe(turn.text)}"))
+            case TurnCompleted(turn=turn):
+                self._end(
+                    turn.index, Text(f" [{INTERRUPTED}]", style="yellow") if turn.interrupted else Text()
+                )
             case TurnFailed():
                 turn = event.turn
                 ending = Text(f"⚠ {terminal_safe(turn.error or '')}", style="bold red")
@@ -107,6 +115,7 @@ class ConsolePrinter:
                     ending.append(f"  ({gave_up_note(turn.retries, turn.ended_at - turn.started_at)})", "dim")
                 self._end(turn.index, ending)
             case ControlApplied():
+                self._names = dict(event.roster.names)
                 text = terminal_safe(describe(event.record, event.roster.names))
                 self._say(Text(f"· {text} (before turn {event.record.turn_index})", "dim"))
             case MetricsUpdated(turn_index=None):  # a round's snapshot, not a turn's

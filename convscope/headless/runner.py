@@ -41,7 +41,7 @@ async def run_headless(
         runtime = SessionRuntime.start(config, store=store)
     else:
         runtime = SessionRuntime.resume(resume_id, store=store, retry_failed=retry_failed)
-    runtime.subscribe(ConsolePrinter(file))
+    runtime.subscribe(ConsolePrinter(file, runtime.engine.names))
     extra = [factory(runtime.session_id, runtime.engine.config) for factory in observers]
     for observer in extra:
         runtime.subscribe(observer)

@@ -23,7 +23,8 @@ def sessions_frame(sessions: Sessions) -> pd.DataFrame:
 def turns_frame(sessions: Sessions) -> pd.DataFrame:
     """One row per turn: session_id, turn_index, round, agent_id, nickname (as it was at that
     turn), model, phase, text, failed, error, error_kind, tokens, retries, started_at and
-    ended_at (UTC timestamps), parent_session_id and branch_turn_index."""
+    ended_at (UTC timestamps), parent_session_id and branch_turn_index, human (a person's
+    message), addressed_to (the agent it was for) and cut_by ("interrupt" or a time limit)."""
     return _frame(turns_table(iter_sessions(sessions)))
 
 

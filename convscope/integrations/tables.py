@@ -38,6 +38,9 @@ TURNS_SCHEMA = pa.schema(
         # a branched session's parent and the turn it branched at: null until branching exists
         pa.field("parent_session_id", pa.string()),
         pa.field("branch_turn_index", pa.int64()),
+        pa.field("human", pa.bool_(), nullable=False),  # a person's message, not an agent's turn
+        pa.field("addressed_to", pa.string()),  # the agent id a person's message was for; null: all
+        pa.field("cut_by", pa.string()),  # what cut the turn short: a time limit, or "interrupt"
     ]
 )
 
@@ -125,6 +128,9 @@ def turns_table(documents: Iterable[SessionDocument]) -> pa.Table:
             _micros(turn.ended_at),
             None,
             None,
+            turn.human,
+            turn.to,
+            turn.cut_by,
         )
         for document in documents
         for turn in document.turns

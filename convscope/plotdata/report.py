@@ -79,6 +79,23 @@ def agents_table(summary: MetricsSummary, names: Mapping[str, str]) -> Table:
     return Table("Agents", headers, rows)
 
 
+def messages_table(document: SessionDocument) -> Table | None:
+    """The person's messages (turn, round, who, to whom, what); None when there were none."""
+    names = {agent.id: agent.nickname for agent in document.config.agents}
+    rows = [
+        [
+            str(turn.index),
+            str(turn.round),
+            turn.nickname,
+            names.get(turn.to, turn.to) if turn.to else "all",
+            turn.text,
+        ]
+        for turn in document.turns
+        if turn.human
+    ]
+    return Table("Messages from people", ["turn", "round", "from", "to", "message"], rows) if rows else None
+
+
 def session_plots(
     document: SessionDocument, *, embeddings: bool = False, embedder: Embedder | None = None
 ) -> Plots:
@@ -96,7 +113,7 @@ def session_plots(
         charts.append(disagreement)
     extra: dict[str, Any] = {}
     if embeddings:
-        spoken = [turn for turn in document.turns if not turn.failed and words(turn.text)]
+        spoken = [turn for turn in document.turns if not turn.failed and not turn.human and words(turn.text)]
         vectors = (embedder or default_embedder()).encode([turn.text for turn in spoken])
         charts += [
             c
@@ -113,5 +130,8 @@ def session_plots(
         document.config, document.turns, controls=document.controls, recorded_scores=recorded_scores(document)
     )
     tables = [summary_table(summary, extra), agents_table(summary, names)]
+    messages = messages_table(document)
+    if messages is not None:
+        tables.append(messages)
     subtitle = f"{document.id} · {document.status} · {len(document.turns)} turns"
     return Plots(document.config.title, subtitle, charts, tables)

@@ -3,7 +3,9 @@
 Model text is data: every character Markdown could read as structure (headings, lists,
 fences, tables, HTML, links, emphasis, math) is backslash-escaped, and a turn stays one
 paragraph whatever its line breaks, so no reply can swallow or restyle the rest of the
-document. Rounds are numbered from 1 for people (they are 0-based in the document).
+document. Rounds are numbered from 1 for people (they are 0-based in the document). A
+person's message reads ``🗣 **Ada** (person, to Agent-C): ...``; an interrupted turn ends
+with ``_(interrupted)_``.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 
-from convscope.core.controls import describe, rosters
+from convscope.core.controls import Roster, describe, rosters
+from convscope.core.human import INTERRUPTED
 from convscope.core.records import ControlRecord, Turn
 from convscope.core.text import terminal_safe
 from convscope.sessions.schema import SessionDocument
@@ -49,21 +52,24 @@ def _document_lines(doc: SessionDocument) -> Iterator[str]:
         yield "- **Brief**"
         yield ""
         yield from (f"> {line}" for line in _paragraph(config.brief).split("\n"))
-    controls = (_control_line(record, roster.names) for record, roster in rosters(config, doc.controls))
+    controls = rosters(config, doc.controls)
     pending = next(controls, None)
+    names = Roster.initial(config).names
     current_round: int | None = None
     for turn in doc.turns:
         if turn.round != current_round:
             current_round = turn.round
             yield ""
             yield f"## Round {turn.round + 1}"
-        while pending is not None and pending[0] <= turn.index:
-            yield from ("", pending[1])
+        while pending is not None and pending[0].turn_index <= turn.index:
+            record, roster = pending
+            yield from ("", _control_line(record, roster.names))
+            names = roster.names
             pending = next(controls, None)
         yield ""
-        yield _turn_line(turn)
+        yield _human_line(turn, names) if turn.human else _turn_line(turn)
     while pending is not None:
-        yield from ("", pending[1])
+        yield from ("", _control_line(pending[0], pending[1].names))
         pending = next(controls, None)
 
 
@@ -72,12 +78,19 @@ def _turn_line(turn: Turn) -> str:
     if turn.failed:
         kind = f" ({turn.error_kind})" if turn.error_kind else ""
         return f"⚠️ {speaker}: failed{kind}: {_inline(turn.error or '')}"
+    if turn.interrupted:
+        said = f"{_paragraph(turn.text)} " if turn.text.strip() else ""
+        return f"{speaker}: {said}_({INTERRUPTED})_"
     return f"{speaker}: {_paragraph(turn.text)}"
 
 
-def _control_line(record: ControlRecord, names: Mapping[str, str]) -> tuple[int, str]:
-    """The turn a record preceded, and its line."""
-    return record.turn_index, f"_⚙ {_inline(describe(record, names))}_"
+def _human_line(turn: Turn, names: Mapping[str, str]) -> str:
+    to = f", to {_inline(names.get(turn.to, turn.to))}" if turn.to else ""
+    return f"🗣 **{_inline(turn.nickname)}** (person{to}): {_paragraph(turn.text)}"
+
+
+def _control_line(record: ControlRecord, names: Mapping[str, str]) -> str:
+    return f"_⚙ {_inline(describe(record, names))}_"
 
 
 def _inline(value: str) -> str:

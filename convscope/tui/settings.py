@@ -24,22 +24,39 @@ def _read() -> dict[str, Any] | None:
         return None
 
 
-def load_theme(default: str) -> str:
+def _load(key: str, default: str) -> str:
     tui = (_read() or {}).get("tui")
-    value = tui.get("theme") if isinstance(tui, dict) else None
+    value = tui.get(key) if isinstance(tui, dict) else None
     return value if isinstance(value, str) and value else default
 
 
-def save_theme(name: str) -> bool:
-    """Remember the theme; a config file we cannot parse is left untouched (returns False)."""
+def _save(key: str, value: str) -> bool:
+    """Remember one choice; a config file we cannot parse is left untouched (returns False)."""
     data = _read()
     if data is None:
         return False
     tui = data.get("tui")
-    data["tui"] = {**(tui if isinstance(tui, dict) else {}), "theme": name}
+    data["tui"] = {**(tui if isinstance(tui, dict) else {}), key: value}
     path = config_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_suffix(".toml.tmp")
     temporary.write_text(tomli_w.dumps(data), encoding="utf-8")
     temporary.replace(path)
     return True
+
+
+def load_theme(default: str) -> str:
+    return _load("theme", default)
+
+
+def save_theme(name: str) -> bool:
+    return _save("theme", name)
+
+
+def load_nickname(default: str) -> str:
+    """The name the person last spoke under in a live session."""
+    return _load("nickname", default)
+
+
+def save_nickname(name: str) -> bool:
+    return _save("nickname", name)

@@ -4,11 +4,13 @@ a replay's recomputation (what the replay screen and the plots use) and ``convsc
 
 Each scripted agent says something different in every round (and, in a coding panel, in its
 codes and its summaries), so that a consumer measuring the wrong turns, or with the wrong
-tracker, gets different numbers.
+tracker, gets different numbers. The same holds with a person's message in the session: a
+consumer that measured it as an agent's output would disagree with the others.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -17,7 +19,10 @@ from typing import Any
 import pytest
 
 from convscope.cli import main
+from convscope.core.config_files import load_config
+from convscope.core.events import Event, TurnCompleted
 from convscope.plotdata.points import recompute_points
+from convscope.runtime.session import SessionRuntime
 from convscope.sessions.schema import SessionDocument
 from convscope.sessions.store import SessionStore
 
@@ -120,3 +125,41 @@ def test_live_replay_and_analyze_give_the_same_round_series(
     assert [point["values"] for point in summary["by_round"]] == live
     assert rouge_series(summary["rouge"]["by_round"]) == rouge_series(live)
     assert any(r["rouge1"] for r in live)  # the series says something: not all zero
+
+
+def run_with_a_message(folder: Path, protocol: str) -> SessionDocument:
+    """The protocol's session, run through the session runtime, with a person's message (one
+    whose words the agents use) said once turn 1 has ended (at the next boundary: after the
+    network's first round)."""
+    config = folder / "session.toml"
+    config.write_text(f'title = "{protocol}"\n' + PROTOCOLS[protocol](folder), encoding="utf-8")
+    runtime = SessionRuntime.start(load_config(str(config)))
+
+    def say_once(event: Event) -> None:
+        if isinstance(event, TurnCompleted) and event.turn.index == 1:
+            runtime.engine.say("The budget is fine, ship the API on Monday.")
+
+    runtime.subscribe(say_once)
+    asyncio.run(runtime.run())
+    document = SessionStore().load(runtime.session_id)
+    assert document.status == "finished"
+    assert sum(turn.human for turn in document.turns) == 1
+    return document
+
+
+@pytest.mark.parametrize("protocol", list(PROTOCOLS))
+def test_a_human_turn_leaves_live_replay_and_analyze_agreeing(
+    protocol: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    document = run_with_a_message(tmp_path, protocol)
+    live = [point.values for point in document.metrics if point.is_round]
+    replayed = [point.values for point in recompute_points(document) if point.is_round]
+    summary = analyzed(document.id, capsys)
+    assert len(live) == document.config.rounds
+    assert replayed == live
+    assert [point["values"] for point in summary["by_round"]] == live
+    live_turns = [(p.turn_index, p.values) for p in document.metrics if not p.is_round]
+    assert live_turns == [(p.turn_index, p.values) for p in recompute_points(document) if not p.is_round]
+    [human] = [turn for turn in document.turns if turn.human]
+    identity = {"turn.index": human.index, "turn.round": human.round, "turn.agent_id": "@human"}
+    assert (human.index, identity) in live_turns

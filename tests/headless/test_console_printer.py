@@ -207,3 +207,32 @@ def test_a_rounds_measures_arriving_while_the_next_turn_streams_print_after_that
         "second words",
         "round 0 · ROUGE-1/2/L 0.50/0.25/0.50 · confidence 0.75 · loop: 0 converged steps",
     ]
+
+
+async def test_a_persons_message_prints_under_its_nickname_and_addressee_between_the_turns() -> None:
+    engine = Engine(scripted_config("x", "y", rounds=1))
+    out = io.StringIO()
+    engine.subscribe(ConsolePrinter(out, engine.names))
+    engine.subscribe(
+        lambda event: (
+            engine.say("Only you, B.", speaker="Ada", to="a1")
+            if isinstance(event, TurnCompleted) and event.turn.index == 0
+            else None
+        )
+    )
+    await engine.run()
+
+    lines = out.getvalue().splitlines()
+    at = lines.index("[round 0] Ada → Agent-B (person)")
+    assert lines[at + 1] == "Only you, B."
+    assert lines.index("x") < at < lines.index("y")  # between Agent-A's turn and Agent-B's
+
+
+def test_an_interrupted_turn_prints_its_text_then_the_mark() -> None:
+    cut = Turn(
+        index=0, round=0, agent_id="A", nickname="A", model="m", started_at=1.0, ended_at=2.0,
+        text="half a", cut_by="interrupt",
+    )  # fmt: skip
+    assert printed([TurnStarted(0, 0, "A", "A", "m"), TokenDelta(0, "A", "half a"), TurnCompleted(cut)])[
+        -1
+    ] == ("half a [interrupted]")

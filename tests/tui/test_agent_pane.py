@@ -7,6 +7,7 @@ from textual.app import App, ComposeResult
 
 from convscope.core.agents import AgentSpec
 from convscope.core.providers.registry import where
+from convscope.core.records import Turn
 from convscope.themes import STYLESHEET
 from convscope.tui.widgets.agent_pane import AgentPane, fit_where, turn_rate
 
@@ -73,3 +74,15 @@ def test_an_agent_without_a_server_shows_its_spec_and_a_retried_failure_its_cost
         "gpt-4o",
         "api.openai.com:443",
     )
+
+
+@pytest.mark.parametrize(("text", "body"), [("half a", "half a [interrupted]"), ("", "[interrupted]")])
+async def test_an_interrupted_turn_shows_what_it_said_then_the_mark(text: str, body: str) -> None:
+    app = OnePane(AgentSpec(id="a", nickname="A", provider="scripted:echo"))
+    cut = Turn(
+        index=0, round=0, agent_id="a", nickname="A", model="scripted:echo", started_at=1.0, ended_at=2.0,
+        text=text, cut_by="interrupt",
+    )  # fmt: skip
+    async with app.run_test():
+        app.pane.show_turn(cut)
+        assert app.pane.body.text == body

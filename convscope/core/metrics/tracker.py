@@ -9,7 +9,9 @@ agents, never to the length of the history: a text is tokenised and counted once
 pairs are cached, and the loop detector keeps only the last output of each agent.
 
 Failed turns carry error text, not model output: lexical and semantic measures skip them
-(a permanent failure still tells the behaviour coder which agent crashed).
+(a permanent failure still tells the behaviour coder which agent crashed). A person's
+message (a human turn) is no agent's output: it is recorded by identity only, so that the
+timeline shows it, and left out of every measure.
 
 Per-turn snapshot keys (each named and explained for display in ``catalogue``, which a test
 holds to this list):
@@ -160,7 +162,7 @@ class MetricsTracker:
             self._embedder_in_use().encode(texts)
 
     def _measures(self, turn: Turn) -> bool:
-        return self.measured is None or self.measured(turn)
+        return not turn.human and (self.measured is None or self.measured(turn))
 
     def observe(self, turn: Turn) -> dict[str, Any]:
         """Take one completed (or failed) turn; return its snapshot."""

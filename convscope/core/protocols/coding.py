@@ -14,6 +14,9 @@ matter; Algorithm 1's "C(r-1)" would make it irrelevant). Agents speak in a fixe
 whose first speaker is drawn once per discussion from the session seed and the item, so
 a batch with one seed still varies it across items. ``config.rounds`` counts every round,
 R + 2 of them. Turns carry their phase: "code", "summary" or "synthesis".
+
+A person's message is a note to the panel: every later code turn of the agents it reaches
+lists the notes under their author's nickname, after the memory. It takes no agent's turn.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from convscope.core.errors import ConfigError
 from convscope.core.protocols.base import ConversationProtocol, TurnPlan, parse_options
 from convscope.core.protocols.measures import Measures
 from convscope.core.providers.base import ChatMessage
-from convscope.core.records import Turn
+from convscope.core.records import Turn, last_agent_turn
 
 Phase = Literal["code", "summary", "synthesis"]
 
@@ -50,6 +53,7 @@ PROMPTS: dict[int, str] = {
 }
 SUMMARY_PROMPT = "Summarize your message in one sentence."
 MEMORY_HEADING = "Discussion so far (one-sentence summaries):"
+NOTES_HEADING = "Notes to the panel:"
 REFINE_PROMPT = "Refine your code in the light of the discussion. Answer with your code."
 SYNTHESIS_PROMPT = "Give your final code, a synthesis of the discussion. Answer with your code."
 
@@ -82,9 +86,9 @@ class CodingPanel(ConversationProtocol):
         return self.config.rounds - 1
 
     def next_turn(self, transcript: Sequence[Turn], names: Mapping[str, str]) -> TurnPlan | None:
-        if not transcript:
+        last = last_agent_turn(transcript)
+        if last is None:
             return self._code_turn(self.order[0], 0, transcript, names)
-        last = transcript[-1]
         if last.phase == "code" and not last.failed:
             return self._summary_turn(last, names)
         position = self.order.index(last.agent_id) + 1
@@ -103,6 +107,9 @@ class CodingPanel(ConversationProtocol):
         parts = [self.prompt, self.item]
         if round_index > 0:
             parts.append("\n".join([MEMORY_HEADING, *memory(transcript)]))
+        if said := notes(speaker, transcript):
+            parts.append("\n".join([NOTES_HEADING, *said]))
+        if round_index > 0:
             parts.append(SYNTHESIS_PROMPT if round_index == self.synthesis_round else REFINE_PROMPT)
         phase: Phase = "synthesis" if round_index == self.synthesis_round else "code"
         messages = (self._system(speaker, names), ChatMessage("user", "\n\n".join(parts)))
@@ -119,6 +126,15 @@ def memory(transcript: Sequence[Turn]) -> list[str]:
         f"{turn.nickname}: {' '.join(turn.text.split())}"
         for turn in transcript
         if turn.phase == "summary" and not turn.failed
+    ]
+
+
+def notes(speaker: str, transcript: Sequence[Turn]) -> list[str]:
+    """The people's notes to the panel that reach ``speaker``, one line each, under their nickname."""
+    return [
+        f"{turn.nickname}: {' '.join(turn.text.split())}"
+        for turn in transcript
+        if turn.human and turn.reaches(speaker)
     ]
 
 

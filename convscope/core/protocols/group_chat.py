@@ -3,7 +3,10 @@
 Every round each active agent speaks once, in a fixed order, and sees the whole chat so
 far with each line prefixed by the speaker's nickname at the time it spoke. A failed
 turn is posted into the chat as ``⚠ <error>`` under the failing agent's nickname, so the
-others can see that it crashed.
+others can see that it crashed. A person's message is a line of the chat under the
+person's nickname, seen only by the agent it is addressed to, if any (an isolated agent
+sees the brief and the messages meant for it). Human turns take no agent's place in the
+order of speakers.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from convscope.core.config import SessionConfig
 from convscope.core.protocols.base import ConversationProtocol, TurnPlan, parse_options
 from convscope.core.protocols.measures import Measures
 from convscope.core.providers.base import ChatMessage
-from convscope.core.records import Turn
+from convscope.core.records import Turn, last_agent_turn
 
 ERROR_SIGN = "⚠"
 ISOLATED_SYSTEM_PROMPT = "You are an AI assistant."
@@ -60,10 +63,11 @@ def chat_line(turn: Turn) -> str:
     return f"{turn.nickname}: {' '.join(part for part in parts if part)}"
 
 
-def _speakers_of_last_round(transcript: Sequence[Turn]) -> Iterator[str]:
+def _speakers_of_last_round(transcript: Sequence[Turn], last_round: int) -> Iterator[str]:
     """Walk back from the end only as far as the last round goes: O(agents), not O(turns)."""
-    last_round = transcript[-1].round
     for turn in reversed(transcript):
+        if turn.human:
+            continue
         if turn.round != last_round:
             return
         yield turn.agent_id
@@ -96,9 +100,9 @@ class GroupChat(ConversationProtocol):
         active = [agent_id for agent_id in self.order if agent_id not in dropped]
         if not active:
             return None
-        if transcript:
-            last = transcript[-1]
-            spoken = list(_speakers_of_last_round(transcript))
+        last = last_agent_turn(transcript)
+        if last is not None:
+            spoken = list(_speakers_of_last_round(transcript, last.round))
             remaining = [a for a in active if a not in spoken and self._after(a, spoken)]
             round_index = last.round if remaining else last.round + 1
             speaker = remaining[0] if remaining else active[0]
@@ -119,8 +123,11 @@ class GroupChat(ConversationProtocol):
         others = [names[a] for a in self.order if a != speaker]
         prompt = system_prompt(names[speaker], others, self.options)
         lines = [self.config.brief]
-        if not self.options.isolated:
-            lines += [chat_line(turn) for turn in transcript]
+        lines += [
+            chat_line(turn)
+            for turn in transcript
+            if (turn.human and turn.reaches(speaker)) or not (turn.human or self.options.isolated)
+        ]
         messages = [ChatMessage("user", "\n\n".join(line for line in lines if line))]
         if prompt is not None:
             messages.insert(0, ChatMessage("system", prompt))

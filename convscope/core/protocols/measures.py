@@ -24,5 +24,6 @@ class Measures:
     loop_share: bool = False
 
     def measured(self, turn: Turn) -> bool:
-        """Whether ``turn`` counts in the measures (its identity is recorded either way)."""
-        return turn.phase not in self.unmeasured_phases
+        """Whether ``turn`` counts in the measures (its identity is recorded either way): a
+        person's message never does, since the measures are about the agents."""
+        return not turn.human and turn.phase not in self.unmeasured_phases

@@ -10,7 +10,9 @@ Everything drawn at random (graph, characters, stances, topic) comes from the se
 seed (or ``graph_seed``), so :func:`network_theory` rebuilds the same network from the
 config alone: the combination matrix, |λ2|, the theoretical halving time and the DeGroot
 forecast, known before the first turn and shown beside the live disagreement.
-``config.rounds`` counts every round, round 0 included.
+``config.rounds`` counts every round, round 0 included. A person's message reaches every
+node, or the one it names: each agent's next prompt carries the messages meant for it
+since its last answer. Human turns are nobody's answer.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ from convscope.core.graphs import (
 from convscope.core.metrics.tracker import MetricsTracker
 from convscope.core.protocols.base import ConversationProtocol, RecordedScores, TurnPlan, parse_options
 from convscope.core.providers.base import ChatMessage
-from convscope.core.records import Turn
+from convscope.core.records import Turn, last_agent_turn
 
 Stance = Literal["for", "neutral", "against"]
 STANCE_VALUES: dict[Stance, float] = {"against": 0.0, "neutral": 0.5, "for": 1.0}
@@ -72,6 +74,7 @@ _STANCE_LINE = "Your initial stance on {topic}: {stance}."
 _STANCE_PATTERN = re.compile(r"Your initial stance on .*?: (for|neutral|against)\.")
 _PREVIOUS = "Your previous answer:"
 _HEARD = "What the people you hear said:"
+_TOLD = "A message for you from {name}:"
 _ASK_FIRST = "State your opinion on {topic} in two or three sentences."
 _ASK_UPDATE = "Give your updated opinion on {topic} in two or three sentences."
 
@@ -272,8 +275,9 @@ class OpinionNetwork(ConversationProtocol):
     def next_turns(self, transcript: Sequence[Turn], names: Mapping[str, str]) -> tuple[TurnPlan, ...]:
         """The whole round at once; after a batch cut short, only the agents it is missing."""
         round_index, pending = 0, list(self.theory.agents)
-        if transcript:
-            last_round = transcript[-1].round
+        last = last_agent_turn(transcript)
+        if last is not None:
+            last_round = last.round
             answered = {turn.agent_id for turn in _round_turns(transcript, last_round)}
             missing = [agent for agent in self.theory.agents if agent not in answered]
             round_index, pending = (last_round, missing) if missing else (last_round + 1, pending)
@@ -281,7 +285,7 @@ class OpinionNetwork(ConversationProtocol):
             return ()
         answers = self._latest_answers(transcript, round_index)
         return tuple(
-            TurnPlan(agent, round_index, self._messages(agent, round_index, answers, names))
+            TurnPlan(agent, round_index, self._messages(agent, round_index, answers, names, transcript))
             for agent in pending
         )
 
@@ -291,7 +295,7 @@ class OpinionNetwork(ConversationProtocol):
         for turn in reversed(transcript):
             if len(found) == len(self.theory.agents):
                 break
-            if turn.round < before_round and not turn.failed and turn.agent_id not in found:
+            if turn.round < before_round and not (turn.failed or turn.human) and turn.agent_id not in found:
                 found[turn.agent_id] = turn
         return found
 
@@ -310,7 +314,12 @@ class OpinionNetwork(ConversationProtocol):
         return "\n".join(lines)
 
     def _messages(
-        self, agent: str, round_index: int, answers: Mapping[str, Turn], names: Mapping[str, str]
+        self,
+        agent: str,
+        round_index: int,
+        answers: Mapping[str, Turn],
+        names: Mapping[str, str],
+        transcript: Sequence[Turn],
     ) -> tuple[ChatMessage, ...]:
         topic = self.theory.topic
         own = answers.get(agent)
@@ -322,15 +331,30 @@ class OpinionNetwork(ConversationProtocol):
         heard = [answers[other] for other in self.heard[agent] if other in answers]
         if round_index > 0 and heard:
             parts.append("\n".join([_HEARD, *(f"{turn.nickname}: {turn.text.strip()}" for turn in heard)]))
+        told = _told(agent, transcript)
+        parts += [f"{_TOLD.format(name=turn.nickname)}\n{turn.text.strip()}" for turn in told]
         parts.append((_ASK_UPDATE if round_index > 0 else _ASK_FIRST).format(topic=topic))
         system = ChatMessage("system", self.system_prompt(agent, names))
         return (system, ChatMessage("user", "\n\n".join(parts)))
 
 
+def _told(agent: str, transcript: Sequence[Turn]) -> list[Turn]:
+    """The people's messages meant for ``agent`` since its last turn, oldest first."""
+    told: list[Turn] = []
+    for turn in reversed(transcript):
+        if turn.agent_id == agent:
+            break
+        if turn.human and turn.reaches(agent):
+            told.append(turn)
+    return told[::-1]
+
+
 def _round_turns(transcript: Sequence[Turn], round_index: int) -> list[Turn]:
-    """The turns of the last round, walking back from the end: O(agents), not O(turns)."""
+    """The agents' turns of the last round, walking back from the end: O(agents), not O(turns)."""
     turns: list[Turn] = []
     for turn in reversed(transcript):
+        if turn.human:
+            continue
         if turn.round != round_index:
             break
         turns.append(turn)

@@ -24,7 +24,7 @@ from convscope.core.protocols.base import parse_options
 from convscope.core.protocols.network import NetworkOptions, NetworkTheory, network_theory
 from convscope.core.providers.base import close_provider
 from convscope.core.providers.factory import build_provider
-from convscope.core.records import Turn
+from convscope.core.records import Turn, agent_turns
 
 T = TypeVar("T")
 
@@ -116,6 +116,7 @@ async def consensus_of(
     A judge's scores ``recorded`` live (by turn index) are used as they are, never asked again.
     """
     theory = network_theory(config)
+    turns = agent_turns(turns)  # the people's messages are nobody's opinion
     if _judged(config) and recorded is not None:
         scores = [recorded.get(turn.index) for turn in turns]
     else:

@@ -7,7 +7,8 @@ Follows the GenAI semantic conventions as published in semantic-conventions v1.4
 ``chat`` client span for the model call (``gen_ai.request.model``, ``gen_ai.provider.name``,
 ``gen_ai.usage.input_tokens`` / ``output_tokens``). A failed turn sets ERROR status,
 ``error.type`` and an ``exception`` event; retries are events on the chat span.
-Interventions are events on the root span; convscope's own metrics go under
+Interventions, and the person's messages (no model was called: ``convscope.human_message``,
+with its text only when ``content``), are events on the root span; convscope's own metrics go under
 ``convscope.metrics.``: a turn's as attributes of its ``invoke_agent`` span, a round's as an
 event on the root span. Completions go in ``gen_ai.output.messages`` only when asked
 (``content``), as the conventions recommend; sessions do not record prompts.
@@ -155,7 +156,11 @@ class SessionTrace:
     def turn(
         self, turn: Turn, metrics: Mapping[str, object] | None = None, retries: Sequence[RetryNote] = ()
     ) -> None:
-        """The turn's ``invoke_agent`` span and its ``chat`` span, with the recorded times."""
+        """The turn's ``invoke_agent`` span and its ``chat`` span, with the recorded times (a
+        person's message: an event on the session's span)."""
+        if turn.human:
+            self._human_message(turn)
+            return
         call = self._call_attributes(turn)
         start, end = _nanos(turn.started_at), _nanos(turn.ended_at)
         invoke = self._tracer.start_span(
@@ -205,6 +210,18 @@ class SessionTrace:
             attributes["gen_ai.request.max_tokens"] = agent.params.max_tokens
         return attributes
 
+    def _human_message(self, turn: Turn) -> None:
+        attributes: dict[str, AttributeValue] = {
+            "convscope.turn.index": turn.index,
+            "convscope.turn.round": turn.round,
+            "convscope.human.name": turn.nickname,
+        }
+        if turn.to is not None:
+            attributes["convscope.human.to"] = turn.to
+        if self._content:
+            attributes["convscope.human.text"] = turn.text
+        self._require_root().add_event("convscope.human_message", attributes, _nanos(turn.started_at))
+
     def control(self, record: ControlRecord) -> None:
         """An intervention, as an event on the session's span at the time it was made."""
         attributes: dict[str, AttributeValue] = {
@@ -244,6 +261,8 @@ def _agent_attributes(turn: Turn) -> dict[str, AttributeValue]:
     }
     if turn.phase:
         attributes["convscope.turn.phase"] = turn.phase
+    if turn.cut_by:
+        attributes["convscope.turn.cut_by"] = turn.cut_by
     return attributes
 
 

@@ -39,6 +39,7 @@ from convscope.tui.dialogs.confirm import ConfirmDialog
 from convscope.tui.dialogs.export import ExportChoice, ExportDialog
 from convscope.tui.dialogs.failure import FailureDialog
 from convscope.tui.dialogs.prompt import PromptDialog
+from convscope.tui.dialogs.say import Said, SayDialog
 from convscope.tui.dialogs.thresholds import ThresholdsDialog
 from convscope.tui.live_view import LiveView
 from convscope.tui.messages import EngineEvent, MetricsChanged, TokensFlushed
@@ -46,10 +47,12 @@ from convscope.tui.metrics_board import MetricsBoard
 from convscope.tui.screens.exporting import export_in_background
 from convscope.tui.screens.navigation import leave
 from convscope.tui.screens.plots import PlotsScreen
+from convscope.tui.settings import load_nickname, save_nickname
 from convscope.tui.widgets.session_deck import SessionDeck
 from convscope.tui.widgets.status_bar import StatusBar
 
 _NICKNAME_MAX = 40
+DEFAULT_SPEAKER = "Moderator"  # the person's nickname until they choose one
 
 
 def _check_nickname(name: str) -> str | None:
@@ -60,6 +63,8 @@ class LiveScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("space", "toggle_pause", "Pause/resume"),
         Binding("n", "step", "Step"),
+        Binding("i", "interrupt", "Interrupt"),
+        Binding("m", "say", "Message"),
         Binding("f", "failure", "Fail/clear"),
         Binding("r", "rename", "Rename"),
         Binding("t", "thresholds", "Thresholds"),
@@ -174,6 +179,26 @@ class LiveScreen(Screen[None]):
         if self._controllable():
             self.engine.step()
             self._show(self.view.asked(pausing=True))
+
+    def action_interrupt(self) -> None:
+        """Cut the turn in flight now (it keeps what it said), then pause."""
+        if self._controllable():
+            self.engine.interrupt()
+            self._show(self.view.asked(pausing=True))
+
+    def action_say(self) -> None:
+        if not self._controllable():
+            return
+        nickname = load_nickname(DEFAULT_SPEAKER)
+
+        def say(said: Said | None) -> None:
+            if said is None:
+                return
+            self.engine.say(said.message.text, speaker=said.speaker, to=said.message.to)
+            if said.speaker != nickname:
+                save_nickname(said.speaker)
+
+        self.app.push_screen(SayDialog(nickname, self.view.names), say)
 
     def action_failure(self) -> None:
         if not self._controllable():

@@ -10,6 +10,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.widgets import Static
 
+from convscope.core.human import INTERRUPTED
 from convscope.core.providers.retry import gave_up_note
 from convscope.core.records import Turn
 from convscope.core.text import terminal_safe
@@ -76,6 +77,8 @@ class AgentPane(Vertical, can_focus=True):
         self.retries = 0
         self._parts: list[str] = []
         self._error: str | None = None
+        self._interrupted = False
+        self._heard: list[str] = []  # the people's messages to this agent since its turn, as lines
         self._gave_up: str | None = None  # how much retrying a failed turn cost, for the person
         self._started = 0.0
         self._meta = Static(classes="pane-meta", markup=False)
@@ -101,6 +104,7 @@ class AgentPane(Vertical, can_focus=True):
         self.turn_index, self.round, self.nickname = turn_index, round_index, nickname
         self.state, self.tokens, self.rate, self.retries = "thinking", None, None, 0
         self._parts, self._error, self._gave_up, self._started = [], None, None, time.monotonic()
+        self._interrupted, self._heard = False, []
         self.speaking = True
         self.set_class(False, "-failed")
         self._redraw()
@@ -123,11 +127,27 @@ class AgentPane(Vertical, can_focus=True):
 
     def finish(self, turn: Turn) -> None:
         """The turn is over: show it as recorded (the engine's text is the reference)."""
-        self.show_turn(turn, deltas=self.tokens)
+        self.show_turn(turn, deltas=self.tokens, heard=tuple(self._heard))
 
-    def show_turn(self, turn: Turn | None, *, deltas: int | None = None, speaking: bool = False) -> None:
-        """Draw a recorded turn (replay, resume), or an agent that has not spoken yet."""
+    def hear(self, line: str) -> None:
+        """A person's message to this agent (``Moderator: ...``), shown below its last words
+        until it next speaks."""
+        self._heard.append(line)
+        self._draw_body()
+
+    def show_turn(
+        self,
+        turn: Turn | None,
+        *,
+        deltas: int | None = None,
+        speaking: bool = False,
+        heard: tuple[str, ...] = (),
+    ) -> None:
+        """Draw a recorded turn (replay, resume), or an agent that has not spoken yet, and the
+        people's messages to it ``heard`` since."""
         self.speaking = speaking
+        self._heard = list(heard)
+        self._interrupted = turn is not None and turn.interrupted
         if turn is None:
             self.turn_index = self.round = self._gave_up = None
             self._parts, self._error, self.tokens, self.rate = [], None, None, None
@@ -216,9 +236,14 @@ class AgentPane(Vertical, can_focus=True):
         self._meta.update(layout=False, content=Content.assemble(*lines[0], "\n", *lines[1]))
 
     def _draw_body(self) -> None:
-        """The text, or the error; a turn cut by a time limit has both."""
+        """The text, or the error; a turn cut by a time limit has both; an interrupted turn is
+        marked; the people's messages to the agent since follow."""
         failed = self._error is not None
         self.body.set_class(failed, "-error")
         error = f"⚠ {terminal_safe(self._error or '')}"
         text = terminal_safe(self.text)
-        self.body.show((f"{text}\n{error}" if text.strip() else error) if failed else text)
+        shown = (f"{text}\n{error}" if text.strip() else error) if failed else text
+        if self._interrupted:
+            shown = f"{shown} [{INTERRUPTED}]" if shown.strip() else f"[{INTERRUPTED}]"
+        heard = "\n".join(f"✉ {terminal_safe(line)}" for line in self._heard)
+        self.body.show(f"{shown}\n\n{heard}" if heard and shown else heard or shown)

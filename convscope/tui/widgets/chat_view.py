@@ -1,4 +1,5 @@
-"""The shared chat in speaking order, with the person's interventions as small system lines."""
+"""The shared chat in speaking order, with the person's interventions as small system lines
+and the person's messages as turns of their own."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from convscope.core.controls import describe
+from convscope.core.human import INTERRUPTED, speaker_label
 from convscope.core.records import ControlRecord, Turn
 from convscope.core.text import terminal_safe
 
@@ -26,6 +28,7 @@ class ChatEntry(Static):
         self.nickname = nickname
         self._parts: list[str] = []
         self._error: str | None = None
+        self._interrupted = False
         self.behind = True
 
     def on_mount(self) -> None:
@@ -39,9 +42,12 @@ class ChatEntry(Static):
         self._parts = []
         self._changed()
 
-    def finish(self, turn: Turn) -> None:
-        self.nickname, self._parts, self._error = turn.nickname, [turn.text], turn.error
+    def finish(self, turn: Turn, names: Mapping[str, str] | None = None) -> None:
+        """Show the turn as recorded; ``names`` name the agent a person's message is addressed to."""
+        self.nickname, self._parts, self._error = speaker_label(turn, names or {}), [turn.text], turn.error
+        self._interrupted = turn.interrupted
         self.set_class(turn.failed, "-failed")
+        self.set_class(turn.human, "-human")
         self._changed()
 
     def _changed(self) -> None:
@@ -59,7 +65,13 @@ class ChatEntry(Static):
         if self._error is not None:
             self.update(Content.assemble(name, ": ", (f"⚠ {terminal_safe(self._error)}", "bold $error")))
         else:
-            self.update(Content.assemble(name, ": ", terminal_safe("".join(self._parts))))
+            text = terminal_safe("".join(self._parts))
+            mark = (
+                ((" " if text.strip() else "") + f"[{INTERRUPTED}]", "$text-muted")
+                if self._interrupted
+                else ""
+            )
+            self.update(Content.assemble(name, ": ", text, mark))
 
 
 class SystemLine(Static):
@@ -89,9 +101,9 @@ class ChatView(VerticalScroll):
     def entry(self, turn_index: int) -> ChatEntry | None:
         return self._entries.get(turn_index)
 
-    def add_turn(self, turn: Turn) -> None:
+    def add_turn(self, turn: Turn, names: Mapping[str, str] | None = None) -> None:
         entry = self.begin_turn(turn.index, turn.nickname)
-        entry.finish(turn)
+        entry.finish(turn, names)
 
     def add_system(self, text: str, turn_index: int) -> None:
         self._add(SystemLine(text, turn_index))

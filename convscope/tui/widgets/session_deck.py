@@ -16,6 +16,7 @@ from textual.widgets import ContentSwitcher
 from convscope.core.config import SessionConfig
 from convscope.core.controls import Roster, rosters
 from convscope.core.events import StreamReset, TurnStarted
+from convscope.core.human import speaker_label
 from convscope.core.metrics.loops import LoopThresholds
 from convscope.core.providers.registry import where
 from convscope.core.records import ControlRecord, Turn
@@ -73,12 +74,14 @@ class SessionDeck(Horizontal):
     def load_record(self, turns: Sequence[Turn], controls: Sequence[ControlRecord]) -> None:
         """Fill the chat with a saved session: each intervention just before the turn it preceded."""
         pending = list(rosters(self.config, controls))
+        names: Mapping[str, str] = Roster.initial(self.config).names
         for turn in [*turns, None]:
             while pending and (turn is None or pending[0][0].turn_index <= turn.index):
                 record, roster = pending.pop(0)
                 self.chat.add_control(record, roster.names)
+                names = roster.names
             if turn is not None:
-                self.chat.add_turn(turn)
+                self.chat.add_turn(turn, names)
 
     def show_roster(self, roster: Roster) -> None:
         """Names, failure modes and the paused mark as ``roster`` has them."""
@@ -93,7 +96,13 @@ class SessionDeck(Horizontal):
         """Panes as they were once the turns ``shown`` were over: each agent's last turn, and ``roster``."""
         last_turns = {turn.agent_id: turn for turn in shown}
         for agent_id, pane in self.panes.items():
-            pane.show_turn(last_turns.get(agent_id), speaking=agent_id == speaking)
+            last = last_turns.get(agent_id)
+            heard = tuple(
+                _heard_line(turn, roster.names)
+                for turn in shown
+                if turn.human and turn.reaches(agent_id) and (last is None or turn.index > last.index)
+            )
+            pane.show_turn(last, speaking=agent_id == speaking, heard=heard)
         self.show_roster(roster)
 
     # -- a live session, event by event
@@ -115,6 +124,12 @@ class SessionDeck(Horizontal):
             entry.restart()
 
     def turn_ended(self, turn: Turn) -> None:
+        if turn.human:  # a person's message: a line of the chat, a note in the panes it reaches
+            self.chat.add_turn(turn, self.sidebar.names)
+            for agent_id, pane in self.panes.items():
+                if turn.reaches(agent_id):
+                    pane.hear(_heard_line(turn, self.sidebar.names))
+            return
         self.panes[turn.agent_id].finish(turn)
         entry = self.chat.entry(turn.index)
         if entry is not None:
@@ -138,3 +153,7 @@ class SessionDeck(Horizontal):
         self, board: MetricsBoard | None = None, thresholds: LoopThresholds | None = None
     ) -> None:
         self.sidebar.show(board, thresholds)
+
+
+def _heard_line(turn: Turn, names: Mapping[str, str]) -> str:
+    return f"{speaker_label(turn, names)}: {turn.text}"

@@ -1,5 +1,6 @@
-"""Replay's timeline: one mark per turn (failed turns stand out), the current position, and a
-marker under every turn before which the person intervened."""
+"""Replay's timeline: one mark per turn (failed turns stand out, the person's messages and
+interrupted turns have marks of their own), the current position, and a marker under every
+turn before which the person intervened."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ class Timeline(Widget):
         for turn in self.turns:
             cell = self._cell(turn.index, width)
             if marks[cell][0] != "✕":
-                marks[cell] = ("✕", "bold $error") if turn.failed else ("■", "$primary")
+                marks[cell] = _mark(turn)
         if 0 <= self.position < count:
             cell = self._cell(self.position, width)
             marks[cell] = (marks[cell][0], "bold reverse $accent")
@@ -50,3 +51,13 @@ class Timeline(Widget):
             head = f"before the first turn · {count} turns"
         head += "   ←/→ turn · home/end · g go to turn · ▲ intervention"
         return Content.assemble((head, "bold"), "\n", *marks, "\n", ("".join(flags), "bold $warning"))
+
+
+def _mark(turn: Turn) -> tuple[str, str]:
+    if turn.failed:
+        return ("✕", "bold $error")
+    if turn.human:
+        return ("✉", "bold $secondary")
+    if turn.interrupted:
+        return ("◧", "bold $warning")
+    return ("■", "$primary")
