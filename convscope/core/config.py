@@ -7,6 +7,17 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from convscope.core.agents import AgentSpec
+from convscope.core.alarms import Alarm
+from convscope.core.interventions import Intervention, unknown_agents
+
+
+class Price(BaseModel):
+    """What a model costs per million tokens, in whatever currency the person uses."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    input: float = Field(ge=0)  # prompt tokens
+    output: float = Field(ge=0)  # completion tokens
 
 
 class SessionConfig(BaseModel):
@@ -26,6 +37,9 @@ class SessionConfig(BaseModel):
     semantic_metrics: bool = False
     agents: tuple[AgentSpec, ...]
     options: dict[str, Any] = Field(default_factory=dict)  # validated by the protocol
+    interventions: tuple[Intervention, ...] = ()  # core/interventions.py
+    alarms: tuple[Alarm, ...] = ()  # core/alarms.py
+    prices: dict[str, Price] = Field(default_factory=dict)  # provider spec -> price; none: no cost metrics
 
     @model_validator(mode="after")
     def _unique_agent_ids(self) -> SessionConfig:
@@ -35,6 +49,22 @@ class SessionConfig(BaseModel):
             raise ValueError(f"duplicate agent ids: {', '.join(duplicates)}")
         if not self.agents:
             raise ValueError("a session needs at least one agent")
+        return self
+
+    @model_validator(mode="after")
+    def _schedule_names_agents(self) -> SessionConfig:
+        problem = unknown_agents(self.interventions, [agent.id for agent in self.agents])
+        if problem is not None:
+            raise ValueError(problem)
+        return self
+
+    @model_validator(mode="after")
+    def _every_model_priced(self) -> SessionConfig:
+        """With any price given, every agent's model needs one: a cost that leaves some out
+        would read as the whole cost, and a budget on it would not hold."""
+        unpriced = sorted({agent.provider for agent in self.agents} - set(self.prices))
+        if self.prices and unpriced:
+            raise ValueError(f"prices: no price for {', '.join(unpriced)}")
         return self
 
     def agent(self, agent_id: str) -> AgentSpec:
