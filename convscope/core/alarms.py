@@ -71,7 +71,9 @@ def parse_condition(when: str) -> Condition:
     if entry is None:
         known = [e.key for e in catalogue.CATALOGUE if e not in catalogue.IDENTITY]
         close = difflib.get_close_matches(key, known, n=3, cutoff=0.6)
-        hint = f"did you mean {' or '.join(close)}?" if close else "see docs/metrics.md for the keys"
+        hint = (
+            f"did you mean {' or '.join(close)}?" if close else "the keys are listed in docs/interventions.md"
+        )
         raise ValueError(f"unknown metric {key!r} ({hint})")
     if op is None:
         if entry.unit != "flag":
