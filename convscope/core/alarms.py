@@ -20,7 +20,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, field_validator
 
-from convscope.core.interventions import Commands
+from convscope.core.interventions import Commands, complaint
 from convscope.core.metrics import catalogue
 from convscope.core.records import AlarmAction, AlarmFired
 from convscope.core.snapshot import Snapshot
@@ -99,7 +99,10 @@ class Alarm(BaseModel):
     @field_validator("when")
     @classmethod
     def _readable(cls, when: str) -> str:
-        parse_condition(when)
+        try:
+            parse_condition(when)
+        except ValueError as error:
+            raise complaint(str(error)) from None
         return when
 
     @property

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from convscope.core.agents import AgentSpec
 from convscope.core.alarms import Alarm
-from convscope.core.interventions import Intervention, unknown_agents
+from convscope.core.interventions import Intervention, complaint, unknown_agents
 
 
 class Price(BaseModel):
@@ -51,12 +51,16 @@ class SessionConfig(BaseModel):
             raise ValueError("a session needs at least one agent")
         return self
 
-    @model_validator(mode="after")
-    def _schedule_names_agents(self) -> SessionConfig:
-        problem = unknown_agents(self.interventions, [agent.id for agent in self.agents])
+    @field_validator("interventions")
+    @classmethod
+    def _schedule_names_agents(
+        cls, interventions: tuple[Intervention, ...], info: ValidationInfo
+    ) -> tuple[Intervention, ...]:
+        agents: tuple[AgentSpec, ...] = info.data.get("agents", ())  # absent: they failed already
+        problem = unknown_agents(interventions, [agent.id for agent in agents]) if agents else None
         if problem is not None:
-            raise ValueError(problem)
-        return self
+            raise complaint(problem)
+        return interventions
 
     @model_validator(mode="after")
     def _every_model_priced(self) -> SessionConfig:

@@ -13,10 +13,16 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from convscope.core.metrics.loops import thresholds_from
 from convscope.core.providers.failures import parse_failure
 from convscope.core.records import ControlRecord, Turn
+
+
+def complaint(message: str) -> PydanticCustomError:
+    """A validation error that reads as ``message`` alone (pydantic prefixes a ValueError's)."""
+    return PydanticCustomError("config", "{message}", {"message": message})
 
 
 class Commands(Protocol):
@@ -52,7 +58,10 @@ class Fail(_Action):
     @field_validator("mode")
     @classmethod
     def _known_mode(cls, mode: str) -> str:
-        parse_failure(mode)
+        try:
+            parse_failure(mode)
+        except ValueError as error:
+            raise complaint(str(error)) from None
         return mode
 
     def agents(self) -> tuple[str, ...]:
@@ -113,7 +122,7 @@ class _Flag(_Action):
         if data is True:
             return {}
         if data is False:
-            raise ValueError("write it as true, or leave it out")
+            raise complaint("write it as true, or leave it out")
         return data
 
 
@@ -152,10 +161,10 @@ class Intervention(BaseModel):
     @model_validator(mode="after")
     def _one_boundary_one_action(self) -> Intervention:
         if (self.at_turn is None) == (self.at_round is None):
-            raise ValueError("give exactly one of at_turn or at_round")
+            raise complaint("give exactly one of at_turn or at_round")
         actions = [name for name in self._action_fields() if getattr(self, name) is not None]
         if len(actions) != 1:
-            raise ValueError(f"give exactly one action of: {', '.join(self._action_fields())}")
+            raise complaint(f"give exactly one action of: {', '.join(self._action_fields())}")
         return self
 
     @classmethod
@@ -187,7 +196,7 @@ def unknown_agents(interventions: Sequence[Intervention], agent_ids: Sequence[st
     for position, intervention in enumerate(interventions):
         for agent in intervention.action.agents():
             if agent not in agent_ids:
-                return f"interventions.{position}: unknown agent {agent!r} (agents: {', '.join(agent_ids)})"
+                return f"entry {position} names an unknown agent {agent!r} (agents: {', '.join(agent_ids)})"
     return None
 
 
