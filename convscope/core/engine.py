@@ -8,6 +8,10 @@ recorded as a ``ControlApplied`` event stamped with the index of the turn it pre
 Finished turns are measured by a :class:`MetricsWorker` while the next turns run; the
 engine waits for it only before a command, at the session's end, and before the turns of
 a protocol that reads the metrics (``ConversationProtocol.plans_from_metrics``).
+The config's scheduled interventions (``core/interventions.py``) are sent as those same
+commands at their boundary; its alarms (``core/alarms.py``) are checked at every boundary,
+after waiting for the finished turns' metrics, so that they land before the same turn on
+every run.
 """
 
 from __future__ import annotations
@@ -400,9 +404,7 @@ class Engine:
         Each turn is journalled as it ends; the transcript takes them in index order once
         the whole batch is done, so the protocol never sees half a simultaneous round.
         """
-        indices = self._next_indices(len(plans))
-        refilled = bool(self._holes[: len(plans)])
-        self._holes = self._holes[len(plans) :]
+        indices, refilled = self._indices_for(len(plans))
         turns = await asyncio.gather(
             *(self._run_bounded(index, plan) for index, plan in zip(indices, plans, strict=True))
         )
@@ -411,6 +413,13 @@ class Engine:
             self.transcript.sort(key=lambda turn: turn.index)
         if self._worker is not None:
             self._worker.measure(turns)
+
+    def _indices_for(self, count: int) -> tuple[list[int], bool]:
+        """A batch's turn indices (:meth:`_next_indices`), the holes it refills taken. True
+        when holes were refilled."""
+        indices = self._next_indices(count)
+        refilled, self._holes = self._holes[:count], self._holes[count:]
+        return indices, bool(refilled)
 
     def _next_indices(self, count: int) -> list[int]:
         """The next batch's turn indices: first the holes left by a batch cut short (resuming

@@ -238,3 +238,19 @@ def test_an_intervention_that_cannot_apply_is_one_config_error_line(schedule: st
 
     message = str(caught.value)
     assert message.startswith("test.toml: ") and complaint in message and "\n" not in message
+
+
+async def test_in_a_network_an_at_turn_lands_before_the_simultaneous_batch_holding_that_turn() -> None:
+    preset = load_config("network-degroot")
+    failure = {"at_turn": 25, "fail": {"agent": "n03", "mode": "decommissioned"}}
+    config = SessionConfig.model_validate({**preset.model_dump(), "rounds": 2, "interventions": [failure]})
+    engine = Engine(config)
+    records: list[ControlRecord] = []
+    engine.subscribe(lambda e: records.append(e.record) if isinstance(e, ControlApplied) else None)
+
+    await engine.run()
+
+    agents = len(config.agents)
+    [record] = records
+    assert record.turn_index == agents  # round 1's batch holds turn 25
+    assert [turn.round for turn in engine.transcript if turn.failed] == [1]
