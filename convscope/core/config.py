@@ -4,9 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from convscope.core.agents import AgentSpec
+from convscope.core.alarms import Alarm
+from convscope.core.interventions import Intervention, complaint, unknown_agents
+
+
+class Price(BaseModel):
+    """What a model costs per million tokens, in whatever currency the person uses."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    input: float = Field(ge=0)  # prompt tokens
+    output: float = Field(ge=0)  # completion tokens
 
 
 class SessionConfig(BaseModel):
@@ -26,6 +37,9 @@ class SessionConfig(BaseModel):
     semantic_metrics: bool = False
     agents: tuple[AgentSpec, ...]
     options: dict[str, Any] = Field(default_factory=dict)  # validated by the protocol
+    interventions: tuple[Intervention, ...] = ()  # core/interventions.py
+    alarms: tuple[Alarm, ...] = ()  # core/alarms.py
+    prices: dict[str, Price] = Field(default_factory=dict)  # provider spec -> price; none: no cost metrics
 
     @model_validator(mode="after")
     def _unique_agent_ids(self) -> SessionConfig:
@@ -35,6 +49,26 @@ class SessionConfig(BaseModel):
             raise ValueError(f"duplicate agent ids: {', '.join(duplicates)}")
         if not self.agents:
             raise ValueError("a session needs at least one agent")
+        return self
+
+    @field_validator("interventions")
+    @classmethod
+    def _schedule_names_agents(
+        cls, interventions: tuple[Intervention, ...], info: ValidationInfo
+    ) -> tuple[Intervention, ...]:
+        agents: tuple[AgentSpec, ...] = info.data.get("agents", ())  # absent: they failed already
+        problem = unknown_agents(interventions, [agent.id for agent in agents]) if agents else None
+        if problem is not None:
+            raise complaint(problem)
+        return interventions
+
+    @model_validator(mode="after")
+    def _every_model_priced(self) -> SessionConfig:
+        """With any price given, every agent's model needs one: a cost that leaves some out
+        would read as the whole cost, and a budget on it would not hold."""
+        unpriced = sorted({agent.provider for agent in self.agents} - set(self.prices))
+        if self.prices and unpriced:
+            raise ValueError(f"prices: no price for {', '.join(unpriced)}")
         return self
 
     def agent(self, agent_id: str) -> AgentSpec:

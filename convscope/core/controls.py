@@ -12,9 +12,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
 from convscope.core.config import SessionConfig
+from convscope.core.metrics.catalogue import metric
 from convscope.core.protocols import protocol_for
 from convscope.core.protocols.base import ConversationProtocol
 from convscope.core.records import (
+    AlarmFired,
     ControlRecord,
     FailureCleared,
     FailureInjected,
@@ -32,13 +34,15 @@ class Roster:
     """Who the agents are and how the session runs, once some control records took effect.
 
     ``thresholds`` holds only the loop thresholds the person changed (the tracker's own
-    apply underneath); ``paused`` is what the last pause, resume or step left.
+    apply underneath); ``paused`` is what the last pause, resume or step left; ``alarm`` is
+    the last alarm that fired (the live screen's and replay's banner).
     """
 
     names: Mapping[str, str]
     failures: Mapping[str, str | None]
     thresholds: Mapping[str, float] = field(default_factory=dict)
     paused: bool = False
+    alarm: AlarmFired | None = None
 
     @classmethod
     def initial(cls, config: SessionConfig, protocol: ConversationProtocol | None = None) -> Roster:
@@ -73,6 +77,8 @@ class Roster:
                 return replace(self, paused=True)
             case Resumed() | Stepped():
                 return replace(self, paused=False)
+            case AlarmFired():
+                return replace(self, alarm=record)
             case Stopped():
                 return self
 
@@ -103,9 +109,20 @@ def describe(record: ControlRecord, names: Mapping[str, str]) -> str:
         case ThresholdsChanged(thresholds=thresholds):
             limits = ", ".join(f"{name} {limit:g}" for name, limit in thresholds.items())
             return f"loop thresholds set to {limits}"
+        case AlarmFired():
+            return alarm_text(record)
         case Stepped():
             return "stepped one turn"
         case Stopped(reason=reason):
             return f"stopped: {reason}" if reason else "stopped"
         case Paused() | Resumed():
             return record.kind
+
+
+def alarm_text(record: AlarmFired) -> str:
+    """What an alarm saw and did, e.g. ``alarm loop.active: looping now yes at turn #7 → stop``."""
+    entry = metric(record.metric)
+    value = entry.format(record.value) if entry is not None else str(record.value)
+    name = entry.label if entry is not None else record.metric
+    where = f"turn #{record.measured_turn}" if record.measured_turn is not None else f"round #{record.round}"
+    return f"alarm {record.when!r}: {name} {value} at {where} → {record.action}"

@@ -10,6 +10,10 @@ acts at once: it cuts the turns in flight, then pauses at the boundary.
 Finished turns are measured by a :class:`MetricsWorker` while the next turns run; the
 engine waits for it only before a command, at the session's end, and before the turns of
 a protocol that reads the metrics (``ConversationProtocol.plans_from_metrics``).
+The config's scheduled interventions (``core/interventions.py``) are sent as those same
+commands at their boundary; its alarms (``core/alarms.py``) are checked at every boundary,
+after waiting for the finished turns' metrics, so that they land before the same turn on
+every run.
 """
 
 from __future__ import annotations
@@ -20,15 +24,17 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from convscope.core.agents import AgentSpec
+from convscope.core.alarms import AlarmWatch
 from convscope.core.config import SessionConfig
 from convscope.core.controls import Roster
 from convscope.core.events import (
     ControlApplied,
     Event,
+    MetricsUpdated,
     RoundCompleted,
     SessionEnded,
     SessionStarted,
@@ -38,6 +44,7 @@ from convscope.core.events import (
     TurnFailed,
     TurnStarted,
 )
+from convscope.core.interventions import Schedule
 from convscope.core.metrics_worker import MetricsHook, MetricsWorker
 from convscope.core.protocols import protocol_for
 from convscope.core.protocols.base import ConversationProtocol, TurnPlan
@@ -71,6 +78,7 @@ from convscope.core.records import (
 )
 from convscope.core.reruns import latest_turns
 from convscope.core.seeds import turn_params
+from convscope.core.snapshot import Snapshot
 from convscope.core.turn_limits import LimitWatch, TurnLimits
 
 Observer = Callable[[Event], None]
@@ -82,9 +90,10 @@ EngineState = Literal["idle", "running", "paused", "finished", "stopped"]
 class _Command:
     kind: ControlKind | Literal["said"]  # "said": a person's message, which becomes a human turn
     agent_id: str = ""  # the agent concerned; for "said", the one addressed ("" for all)
-    text: str = ""  # the new name, the failure mode, or the message
+    text: str = ""  # the new name, the failure mode, the message, or why the session stops
     thresholds: Mapping[str, float] = field(default_factory=dict)
     speaker: str = ""  # who said the message
+    intervention: int | None = None  # the scheduled intervention that sent it
 
 
 class Engine:
@@ -99,6 +108,7 @@ class Engine:
         observers: Iterable[Observer] = (),
         provider_factory: ProviderFactory = build_provider,
         metrics: MetricsHook | None = None,
+        snapshots: Sequence[Snapshot] = (),
         start_paused: bool = False,
         retry_failed: bool = False,
         clock: Callable[[], float] = time.time,
@@ -113,6 +123,9 @@ class Engine:
         self.roster = Roster.initial(config, self.protocol)
         for record in controls:  # resuming: replay renames and injected failures
             self.roster = self.roster.after(record)
+        self._schedule = Schedule(config.interventions, self.transcript, controls)
+        self._alarms = AlarmWatch(config.alarms, snapshots)  # ``snapshots``: those saved, when resuming
+        self._sending: int | None = None  # the scheduled intervention whose commands are being queued
         self.state: EngineState = "paused" if start_paused else "idle"
         self.in_flight: dict[int, TurnPlan] = {}  # turn index -> plan, for the turns running now
         self._watches: dict[int, LimitWatch] = {}  # turn index -> its limits, for interrupt()
@@ -127,6 +140,7 @@ class Engine:
         self._commands: deque[_Command] = deque()
         self._pause_after_turn = False  # set by step(): run one turn (or batch), then pause
         self._stop_requested = False
+        self._stop_reason = ""
         self._wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
@@ -143,8 +157,8 @@ class Engine:
         """Run exactly one more turn (one simultaneous batch, for the network), then pause."""
         self._queue(_Command("stepped"))
 
-    def stop(self) -> None:
-        self._queue(_Command("stopped"))
+    def stop(self, reason: str | None = None) -> None:
+        self._queue(_Command("stopped", text=reason or ""))
 
     def inject_failure(self, agent_id: str, mode: str) -> None:
         self.config.agent(agent_id)  # KeyError for an unknown agent, now rather than later
@@ -217,7 +231,7 @@ class Engine:
         self._loop_thread = threading.get_ident()
         self._wake = asyncio.Event()
         if self._metrics is not None:
-            self._worker = MetricsWorker(self._metrics, self._emit)
+            self._worker = MetricsWorker(self._metrics, self._measured_snapshot)
             self._worker.start()
         if self.state == "idle":
             self.state = "running"
@@ -243,6 +257,8 @@ class Engine:
                 if last_round is not None and plans[0].round != last_round:
                     self._complete_round(last_round)
                 last_round = plans[0].round
+                if await self._scheduled(plans):
+                    continue  # what landed may pause, stop or rename: plan again
                 await self._run_turns(plans)
                 if self._pause_after_turn:
                     await self._measured()
@@ -299,7 +315,39 @@ class Engine:
 
     # -- internals
 
+    async def _scheduled(self, plans: Sequence[TurnPlan]) -> bool:
+        """Queue the interventions due before ``plans`` and, when the session has alarms, the
+        actions of those the finished turns' metrics set off (waiting for those metrics, so
+        that an alarm lands before the same turn on every run). True when anything landed."""
+        due = self._schedule.due(self._next_indices(len(plans)), plans[0].round)
+        for position, intervention in due:
+            self._sending = position
+            try:
+                intervention.action.send(self)
+            finally:
+                self._sending = None
+        fired = False
+        if self._alarms:
+            await self._measured()
+            fired = self._record_alarms(act=True)
+        return bool(due) or fired
+
+    def _measured_snapshot(self, snapshot: MetricsUpdated) -> None:
+        self._emit(snapshot)
+        self._alarms.observe(snapshot)
+
+    def _record_alarms(self, *, act: bool) -> bool:
+        """Record the alarms fired since the last boundary, then queue their actions (``act``)."""
+        firings = self._alarms.take()
+        for firing in firings:
+            self._apply(firing.record(self.next_turn_index, self._clock()))
+            if act:
+                firing.alarm.send(self)
+        return bool(firings)
+
     def _queue(self, command: _Command) -> None:
+        if self._sending is not None and threading.get_ident() == self._loop_thread:
+            command = replace(command, intervention=self._sending)
         self._commands.append(command)
         if self._loop is None or self._wake is None:
             return
@@ -333,6 +381,11 @@ class Engine:
         record = self._control_record(command)
         if record is None:
             return
+        if command.intervention is not None:
+            record = record.model_copy(update={"intervention": command.intervention})
+        self._apply(record)
+
+    def _apply(self, record: ControlRecord) -> None:
         self.roster = self.roster.after(record)
         if self._metrics is not None:
             self._metrics.apply_control(record)
@@ -359,7 +412,8 @@ class Engine:
                 return Stepped(turn_index=index, at=at)
             case "stopped":
                 self._stop_requested = True
-                return Stopped(turn_index=index, at=at)
+                self._stop_reason = command.text
+                return Stopped(turn_index=index, at=at, reason=command.text or None)
             case "renamed":
                 previous = self.roster.names[agent]
                 return Renamed(turn_index=index, at=at, agent_id=agent, name=command.text, previous=previous)
@@ -373,6 +427,8 @@ class Engine:
                 return FailureCleared(turn_index=index, at=at, agent_id=agent, previous=previous_mode)
             case "thresholds_changed":
                 return ThresholdsChanged(turn_index=index, at=at, thresholds=dict(command.thresholds))
+            case "alarm_fired":  # recorded as it fires (``_record_alarms``), never queued
+                return None
             case "said":  # not a control: ``_record`` makes it a human turn
                 return None
 
@@ -424,12 +480,19 @@ class Engine:
             self._worker.measure(turns)
 
     def _indices_for(self, count: int) -> tuple[list[int], bool]:
-        """A batch's turn indices: first the holes left by a batch cut short (resuming that
-        round: the protocol asks again for the agents missing from it, in the same order),
-        then new ones after the last turn. True when holes were refilled."""
+        """A batch's turn indices (:meth:`_next_indices`), the holes it refills taken. True
+        when holes were refilled."""
+        indices = self._next_indices(count)
         refilled, self._holes = self._holes[:count], self._holes[count:]
+        return indices, bool(refilled)
+
+    def _next_indices(self, count: int) -> list[int]:
+        """The next batch's turn indices: first the holes left by a batch cut short (resuming
+        that round: the protocol asks again for the agents missing from it, in the same
+        order), then new ones after the last turn."""
+        refilled = self._holes[:count]
         start = self.transcript[-1].index + 1 if self.transcript else 0
-        return refilled + list(range(start, start + count - len(refilled))), bool(refilled)
+        return refilled + list(range(start, start + count - len(refilled)))
 
     async def _run_bounded(self, index: int, plan: TurnPlan, *, rerun: bool = False) -> Turn:
         spec = self.config.agent(plan.agent_id).provider
@@ -517,8 +580,9 @@ class Engine:
         if reason == "finished" and last_round is not None:
             self._complete_round(last_round)
         await self._measured()  # the session file gets every metrics point before it ends
+        self._record_alarms(act=False)  # set off by the last turns: recorded, nothing left to act on
         self.state = reason
-        self._emit(SessionEnded(reason))
+        self._emit(SessionEnded(reason, self._stop_reason if reason == "stopped" else ""))
 
     def _emit(self, event: Event) -> None:
         for observer in self._observers:

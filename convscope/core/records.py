@@ -86,6 +86,9 @@ class _Control(BaseModel):
 
     turn_index: int
     at: float
+    # The session file's ``[[interventions]]`` entry (its position) that sent it; None: a person
+    # or an alarm. A resumed session does not apply that intervention again.
+    intervention: int | None = None
 
 
 class Paused(_Control):
@@ -134,8 +137,32 @@ class ThresholdsChanged(_Control):
     thresholds: dict[str, float]
 
 
+AlarmAction = Literal["pause", "stop", "mark"]
+
+
+class AlarmFired(_Control):
+    """An ``[[alarms]]`` rule's condition became true; its action (a pause or a stop) follows it."""
+
+    kind: Literal["alarm_fired"] = "alarm_fired"
+    rule: int  # its position among the config's alarms
+    when: str  # the rule's condition, as written
+    metric: str  # the metric key it reads
+    value: bool | int | float | None
+    action: AlarmAction
+    measured_turn: int | None  # the turn whose snapshot crossed it; None: a round's snapshot
+    round: int
+
+
 ControlRecord = Annotated[
-    Paused | Resumed | Stepped | Stopped | Renamed | FailureInjected | FailureCleared | ThresholdsChanged,
+    Paused
+    | Resumed
+    | Stepped
+    | Stopped
+    | Renamed
+    | FailureInjected
+    | FailureCleared
+    | ThresholdsChanged
+    | AlarmFired,
     Field(discriminator="kind"),
 ]
 
@@ -148,4 +175,5 @@ ControlKind = Literal[  # the ``kind`` of each model above, for code that names 
     "failure_injected",
     "failure_cleared",
     "thresholds_changed",
+    "alarm_fired",
 ]

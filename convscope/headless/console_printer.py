@@ -122,7 +122,8 @@ class ConsolePrinter:
                 self._say(Text(round_line(event.round, event.values), style="magenta"))
             case SessionEnded():
                 self._cut_short()
-                self.console.print(Text(f"\nsession {event.reason}", style="bold"))
+                detail = f": {terminal_safe(event.detail)}" if event.detail else ""
+                self.console.print(Text(f"\nsession {event.reason}{detail}", style="bold"))
 
     def _say(self, line: Text) -> None:
         """Print a line of ours now if no turn owns the console, else once that turn has ended."""

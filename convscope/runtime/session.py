@@ -90,6 +90,7 @@ class SessionRuntime:
                 transcript=saved.turns,
                 controls=saved.controls,
                 metrics=tracker,
+                snapshots=saved.metrics,
                 start_paused=start_paused,
                 retry_failed=retry_failed,
                 clock=clock,

@@ -9,6 +9,7 @@
     [grid]                         # dotted paths into the session config
     "options.seed_sentence" = { range = [0, 50] }
     "agents.*.params.temperature" = [0.7, 1.0]       # '*': every agent; a number: one agent
+    "interventions.0.at_turn" = [0, 5, 10]           # the first [[interventions]] entry's turn
     brief = { items = "comments.csv", field = "text", id = "comment_id" }
 
 A run is named by its point: the grid values (items by their id or row number) and the

@@ -8,6 +8,7 @@ from convscope.core.agents import AgentSpec
 from convscope.core.config import SessionConfig
 from convscope.core.controls import Roster, describe, rosters
 from convscope.core.records import (
+    AlarmFired,
     ControlKind,
     ControlRecord,
     FailureCleared,
@@ -35,6 +36,17 @@ RECORDS: list[ControlRecord] = [
     ThresholdsChanged(turn_index=4, at=0.0, thresholds={"jaccard": 0.2}),
     Resumed(turn_index=4, at=0.0),
     Stepped(turn_index=5, at=0.0),
+    AlarmFired(
+        turn_index=6,
+        at=0.0,
+        rule=0,
+        when="loop.active",
+        metric="loop.active",
+        value=True,
+        action="stop",
+        measured_turn=5,
+        round=2,
+    ),
     Stopped(turn_index=6, at=0.0, reason="rate limits"),
 ]
 
@@ -61,6 +73,7 @@ def test_folding_every_kind_gives_names_failures_merged_thresholds_and_the_pause
         failures={"a": "transient:0.5", "b": None},
         thresholds={"bleu": 0.3, "jaccard": 0.2},
         paused=False,
+        alarm=RECORDS[8],
     )
     assert Roster.fold(CONFIG, RECORDS, until_turn=3).paused
     assert Roster.fold(CONFIG, RECORDS, until_turn=2).failures == {"a": "transient:0.5", "b": "silent"}
@@ -86,5 +99,6 @@ def test_each_record_reads_as_one_sentence_with_the_agents_names() -> None:
         "loop thresholds set to jaccard 0.2",
         "resumed",
         "stepped one turn",
+        "alarm 'loop.active': looping now yes at turn #5 → stop",
         "stopped: rate limits",
     ]

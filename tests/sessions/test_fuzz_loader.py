@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from convscope.core.events import SessionEnded
+from convscope.core.protocols import UnknownProtocolError
 from convscope.sessions.errors import CorruptSessionError
 from convscope.sessions.export import export_session
 from convscope.sessions.paths import JOURNAL_NAME, LOCK_NAME, SNAPSHOT_NAME
@@ -79,9 +80,12 @@ def _read_everything(store: SessionStore, session_id: str) -> str | None:
         document = store.load(session_id)
     except CorruptSessionError as error:
         return str(error)
-    SessionSummary.of(document)
-    for fmt in ("json", "jsonl", "md", "csv"):
-        export_session(document, fmt)
+    try:
+        SessionSummary.of(document)
+        for fmt in ("json", "jsonl", "md", "csv"):
+            export_session(document, fmt)
+    except UnknownProtocolError as error:  # a mutated protocol name: the CLI prints it as one line
+        return f"{store.root / session_id}: {error}"
     return None
 
 

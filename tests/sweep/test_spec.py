@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from convscope.core.errors import ConfigError
+from convscope.core.interventions import Fail
+from convscope.sweep.folder import SweepFolder
+from convscope.sweep.run import run_sweep
 from convscope.sweep.spec import load_sweep
 
 BASE = """
@@ -101,3 +106,63 @@ def test_a_bad_sweep_file_is_one_line_naming_the_problem(
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     with pytest.raises(ConfigError, match=message):
         load_sweep(sweep_file(tmp_path, body))
+
+
+SCHEDULED_FAILURE = """
+[[interventions]]
+at_turn = 2
+fail = { agent = "b", mode = "decommissioned" }
+"""
+
+
+def test_a_grid_varies_the_turn_at_which_a_scheduled_failure_strikes(tmp_path: Path) -> None:
+    path = sweep_file(
+        tmp_path, '[grid]\n"interventions.0.at_turn" = [1, 3]\n"interventions.0.fail.mode" = ["silent"]\n'
+    )
+    (tmp_path / "base.toml").write_text(BASE + SCHEDULED_FAILURE, encoding="utf-8")
+
+    sweep = load_sweep(path)
+
+    assert [run.point for run in sweep.runs] == [
+        {"interventions.0.at_turn": 1, "interventions.0.fail.mode": "silent", "seed": 0},
+        {"interventions.0.at_turn": 3, "interventions.0.fail.mode": "silent", "seed": 0},
+    ]
+    assert [
+        (run.config.interventions[0].at_turn, run.config.interventions[0].action) for run in sweep.runs
+    ] == [
+        (1, Fail(agent="b", mode="silent")),
+        (3, Fail(agent="b", mode="silent")),
+    ]
+
+
+def test_sweep_runs_apply_each_points_intervention_at_its_turn(tmp_path: Path) -> None:
+    path = sweep_file(tmp_path, '[grid]\n"interventions.0.at_turn" = [1, 3]\n')
+    (tmp_path / "base.toml").write_text(BASE + SCHEDULED_FAILURE, encoding="utf-8")
+    sweep = load_sweep(path)
+
+    run_sweep(sweep, tmp_path / "out", console=Console(file=io.StringIO()))
+
+    folder = SweepFolder(tmp_path / "out")
+    failed = []
+    for run in sweep.runs:
+        document = folder.sessions.load(folder.ledger[run.key])
+        failed.append([turn.index for turn in document.turns if turn.failed])
+    assert failed == [[1, 3], [3]]
+
+
+@pytest.mark.parametrize(
+    ("grid", "message"),
+    [
+        ('"interventions.0.at_round" = [2]', "give exactly one of at_turn or at_round"),
+        ('"interventions.0.fail.agent" = ["z"]', "unknown agent 'z'"),
+        ('"interventions.1.at_turn" = [2]', "index below 1"),
+    ],
+)
+def test_a_grid_point_whose_intervention_cannot_apply_is_one_line(
+    tmp_path: Path, grid: str, message: str
+) -> None:
+    path = sweep_file(tmp_path, f"[grid]\n{grid}\n")
+    (tmp_path / "base.toml").write_text(BASE + SCHEDULED_FAILURE, encoding="utf-8")
+
+    with pytest.raises(ConfigError, match=message):
+        load_sweep(path)

@@ -20,7 +20,7 @@ from convscope.core.metrics.loops import DISTANCES
 
 Scope = Literal["turn", "round"]
 Better = Literal["higher", "lower", "neither"]
-Unit = Literal["share", "score", "signed", "count", "flag", "turn", "rounds", "id"]
+Unit = Literal["share", "score", "signed", "count", "flag", "turn", "rounds", "id", "cost"]
 _TURN: frozenset[Scope] = frozenset({"turn"})
 _ROUND: frozenset[Scope] = frozenset({"round"})
 _BOTH: frozenset[Scope] = _TURN | _ROUND
@@ -64,6 +64,8 @@ class Metric:
                 return str(int(value))
             case "rounds":
                 return f"{value:.2f}"
+            case "cost":
+                return f"{value:.4f}"
         return f"{value:.3f}"
 
 
@@ -296,6 +298,26 @@ PROFILE_SIMILARITY = _m(
     scopes=_ROUND,
 )
 
+# -- usage (what the providers reported) and its cost (the config's [prices]) ----------------------
+_REPORTED = "as the providers reported them (n/a when none did)"
+TOKENS_TOTAL = _m(
+    "tokens.total",
+    "tokens",
+    f"Tokens used so far, prompt and completion, {_REPORTED}.",
+    "count",
+    short="tokens",
+)
+TOKENS_PROMPT = _m("tokens.prompt", "prompt tokens", f"Prompt tokens sent so far, {_REPORTED}.", "count")
+TOKENS_COMPLETION = _m(
+    "tokens.completion", "completion tokens", f"Completion tokens received so far, {_REPORTED}.", "count"
+)
+TOKENS_AGENT = _m(
+    "tokens.agent.{agent}", "tokens", f"This agent's tokens so far, {_REPORTED}.", "count", short="tokens"
+)
+_PRICED = "at the config's [prices] per million tokens"
+COST_TOTAL = _m("cost.total", "cost", f"What the session's tokens cost so far, {_PRICED}.", "cost")
+COST_AGENT = _m("cost.agent.{agent}", "cost", f"What this agent's tokens cost so far, {_PRICED}.", "cost")
+
 CATALOGUE: tuple[Metric, ...] = (
     TURN_INDEX, TURN_ROUND, TURN_AGENT, TURN_FAILED, ROUND,
     *ROUGE, ROUGE_PAIRS, CONFIDENCE_AGENT, CONFIDENCE_MEAN,
@@ -304,6 +326,7 @@ CATALOGUE: tuple[Metric, ...] = (
     OPINION_SCORE, DISAGREEMENT, THEORY_LAMBDA2, THEORY_HALVING, THEORY_FORECAST,
     STABILITY_IDENTICAL, STABILITY_RETENTION,
     *BEHAVIOUR_FLAG.values(), BEHAVIOUR_COMP_LEVEL, BEHAVIOUR_XREF, BEHAVIOUR_ANY, PROFILE_SIMILARITY,
+    TOKENS_TOTAL, TOKENS_PROMPT, TOKENS_COMPLETION, TOKENS_AGENT, COST_TOTAL, COST_AGENT,
 )  # fmt: skip
 TRAIT_METRICS = tuple(BEHAVIOUR_FLAG[flag] for flag in TRAITS)
 IDENTITY = frozenset({TURN_INDEX, TURN_ROUND, TURN_AGENT, TURN_FAILED, ROUND})

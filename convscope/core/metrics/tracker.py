@@ -34,7 +34,10 @@ holds to this list):
   an opinion scorer or with fewer than two scores);
 - ``behaviour.<FLAG>`` for PHATIC, META, LEAD, ARCH, AGREE, COMP, plus
   ``behaviour.COMP_level`` and ``behaviour.has_xref``: the ``rules`` coder on this turn
-  (None for a failed turn or when ``behaviour`` is off).
+  (None for a failed turn or when ``behaviour`` is off);
+- ``tokens.prompt``, ``tokens.completion``, ``tokens.total``, ``tokens.agent.<agent_id>`` and,
+  with ``prices``, ``cost.total`` and ``cost.agent.<agent_id>``: the session's usage so far, as
+  the providers reported it (``usage.py``), every turn counted, measured or not.
 
 Per-round snapshot keys: ``round``; ``rouge1/2/L`` and ``rouge.pairs`` over the round's
 outputs or, when it has exactly one (a relay round is one turn), between that output and
@@ -46,7 +49,7 @@ end of the round (not the distances); ``disagreement.std`` over the round's scor
 ``stability.identical`` (share of agents whose output is string-identical to their previous
 round's) and ``stability.retention`` (mean token retention against the previous round, with
 the tracker's tokenizer); ``behaviour.<TRAIT>`` (share of the round's messages),
-``behaviour.any_share`` and ``profile.similarity`` (over the session so far).
+``behaviour.any_share`` and ``profile.similarity`` (over the session so far); the usage so far.
 """
 
 from __future__ import annotations
@@ -70,6 +73,7 @@ from convscope.core.metrics.loops import DISTANCES, Distances, LoopDetector, Loo
 from convscope.core.metrics.opinion_dynamics import disagreement
 from convscope.core.metrics.profile import any_trait_share, profile_similarity, profiles
 from convscope.core.metrics.stability import normalise_whitespace, prepared_token_retention
+from convscope.core.metrics.usage import Price, UsageMeter
 from convscope.core.records import ControlRecord, ThresholdsChanged, Turn
 from convscope.core.snapshot import Snapshot
 
@@ -111,6 +115,7 @@ class MetricsTracker:
         opinion: OpinionFn | None = None,
         measured: Callable[[Turn], bool] | None = None,
         round_constants: Mapping[str, float] | None = None,
+        prices: Mapping[str, Price] | None = None,
     ) -> None:
         self.semantic = semantic
         self.behaviour = behaviour
@@ -120,6 +125,7 @@ class MetricsTracker:
         self.measured = measured
         self.round_constants = dict(round_constants or {})
         self._embedder = embedder
+        self.usage = UsageMeter(prices)
         self.loops = LoopDetector(thresholds)
         self._names: dict[str, None] = {agent.nickname: None for agent in agents}  # ordered set
         self._crashed: dict[str, None] = {}
@@ -175,8 +181,10 @@ class MetricsTracker:
             return self._end_round(round_index)
 
     def _observe(self, turn: Turn) -> dict[str, Any]:
+        self.usage.observe(turn.agent_id, turn.model, turn.prompt_tokens, turn.completion_tokens)
         if not self._measures(turn):
-            return {"turn.index": turn.index, "turn.round": turn.round, "turn.agent_id": turn.agent_id}
+            identity = {"turn.index": turn.index, "turn.round": turn.round, "turn.agent_id": turn.agent_id}
+            return identity | self.usage.values()
         self._names.setdefault(turn.nickname, None)
         codes: BehaviourCodes | None = None
         if turn.failed:
@@ -198,6 +206,7 @@ class MetricsTracker:
         values["disagreement.std"] = _std([o.opinion for o in self._window(turn.round)])
         for flag in (*FLAGS, "COMP_level", "has_xref"):
             values[f"behaviour.{flag}"] = None if codes is None else codes[flag]
+        values.update(self.usage.values())
         return values
 
     def _end_round(self, round_index: int) -> dict[str, Any]:
@@ -221,6 +230,7 @@ class MetricsTracker:
             values["behaviour.any_share"] = any_trait_share(self._round_codes)
             values["profile.similarity"] = profile_similarity(profiles(self.codes))
         values.update(self.round_constants)
+        values.update(self.usage.values())
         self._previous_round.update({o.turn.agent_id: o for o in outputs})
         self._round = []
         self._round_codes = []

@@ -100,6 +100,7 @@ class ConversationProtocol(ABC):
         """
         return MetricsTracker(
             agents=config.agents,
+            prices=config.prices,
             semantic=semantic,
             behaviour=cls.measures.behaviour,
             measured=cls.measures.measured,

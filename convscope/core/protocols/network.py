@@ -246,6 +246,7 @@ class OpinionNetwork(ConversationProtocol):
         opinion = network_opinion(config, recorded=recorded_scores, judge_new_turns=judge_new_turns)
         return MetricsTracker(
             agents=config.agents,
+            prices=config.prices,
             semantic=semantic,
             behaviour=cls.measures.behaviour,
             opinion=opinion,

@@ -23,7 +23,7 @@ from convscope.tui.widgets.sparkline import sparkline
 SPARK_WIDTH = 12
 # Families with a section of their own; "Other" shows the rest but the behaviour flags, which
 # would only flicker turn by turn (their round summary, the any-trait share, is shown).
-_OWN_SECTIONS = frozenset({"rouge", "confidence", "loop", "disagreement"})
+_OWN_SECTIONS = frozenset({"rouge", "confidence", "loop", "disagreement", "tokens", "cost"})
 OTHER_HELP = "A metric the protocol reports; latest value."
 
 
@@ -94,6 +94,13 @@ class MetricsSidebar(VerticalScroll):
         yield self._row(m.LOOP_DETECTED.key)
         yield Static("Disagreement", classes="metric-title", id="disagreement-title")
         yield self._row(m.DISAGREEMENT.key)
+        yield Static("Usage", classes="metric-title")
+        yield self._row(m.TOKENS_TOTAL.key)
+        for agent_id in self.names:
+            yield self._row(m.TOKENS_AGENT.of(agent_id))
+        yield self._row(m.COST_TOTAL.key)
+        for agent_id in self.names:
+            yield self._row(m.COST_AGENT.of(agent_id))
         yield Static("Other", classes="metric-title", id="other-title")
         yield Vertical(id="other-metrics")
         yield Static("Tab to a metric to read what it means.", id="metric-help", markup=False)
@@ -130,7 +137,22 @@ class MetricsSidebar(VerticalScroll):
         self._rows[key].show(
             f"{m.DISAGREEMENT.short:<9} {_value(std)}  {sparkline(board.series(key), SPARK_WIDTH)}"
         )
+        self._draw_usage()
         self._draw_other()
+
+    def _draw_usage(self) -> None:
+        """Tokens (n/a when no provider reports usage), and cost only when the config has prices."""
+        board = self.board
+        for total, per_agent in ((m.TOKENS_TOTAL, m.TOKENS_AGENT), (m.COST_TOTAL, m.COST_AGENT)):
+            shown = total is m.TOKENS_TOTAL or total.key in board.latest
+            rows = [(total, total.key, "total")]
+            rows += [(per_agent, per_agent.of(agent), name) for agent, name in self.names.items()]
+            for entry, key, name in rows:
+                row = self._rows[key]
+                row.display = shown
+                row.show(
+                    f"{entry.short[:6]:<6} {terminal_safe(name)[:12]:<12} {entry.format(board.number(key))}"
+                )
 
     def _draw_other(self) -> None:
         numbers = {key: self.board.number(key) for key in sorted(self.board.latest) if is_other(key)}

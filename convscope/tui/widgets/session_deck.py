@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 
 from textual import events
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.widgets import ContentSwitcher
 
 from convscope.core.config import SessionConfig
@@ -22,6 +22,7 @@ from convscope.core.providers.registry import where
 from convscope.core.records import ControlRecord, Turn
 from convscope.tui.metrics_board import MetricsBoard
 from convscope.tui.widgets.agent_pane import AgentPane
+from convscope.tui.widgets.alarm_banner import AlarmBanner
 from convscope.tui.widgets.chat_view import ChatView
 from convscope.tui.widgets.metrics_sidebar import MetricsSidebar
 from convscope.tui.widgets.pane_grid import PaneGrid
@@ -38,15 +39,18 @@ class SessionDeck(Horizontal):
         }
         self.grid = PaneGrid(list(self.panes.values()))
         self.chat = ChatView()
+        self.banner = AlarmBanner()
         self.sidebar = MetricsSidebar({agent.id: names[agent.id] for agent in config.agents})
         self.config = config
         self.focused_agent = config.agents[0].id
         self._switcher = ContentSwitcher(initial=self.grid.id, id="deck-main")
 
     def compose(self) -> ComposeResult:
-        with self._switcher:
-            yield self.grid
-            yield self.chat
+        with Vertical(id="deck-column"):
+            yield self.banner
+            with self._switcher:
+                yield self.grid
+                yield self.chat
         yield self.sidebar
 
     @property
@@ -84,7 +88,8 @@ class SessionDeck(Horizontal):
                 self.chat.add_turn(turn, names)
 
     def show_roster(self, roster: Roster) -> None:
-        """Names, failure modes and the paused mark as ``roster`` has them."""
+        """Names, failure modes, the paused mark and the last alarm as ``roster`` has them."""
+        self.banner.show(roster.alarm)
         for agent_id, pane in self.panes.items():
             pane.set_failure(roster.failures.get(agent_id))
             pane.set_nickname(roster.names[agent_id])
