@@ -40,6 +40,8 @@ class Commands(Protocol):
 
     def set_thresholds(self, thresholds: Mapping[str, float]) -> None: ...
 
+    def say(self, text: str, *, speaker: str = "Moderator", to: str | None = None) -> None: ...
+
 
 class _Action(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -113,6 +115,23 @@ class Thresholds(RootModel[dict[str, float]]):
         commands.set_thresholds(self.root)
 
 
+class Say(_Action):
+    """``say = { text = "...", as = "Moderator", to = "b" }``: the message key, as a human turn
+    for every agent, or only for the agent ``to`` (an id)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_by_name=True, serialize_by_alias=True)
+
+    text: str = Field(min_length=1, pattern=r"\S")
+    speaker: str = Field(default="Moderator", alias="as", min_length=1, max_length=40, pattern=r"\S")
+    to: str | None = None
+
+    def agents(self) -> tuple[str, ...]:
+        return (self.to,) if self.to is not None else ()
+
+    def send(self, commands: Commands) -> None:
+        commands.say(self.text, speaker=self.speaker, to=self.to)
+
+
 class _Flag(_Action):
     """An action written ``name = true`` (saved as an empty table)."""
 
@@ -140,7 +159,7 @@ class Stop(_Flag):
         commands.stop("scheduled stop")
 
 
-Action = Fail | Clear | Rename | Thresholds | Pause | Stop
+Action = Fail | Clear | Rename | Thresholds | Say | Pause | Stop
 _BOUNDARIES = ("at_turn", "at_round")
 
 
@@ -155,6 +174,7 @@ class Intervention(BaseModel):
     clear: Clear | None = None
     rename: Rename | None = None
     thresholds: Thresholds | None = None
+    say: Say | None = None
     pause: Pause | None = None
     stop: Stop | None = None
 

@@ -86,6 +86,45 @@ async def test_a_session_file_fails_an_agent_before_turn_6_and_renames_before_ro
     assert document.config.interventions == load_config(str(session_file(tmp_path, SCHEDULED))).interventions
 
 
+THE_ISSUES_THREE = """
+[[interventions]]
+at_turn = 6
+fail = { agent = "b", mode = "decommissioned" }
+
+[[interventions]]
+at_turn = 9
+say = { text = "Please converge on one plan.", as = "Moderator" }
+
+[[interventions]]
+at_round = 3
+rename = { agent = "a", to = "GPT-4o" }
+"""
+
+
+async def test_a_scheduled_say_is_a_human_turn_at_its_index_and_every_agent_reads_it_next(
+    tmp_path: Path,
+) -> None:
+    store = SessionStore(tmp_path / "sessions")
+    document = await run_file(session_file(tmp_path, THE_ISSUES_THREE), store)
+
+    human = [turn for turn in document.turns if turn.human]
+    assert [(t.index, t.nickname, t.text, t.to) for t in human] == [
+        (9, "Moderator", "Please converge on one plan.", None)
+    ]
+    assert [(r.kind, r.turn_index, r.intervention) for r in document.controls] == [
+        ("failure_injected", 6, 0),
+        ("renamed", 10, 2),
+    ]
+    assert next(t.index for t in document.turns if t.round == 3 and not t.human) == 10
+    assert document.config.interventions[1].say is not None
+    assert SessionConfig.model_validate_json(document.config.model_dump_json()) == document.config
+
+
+def test_a_say_to_an_unknown_agent_is_one_config_error_line() -> None:
+    with pytest.raises(ConfigError, match="unknown agent 'z'"):
+        load_config_text('[[interventions]]\nat_turn = 2\nsay = { text = "hi", to = "z" }\n')
+
+
 async def test_an_intervention_is_recorded_exactly_as_the_same_keys_would_be(tmp_path: Path) -> None:
     store = SessionStore(tmp_path / "sessions")
     scheduled = await run_file(session_file(tmp_path, SCHEDULED), store)

@@ -181,9 +181,11 @@ class MetricsTracker:
             return self._end_round(round_index)
 
     def _observe(self, turn: Turn) -> dict[str, Any]:
+        identity = {"turn.index": turn.index, "turn.round": turn.round, "turn.agent_id": turn.agent_id}
+        if turn.human:  # a person's message: no agent spoke, no tokens were used
+            return identity
         self.usage.observe(turn.agent_id, turn.model, turn.prompt_tokens, turn.completion_tokens)
         if not self._measures(turn):
-            identity = {"turn.index": turn.index, "turn.round": turn.round, "turn.agent_id": turn.agent_id}
             return identity | self.usage.values()
         self._names.setdefault(turn.nickname, None)
         codes: BehaviourCodes | None = None
