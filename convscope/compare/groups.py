@@ -1,0 +1,126 @@
+"""Two groups of sessions compared measure by measure.
+
+Each session contributes one number per measure, its final value (``finals``; a flag
+counts 0 or 1). Per measure: each group's mean with a bootstrap 95% CI, the difference of
+the means (B - A) with its bootstrap CI, a two-sided Mann-Whitney U test of A against B with
+its rank-biserial correlation, and the p-value corrected for the number of measures tested
+(Holm, and Bonferroni). A measure that a group has no value for, or that is the same in
+every session of both groups, has no test and does not count in the corrections.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from convscope.compare.finals import final_values, label_of, number, ordered
+from convscope.core.controls import Roster
+from convscope.core.metrics.stats import (
+    MannWhitney,
+    bonferroni,
+    bootstrap_ci,
+    bootstrap_difference_ci,
+    holm,
+    mann_whitney,
+)
+from convscope.plotdata.points import session_points
+from convscope.sessions.schema import SessionDocument
+
+SIGNIFICANCE = 0.05
+
+
+@dataclass(frozen=True)
+class GroupValues:
+    """One measure over one group: the sessions' values, their mean and its CI."""
+
+    values: list[float]
+    mean: float | None
+    ci: tuple[float, float] | None
+
+    @classmethod
+    def of(cls, values: list[float]) -> GroupValues:
+        return cls(values, float(np.mean(values)) if values else None, bootstrap_ci(values))
+
+
+@dataclass(frozen=True)
+class MeasureComparison:
+    key: str
+    label: str
+    a: GroupValues
+    b: GroupValues
+    difference: float | None  # mean(b) - mean(a)
+    difference_ci: tuple[float, float] | None
+    test: MannWhitney | None
+    p_holm: float | None = None
+    p_bonferroni: float | None = None
+
+    @property
+    def significant(self) -> bool | None:
+        """The Holm-corrected p under 0.05; None without a test."""
+        return None if self.p_holm is None else self.p_holm < SIGNIFICANCE
+
+
+@dataclass(frozen=True)
+class GroupComparison:
+    a_label: str
+    b_label: str
+    a_sessions: list[str]  # ids
+    b_sessions: list[str]
+    measures: list[MeasureComparison]
+    skipped: list[tuple[str, str]]  # (path, why) of files that are not readable sessions
+
+
+def session_finals(document: SessionDocument) -> dict[str, float]:
+    """The session's final measures as numbers (text and missing values left out)."""
+    finals = {key: number(value) for key, value in final_values(session_points(document)).items()}
+    return {key: value for key, value in finals.items() if value is not None}
+
+
+def _tested(a: list[float], b: list[float]) -> MannWhitney | None:
+    if len(set(a) | set(b)) < 2:
+        return None  # the same everywhere: nothing to test
+    return mann_whitney(a, b)
+
+
+def _measure(key: str, label: str, a: list[float], b: list[float]) -> MeasureComparison:
+    first, second = GroupValues.of(a), GroupValues.of(b)
+    difference = None if first.mean is None or second.mean is None else second.mean - first.mean
+    return MeasureComparison(
+        key, label, first, second, difference, bootstrap_difference_ci(a, b), _tested(a, b)
+    )
+
+
+def _corrected(measures: list[MeasureComparison]) -> list[MeasureComparison]:
+    ps = [None if m.test is None else m.test.p for m in measures]
+    return [
+        replace(measure, p_holm=by_holm, p_bonferroni=by_bonferroni)
+        for measure, by_holm, by_bonferroni in zip(measures, holm(ps), bonferroni(ps), strict=True)
+    ]
+
+
+def compare_groups(
+    a: Sequence[SessionDocument],
+    b: Sequence[SessionDocument],
+    *,
+    labels: tuple[str, str] = ("A", "B"),
+    skipped: Sequence[tuple[str, str]] = (),
+) -> GroupComparison:
+    """Every measure either group has, in catalogue order."""
+    finals_a = [session_finals(document) for document in a]
+    finals_b = [session_finals(document) for document in b]
+    names: dict[str, str] = {}
+    for document in [*b, *a]:  # A's names win
+        names.update(Roster.fold(document.config, document.controls).names)
+    keys = ordered({key for finals in [*finals_a, *finals_b] for key in finals})
+    measures = [
+        _measure(
+            key,
+            label_of(key, names),
+            [f[key] for f in finals_a if key in f],
+            [f[key] for f in finals_b if key in f],
+        )
+        for key in keys
+    ]
+    return GroupComparison(*labels, [d.id for d in a], [d.id for d in b], _corrected(measures), list(skipped))
