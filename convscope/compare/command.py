@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from functools import partial
 
 from rich.console import Console
 
@@ -29,6 +31,16 @@ def _console() -> Console:
     return Console(highlight=False, width=None if sys.stdout.isatty() else WIDTH)
 
 
+def _print(args: argparse.Namespace, as_json: str, as_csv: str, tables: Callable[[Console], None]) -> None:
+    """JSON or CSV (made already: cheap next to reading the sessions), or tables."""
+    if args.json:
+        sys.stdout.write(as_json)
+    elif args.csv:
+        sys.stdout.write(as_csv)
+    else:
+        tables(_console())
+
+
 def compare_command(args: argparse.Namespace) -> int:
     if args.json and args.csv:
         raise UserError("compare prints --json or --csv, not both")
@@ -38,20 +50,10 @@ def compare_command(args: argparse.Namespace) -> int:
             raise UserError("compare two groups with both --a and --b (and no session ids)")
         first, second = load_group(args.a, store), load_group(args.b, store)
         groups = compare_groups(first.documents, second.documents, skipped=[*first.skipped, *second.skipped])
-        if args.json:
-            sys.stdout.write(groups_json(groups))
-        elif args.csv:
-            sys.stdout.write(groups_csv(groups))
-        else:
-            render_groups(groups, _console())
+        _print(args, groups_json(groups), groups_csv(groups), partial(render_groups, groups))
         return 0
     if len(args.sessions) != 2:
         raise UserError("compare takes two sessions (compare A B), or two groups (--a ... --b ...)")
     pair = compare_pair(store.load(args.sessions[0]), store.load(args.sessions[1]))
-    if args.json:
-        sys.stdout.write(pair_json(pair))
-    elif args.csv:
-        sys.stdout.write(pair_csv(pair))
-    else:
-        render_pair(pair, _console())
+    _print(args, pair_json(pair), pair_csv(pair), partial(render_pair, pair))
     return 0

@@ -90,3 +90,12 @@ def format_difference(key: str, value: float | None) -> str:
 def format_final(key: str, value: Any) -> str:
     entry = measure(key)
     return m.format_value(value) if entry is None else entry.format(value)
+
+
+def format_mean(key: str, value: float | None) -> str:
+    """A mean over sessions: three decimals whatever the unit (a mean count is no count),
+    signed where the measure is."""
+    if value is None:
+        return "n/a"
+    entry = measure(key)
+    return f"{value:+.3f}" if entry is not None and entry.unit == "signed" else f"{value:.3f}"

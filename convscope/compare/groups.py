@@ -4,8 +4,9 @@ Each session contributes one number per measure, its final value (``finals``; a 
 counts 0 or 1). Per measure: each group's mean with a bootstrap 95% CI, the difference of
 the means (B - A) with its bootstrap CI, a two-sided Mann-Whitney U test of A against B with
 its rank-biserial correlation, and the p-value corrected for the number of measures tested
-(Holm, and Bonferroni). A measure that a group has no value for, or that is the same in
-every session of both groups, has no test and does not count in the corrections.
+(Holm, and Bonferroni). A measure that is the same in every session of both groups (a
+threshold left at its default) has no test and does not count in the corrections; one that
+only one group measured (an agent the other group does not have) is listed apart.
 """
 
 from __future__ import annotations
@@ -68,7 +69,9 @@ class GroupComparison:
     b_label: str
     a_sessions: list[str]  # ids
     b_sessions: list[str]
-    measures: list[MeasureComparison]
+    measures: list[MeasureComparison]  # what both groups measured
+    only_a: list[str]  # labels of the measures only A's sessions have
+    only_b: list[str]
     skipped: list[tuple[str, str]]  # (path, why) of files that are not readable sessions
 
 
@@ -107,13 +110,14 @@ def compare_groups(
     labels: tuple[str, str] = ("A", "B"),
     skipped: Sequence[tuple[str, str]] = (),
 ) -> GroupComparison:
-    """Every measure either group has, in catalogue order."""
+    """Every measure both groups have, in catalogue order."""
     finals_a = [session_finals(document) for document in a]
     finals_b = [session_finals(document) for document in b]
     names: dict[str, str] = {}
     for document in [*b, *a]:  # A's names win
         names.update(Roster.fold(document.config, document.controls).names)
-    keys = ordered({key for finals in [*finals_a, *finals_b] for key in finals})
+    keys_a = {key for finals in finals_a for key in finals}
+    keys_b = {key for finals in finals_b for key in finals}
     measures = [
         _measure(
             key,
@@ -121,6 +125,14 @@ def compare_groups(
             [f[key] for f in finals_a if key in f],
             [f[key] for f in finals_b if key in f],
         )
-        for key in keys
+        for key in ordered(keys_a & keys_b)
     ]
-    return GroupComparison(*labels, [d.id for d in a], [d.id for d in b], _corrected(measures), list(skipped))
+    return GroupComparison(
+        *labels,
+        [d.id for d in a],
+        [d.id for d in b],
+        _corrected(measures),
+        [label_of(key, names) for key in ordered(keys_a - keys_b)],
+        [label_of(key, names) for key in ordered(keys_b - keys_a)],
+        list(skipped),
+    )

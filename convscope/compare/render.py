@@ -17,7 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from convscope.compare.align import TurnPair
-from convscope.compare.finals import format_difference, format_final
+from convscope.compare.finals import format_difference, format_final, format_mean
 from convscope.compare.groups import GroupComparison, GroupValues, MeasureComparison
 from convscope.compare.pair import PairComparison, Side
 from convscope.core.records import Turn
@@ -155,7 +155,7 @@ def pair_csv(comparison: PairComparison) -> str:
 
 
 def _mean(values: GroupValues, key: str) -> str:
-    return f"{format_final(key, values.mean)} {_ci(values.ci)}".strip()
+    return f"{format_mean(key, values.mean)} {_ci(values.ci)}".strip()
 
 
 def _verdict(measure: MeasureComparison) -> str:
@@ -168,41 +168,40 @@ def render_groups(comparison: GroupComparison, console: Console) -> None:
         Text(f"{a}: {len(comparison.a_sessions)} sessions    {b}: {len(comparison.b_sessions)} sessions")
     )
     table = _table(
-        f"\nFinal metrics: mean [95% bootstrap CI]; Mann-Whitney U of {a} against {b}, "
-        "Holm-corrected over the metrics tested",
+        f"\nFinal metrics, mean over sessions [95% bootstrap CI]; Mann-Whitney U of {a} against {b}, "
+        f"p Holm-corrected over the {sum(m.test is not None for m in comparison.measures)} metrics tested",
         "metric",
-        f"{a} (n)",
+        "n",
         a,
-        f"{b} (n)",
         b,
         f"{b} - {a}",
         "U",
         "p",
         "p (Holm)",
-        "rank-biserial",
-        "p < 0.05",
+        "r_rb",
+        "Holm p < 0.05",
     )
     for m in comparison.measures:
         test = m.test
-        table.add_row(
-            *(
-                Text(cell)
-                for cell in (
-                    m.label,
-                    str(len(m.a.values)),
-                    _mean(m.a, m.key),
-                    str(len(m.b.values)),
-                    _mean(m.b, m.key),
-                    f"{format_difference(m.key, m.difference)} {_ci(m.difference_ci)}".strip(),
-                    "" if test is None else f"{test.U:g}",
-                    _p(None if test is None else test.p),
-                    _p(m.p_holm),
-                    "" if test is None else f"{test.rank_biserial:+.2f}",
-                    _verdict(m),
-                )
-            )
+        cells = (
+            m.label,
+            f"{len(m.a.values)}/{len(m.b.values)}",
+            _mean(m.a, m.key),
+            _mean(m.b, m.key),
+            f"{format_difference(m.key, m.difference)} {_ci(m.difference_ci)}".strip(),
+            "" if test is None else f"{test.U:g}",
+            _p(None if test is None else test.p),
+            _p(m.p_holm),
+            "" if test is None else f"{test.rank_biserial:+.2f}",
+            _verdict(m),
         )
+        table.add_row(*(Text(cell) for cell in cells))
+    for column in table.columns[1:]:
+        column.no_wrap = True
     console.print(table)
+    for name, labels in ((a, comparison.only_a), (b, comparison.only_b)):
+        if labels:
+            console.print(Text(f"measured in {name} only: {', '.join(labels)}"), soft_wrap=True)
     for path, why in comparison.skipped:
         console.print(Text(f"skipped {path}: {why}"), soft_wrap=True)
 
@@ -238,6 +237,8 @@ def groups_json(comparison: GroupComparison) -> str:
         "a": {"label": comparison.a_label, "sessions": comparison.a_sessions},
         "b": {"label": comparison.b_label, "sessions": comparison.b_sessions},
         "measures": [_measure_row(m) for m in comparison.measures],
+        "only_a": comparison.only_a,
+        "only_b": comparison.only_b,
         "skipped": [{"path": path, "reason": why} for path, why in comparison.skipped],
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
