@@ -80,3 +80,13 @@ async def test_json_csv_and_tables_say_the_same_thing() -> None:
     marked = [line for line in text.splitlines() if FIRST_DIFFERENCE in line]
     assert len(marked) == 1 and "Zed:" in marked[0]
     assert m.PROFILE_SIMILARITY.label in text
+
+
+async def test_agents_under_other_ids_are_paired_in_speaking_order_within_each_round() -> None:
+    config = scripted_config(rounds=2)
+    renamed = tuple(agent.model_copy(update={"id": f"x{i}"}) for i, agent in enumerate(config.agents))
+    first = await record_session(config)
+    second = await record_session(config.model_copy(update={"agents": renamed}))
+    pairs = compare_pair(first, second).alignment.pairs
+    assert [(p.a.index, p.b.index) for p in pairs if p.a and p.b] == [(i, i) for i in range(6)]
+    assert len(pairs) == 6
