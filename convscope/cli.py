@@ -252,6 +252,22 @@ def _add_analyze(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     analyze.set_defaults(handler=cmd_analyze)
 
 
+def _add_report(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    report = sub.add_parser(
+        "report", help="a self-contained HTML report of a session or a folder of sessions"
+    )
+    report.add_argument("target", nargs="?", help="session id, session file, or folder of sessions")
+    report.add_argument("--compare", nargs=2, metavar=("A", "B"), help="two sessions side by side instead")
+    report.add_argument(
+        "-o", "--output", default="report.html", help="HTML file to write (default report.html)"
+    )
+    report.add_argument("--png", metavar="DIR", help="also write every figure as a PNG file")
+    report.add_argument("--by", metavar="FIELD", help="folder: group by this field (default series)")
+    report.add_argument("--jobs", type=int, help="folder: worker processes (default: one per core)")
+    report.add_argument("--no-embeddings", action="store_true", help="session: skip the MiniLM plots")
+    report.set_defaults(handler=cmd_report)
+
+
 def _add_compare(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     compare = sub.add_parser("compare", help="two sessions side by side, or two groups of sessions")
     compare.add_argument("sessions", nargs="*", metavar="SESSION", help="two session ids or files")
@@ -354,20 +370,7 @@ def parser() -> argparse.ArgumentParser:
     importing.add_argument("--into", metavar="DIR", help="session store folder (default: the user's store)")
     importing.set_defaults(handler=cmd_import)
 
-    report = sub.add_parser(
-        "report", help="a self-contained HTML report of a session or a folder of sessions"
-    )
-    report.add_argument("target", help="session id, session file, or folder of sessions")
-    report.add_argument(
-        "-o", "--output", default="report.html", help="HTML file to write (default report.html)"
-    )
-    report.add_argument("--png", metavar="DIR", help="also write every figure as a PNG file")
-    report.add_argument("--by", metavar="FIELD", help="folder: group by this field (default series)")
-    report.add_argument("--jobs", type=int, help="folder: worker processes (default: one per core)")
-    report.add_argument("--no-embeddings", action="store_true", help="session: skip the MiniLM plots")
-    report.set_defaults(handler=cmd_report)
-
-    for add in (_add_sweep, _add_compare):
+    for add in (_add_report, _add_sweep, _add_compare):
         add(sub)
 
     replay = sub.add_parser("replay", help="replay a saved session in the TUI, with no model calls")
