@@ -60,16 +60,20 @@ def turn_text(turn: Turn | None, width: int = PREVIEW) -> str:
     return line if len(line) <= width else line[: width - 1] + "…"
 
 
-def difference_line(comparison: PairComparison) -> str:
-    """Where the two sessions part, in words."""
+def difference_parts(comparison: PairComparison) -> list[str]:
+    """Where the two sessions part, and whether their metrics agree before, in words."""
     pair = comparison.alignment.first_different_pair
     if pair is None:
-        return "the transcripts are identical"
-    where = f"first difference at turn {pair.index} (round {pair.round})"
+        return ["the transcripts are identical"]
+    parts = [f"first difference at turn {pair.index} (round {pair.round})"]
     agree = comparison.metrics_agree_before
-    if agree is None:
-        return where
-    return where + ("; every metric is the same before it" if agree else "; metrics differ before it")
+    if agree is not None:
+        parts.append("every metric is the same before it" if agree else "metrics differ before it")
+    return parts
+
+
+def difference_line(comparison: PairComparison) -> str:
+    return "; ".join(difference_parts(comparison))
 
 
 def _pair_marker(position: int, first: int | None) -> str:

@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from convscope.compare.finals import format_difference, format_final
 from convscope.compare.pair import PairComparison, Side, compare_pair
-from convscope.compare.render import difference_line
+from convscope.compare.render import difference_parts
 from convscope.core.text import terminal_safe
 from convscope.plotdata.compare import overlay_chart
 from convscope.sessions.schema import SessionDocument
@@ -74,11 +74,8 @@ class CompareScreen(Screen[None]):
     async def _compare(self) -> None:
         comparison = await asyncio.to_thread(compare_pair, *self.documents)
         self.comparison = comparison
-        a, b = comparison.a.document, comparison.b.document
-        self.status.show(f"{a.config.title} | {b.config.title}", "compare", [difference_line(comparison)])
-        self.sides.update(
-            "\n".join(_side(name, side) for name, side in (("A", comparison.a), ("B", comparison.b)))
-        )
+        self.status.show(TITLE, "compare", difference_parts(comparison))
+        self.sides.update(f"{_side('A', comparison.a)}\n{_side('B', comparison.b)}")
         for row in comparison.metrics:
             cells = (
                 row.label,
