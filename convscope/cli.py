@@ -276,6 +276,7 @@ def _add_compare(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     compare.add_argument("--b", nargs="+", metavar="SESSIONS", help="the other group, as --a")
     compare.add_argument("--json", action="store_true", help="machine-readable output")
     compare.add_argument("--csv", action="store_true", help="one CSV row per metric")
+    compare.add_argument("--jobs", type=int, help="groups: worker processes (default: one per core)")
     compare.set_defaults(handler=cmd_compare)
 
 

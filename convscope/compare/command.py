@@ -48,8 +48,8 @@ def compare_command(args: argparse.Namespace) -> int:
     if args.a or args.b:
         if not (args.a and args.b) or args.sessions:
             raise UserError("compare two groups with both --a and --b (and no session ids)")
-        first, second = load_group(args.a, store), load_group(args.b, store)
-        groups = compare_groups(first.documents, second.documents, skipped=[*first.skipped, *second.skipped])
+        first, second = (load_group(items, store, jobs=args.jobs) for items in (args.a, args.b))
+        groups = compare_groups(first.sessions, second.sessions, skipped=[*first.skipped, *second.skipped])
         _print(args, groups_json(groups), groups_csv(groups), partial(render_groups, groups))
         return 0
     if len(args.sessions) != 2:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 
@@ -26,7 +27,9 @@ from convscope.core.metrics.stats import (
     holm,
     mann_whitney,
 )
+from convscope.corpus.sessions import field_value
 from convscope.plotdata.points import session_points
+from convscope.sessions.reader import read_session
 from convscope.sessions.schema import SessionDocument
 
 SIGNIFICANCE = 0.05
@@ -75,10 +78,29 @@ class GroupComparison:
     skipped: list[tuple[str, str]]  # (path, why) of files that are not readable sessions
 
 
-def session_finals(document: SessionDocument) -> dict[str, float]:
-    """The session's final measures as numbers (text and missing values left out)."""
-    finals = {key: number(value) for key, value in final_values(session_points(document)).items()}
-    return {key: value for key, value in finals.items() if value is not None}
+@dataclass(frozen=True)
+class SessionFinals:
+    """What a group comparison needs of one session (small enough to come back from a worker)."""
+
+    id: str
+    names: dict[str, str]  # agent id -> name at the end
+    values: dict[str, float]  # the final measures as numbers (text and missing values left out)
+    cell: str | None = None  # the value of the field a group was narrowed by
+
+    @classmethod
+    def of(cls, document: SessionDocument, field: str | None = None) -> SessionFinals:
+        finals = {key: number(value) for key, value in final_values(session_points(document)).items()}
+        return cls(
+            document.id,
+            dict(Roster.fold(document.config, document.controls).names),
+            {key: value for key, value in finals.items() if value is not None},
+            None if field is None else field_value(document, field),
+        )
+
+
+def finals_of_path(path: Path, field: str | None = None) -> SessionFinals:
+    """A worker's job (``corpus.pool``): read one saved session and keep its final measures."""
+    return SessionFinals.of(read_session(path), field)
 
 
 def _tested(a: list[float], b: list[float]) -> MannWhitney | None:
@@ -104,18 +126,18 @@ def _corrected(measures: list[MeasureComparison]) -> list[MeasureComparison]:
 
 
 def compare_groups(
-    a: Sequence[SessionDocument],
-    b: Sequence[SessionDocument],
+    a: Sequence[SessionFinals],
+    b: Sequence[SessionFinals],
     *,
     labels: tuple[str, str] = ("A", "B"),
     skipped: Sequence[tuple[str, str]] = (),
 ) -> GroupComparison:
     """Every measure both groups have, in catalogue order."""
-    finals_a = [session_finals(document) for document in a]
-    finals_b = [session_finals(document) for document in b]
+    finals_a = [session.values for session in a]
+    finals_b = [session.values for session in b]
     names: dict[str, str] = {}
-    for document in [*b, *a]:  # A's names win
-        names.update(Roster.fold(document.config, document.controls).names)
+    for session in [*b, *a]:  # A's names win
+        names.update(session.names)
     keys_a = {key for finals in finals_a for key in finals}
     keys_b = {key for finals in finals_b for key in finals}
     measures = [

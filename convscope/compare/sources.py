@@ -1,26 +1,26 @@
 """What ``--a`` and ``--b`` name: session ids, session files or folders of sessions, and a
 folder narrowed to one cell of a grid (``FOLDER:FIELD=VALUE``, e.g. a sweep's
-``sweeps/p:options.p=0.15``; the field is read as ``analyze --by`` reads it)."""
+``sweeps/p:options.p=0.15``; the field is read as ``analyze --by`` reads it). The sessions
+of a folder are read in worker processes (``corpus.pool``), as ``analyze <folder>`` reads them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
+from convscope.compare.groups import SessionFinals, finals_of_path
 from convscope.core.errors import UserError
 from convscope.corpus.command import is_corpus
-from convscope.corpus.sessions import field_value
-from convscope.sessions.errors import CorruptSessionError, SessionNotFoundError
+from convscope.corpus.pool import map_sessions
 from convscope.sessions.folders import find_sessions
-from convscope.sessions.reader import read_session
-from convscope.sessions.schema import SessionDocument
 from convscope.sessions.store import SessionStore
 
 
 @dataclass
 class Loaded:
-    documents: list[SessionDocument] = field(default_factory=list)
+    sessions: list[SessionFinals] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
 
 
@@ -33,32 +33,36 @@ def _cell(item: str) -> tuple[str, str, str] | None:
     return None
 
 
-def _folder(folder: Path, loaded: Loaded) -> Iterator[SessionDocument]:
+def _folder(folder: str, loaded: Loaded, jobs: int | None, name: str | None = None) -> list[SessionFinals]:
     """Each readable session under ``folder``; the others are recorded with why."""
-    for path in find_sessions(folder):
-        try:
-            yield read_session(path)
-        except (CorruptSessionError, SessionNotFoundError, OSError) as exc:
-            loaded.skipped.append((str(path), str(exc)))
+    found: list[SessionFinals] = []
+    for result in map_sessions(
+        partial(finals_of_path, field=name), find_sessions(Path(folder).expanduser()), jobs
+    ):
+        if isinstance(result, SessionFinals):
+            found.append(result)
+        else:
+            loaded.skipped.append(result)
+    return found
 
 
-def load_group(items: Sequence[str], store: SessionStore) -> Loaded:
+def load_group(items: Sequence[str], store: SessionStore, *, jobs: int | None = None) -> Loaded:
     """Every session the items name, each once; a UserError when they name none."""
     loaded = Loaded()
     for item in items:
         cell = _cell(item)
         if cell is not None:
             folder, name, value = cell
-            found = [d for d in _folder(Path(folder).expanduser(), loaded) if field_value(d, name) == value]
+            found = [s for s in _folder(folder, loaded, jobs, name) if s.cell == value]
             if not found:
                 raise UserError(f"no session under {folder} has {name} = {value}")
-            loaded.documents += found
+            loaded.sessions += found
         elif is_corpus(item):
-            loaded.documents += _folder(Path(item).expanduser(), loaded)
+            loaded.sessions += _folder(item, loaded, jobs)
         else:
-            loaded.documents.append(store.load(item))
-    unique = {document.id: document for document in loaded.documents}
+            loaded.sessions.append(SessionFinals.of(store.load(item)))
+    unique = {session.id: session for session in loaded.sessions}
     if not unique:
         raise UserError(f"no readable session in {' '.join(items)}")
-    loaded.documents = list(unique.values())
+    loaded.sessions = list(unique.values())
     return loaded

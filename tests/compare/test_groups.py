@@ -16,6 +16,7 @@ from scipy.stats import mannwhitneyu
 from convscope.compare.groups import GroupComparison, MeasureComparison, compare_groups
 from convscope.compare.render import groups_csv, groups_json, render_groups
 from convscope.compare.sources import load_group
+from convscope.core.errors import UserError
 from convscope.core.metrics import catalogue as m
 from convscope.core.metrics.stats import bootstrap_ci, holm
 from convscope.corpus import CorpusAnalysis, analyse_corpus, find_sessions
@@ -35,8 +36,8 @@ def warroom(tmp_path_factory: pytest.TempPathFactory) -> tuple[SessionStore, Cor
     for series in ("A", "B"):
         import_folder(importer("warroom"), transcripts() / series, store)
     analysis = analyse_corpus(find_sessions(store.root), "series", jobs=2)
-    a, b = (load_group([f"{store.root}:series={series}"], store) for series in ("A", "B"))
-    return store, analysis, compare_groups(a.documents, b.documents)
+    a, b = (load_group([f"{store.root}:series={series}"], store, jobs=1) for series in ("A", "B"))
+    return store, analysis, compare_groups(a.sessions, b.sessions)
 
 
 def _measure(comparison: GroupComparison, key: str) -> MeasureComparison:
@@ -113,5 +114,7 @@ def test_a_group_is_ids_files_or_folders_each_session_once(
     ids = [summary.id for summary in store.list()]
     (tmp_path / "not-a-session.json").write_text("{}", encoding="utf-8")
     loaded = load_group([ids[0], ids[0], str(store.root / ids[1]), str(tmp_path)], store)
-    assert [d.id for d in loaded.documents] == [ids[0], ids[1]]
+    assert [session.id for session in loaded.sessions] == [ids[0], ids[1]]
     assert [path for path, _ in loaded.skipped] == [str(tmp_path / "not-a-session.json")]
+    with pytest.raises(UserError, match="has series = Z"):
+        load_group([f"{tmp_path}:series=Z"], store, jobs=1)
