@@ -64,7 +64,7 @@ def label_of(key: str, names: Mapping[str, str]) -> str:
     return entry.label if agent is None else f"{entry.label} ({names.get(agent, agent)})"
 
 
-def number(value: Any) -> float | None:
+def numeric(value: Any) -> float | None:
     """A value the statistics can use: a flag counts 0 or 1; text and missing are None."""
     if isinstance(value, bool):
         return float(value)
@@ -73,7 +73,7 @@ def number(value: Any) -> float | None:
 
 def difference(a: Any, b: Any) -> float | None:
     """b - a for two numbers (flags as 0/1); None when either is missing."""
-    first, second = number(a), number(b)
+    first, second = numeric(a), numeric(b)
     return None if first is None or second is None else second - first
 
 

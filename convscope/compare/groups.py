@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from convscope.compare.finals import final_values, label_of, number, ordered
+from convscope.compare.finals import final_values, label_of, numeric, ordered
 from convscope.core.controls import Roster
 from convscope.core.metrics.stats import (
     MannWhitney,
@@ -89,7 +89,7 @@ class SessionFinals:
 
     @classmethod
     def of(cls, document: SessionDocument, field: str | None = None) -> SessionFinals:
-        finals = {key: number(value) for key, value in final_values(session_points(document)).items()}
+        finals = {key: numeric(value) for key, value in final_values(session_points(document)).items()}
         return cls(
             document.id,
             dict(Roster.fold(document.config, document.controls).names),

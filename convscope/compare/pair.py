@@ -49,7 +49,7 @@ class PairComparison:
     metrics: list[MetricRow]
 
     @property
-    def branch_turn(self) -> int | None:
+    def first_difference_turn(self) -> int | None:
         """The index of the first turn that differs (A's numbering); None if none does."""
         pair = self.alignment.first_different_pair
         return None if pair is None else pair.index
@@ -58,7 +58,7 @@ class PairComparison:
     def metrics_agree_before(self) -> bool | None:
         """Whether every turn's snapshot before the first difference holds the same values
         in both sessions; None when there is no turn before it to compare."""
-        turn = self.branch_turn
+        turn = self.first_difference_turn
 
         def before(points: Sequence[Snapshot]) -> dict[int, dict[str, Any]]:
             return {

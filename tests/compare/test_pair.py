@@ -19,7 +19,7 @@ from tests.tui.support import record_session, scripted_config
 async def test_a_branch_and_its_parent_part_at_the_branch_turn_with_the_same_metrics_before_it() -> None:
     parent, branch = await parent_and_branch()
     comparison = compare_pair(parent, branch)
-    assert comparison.branch_turn == 3
+    assert comparison.first_difference_turn == 3
     assert all(pair.same for pair in comparison.alignment.pairs[:3])
     assert [pair.index for pair in comparison.alignment.pairs] == list(range(9))
     assert comparison.metrics_agree_before is True
@@ -29,7 +29,7 @@ async def test_identical_sessions_have_no_first_difference_and_every_difference_
     first = await record_session(scripted_config(rounds=2))
     second = await record_session(scripted_config(rounds=2))
     comparison = compare_pair(first, second)
-    assert comparison.branch_turn is None
+    assert comparison.first_difference_turn is None
     numeric = [row for row in comparison.metrics if row.difference is not None]
     assert numeric and all(row.difference == 0 for row in numeric)
 
@@ -59,7 +59,7 @@ async def test_sessions_of_different_lengths_and_agent_counts_pair_what_they_sha
     only_b = [pair for pair in pairs if pair.a is None]
     assert [(p.round, p.agent_id) for p in only_a] == [(0, "a2"), (1, "a2")]
     assert [(p.round, p.agent_id) for p in only_b] == [(2, "a0"), (2, "a1")]
-    assert comparison.branch_turn == 0  # the first turn's text already differs
+    assert comparison.first_difference_turn == 0  # the first turn's text already differs
     confidence_c = {row.key: row for row in comparison.metrics}[m.CONFIDENCE_AGENT.of("a2")]
     assert confidence_c.b is None and confidence_c.difference is None
 
