@@ -207,6 +207,12 @@ def cmd_report(args: argparse.Namespace) -> int:
     return report_command(args)
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    from convscope.compare.command import compare_command
+
+    return compare_command(args)
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     from convscope.sweep.command import sweep_command
 
@@ -244,6 +250,34 @@ def _add_analyze(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         "(default: $CONVSCOPE_TOXICITY_MODEL; off without one)",
     )
     analyze.set_defaults(handler=cmd_analyze)
+
+
+def _add_report(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    report = sub.add_parser(
+        "report", help="a self-contained HTML report of a session or a folder of sessions"
+    )
+    report.add_argument("target", nargs="?", help="session id, session file, or folder of sessions")
+    report.add_argument("--compare", nargs=2, metavar=("A", "B"), help="two sessions side by side instead")
+    report.add_argument(
+        "-o", "--output", default="report.html", help="HTML file to write (default report.html)"
+    )
+    report.add_argument("--png", metavar="DIR", help="also write every figure as a PNG file")
+    report.add_argument("--by", metavar="FIELD", help="folder: group by this field (default series)")
+    report.add_argument("--jobs", type=int, help="folder: worker processes (default: one per core)")
+    report.add_argument("--no-embeddings", action="store_true", help="session: skip the MiniLM plots")
+    report.set_defaults(handler=cmd_report)
+
+
+def _add_compare(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    compare = sub.add_parser("compare", help="two sessions side by side, or two groups of sessions")
+    compare.add_argument("sessions", nargs="*", metavar="SESSION", help="two session ids or files")
+    group_help = "a group: session ids, files, folders of sessions, or FOLDER:FIELD=VALUE (one sweep cell)"
+    compare.add_argument("--a", nargs="+", metavar="SESSIONS", help=group_help)
+    compare.add_argument("--b", nargs="+", metavar="SESSIONS", help="the other group, as --a")
+    compare.add_argument("--json", action="store_true", help="machine-readable output")
+    compare.add_argument("--csv", action="store_true", help="one CSV row per metric")
+    compare.add_argument("--jobs", type=int, help="groups: worker processes (default: one per core)")
+    compare.set_defaults(handler=cmd_compare)
 
 
 def _add_sweep(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -337,20 +371,8 @@ def parser() -> argparse.ArgumentParser:
     importing.add_argument("--into", metavar="DIR", help="session store folder (default: the user's store)")
     importing.set_defaults(handler=cmd_import)
 
-    report = sub.add_parser(
-        "report", help="a self-contained HTML report of a session or a folder of sessions"
-    )
-    report.add_argument("target", help="session id, session file, or folder of sessions")
-    report.add_argument(
-        "-o", "--output", default="report.html", help="HTML file to write (default report.html)"
-    )
-    report.add_argument("--png", metavar="DIR", help="also write every figure as a PNG file")
-    report.add_argument("--by", metavar="FIELD", help="folder: group by this field (default series)")
-    report.add_argument("--jobs", type=int, help="folder: worker processes (default: one per core)")
-    report.add_argument("--no-embeddings", action="store_true", help="session: skip the MiniLM plots")
-    report.set_defaults(handler=cmd_report)
-
-    _add_sweep(sub)
+    for add in (_add_report, _add_sweep, _add_compare):
+        add(sub)
 
     replay = sub.add_parser("replay", help="replay a saved session in the TUI, with no model calls")
     replay.add_argument("session")

@@ -16,18 +16,16 @@
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-from scipy.stats import mannwhitneyu, norm
 
 from convscope.core.errors import UserError
 from convscope.core.metrics.behaviour import TRAITS
 from convscope.core.metrics.lexical import ROUGE_TYPES
-from convscope.core.metrics.stats import KruskalFlag, bootstrap_ci, kruskal_groups
+from convscope.core.metrics.stats import KruskalFlag, bootstrap_ci, kruskal_groups, mann_whitney
 from convscope.corpus.sessions import AgentCounts, SessionRow
 
 
@@ -92,15 +90,6 @@ def kruskal_per_run(rows: Sequence[SessionRow], flags: Sequence[str] = TRAITS) -
     return kruskal_groups({flag: list(shares[flag].values()) for flag in flags})
 
 
-def mann_whitney(a: Sequence[float], b: Sequence[float]) -> tuple[float, float, float] | None:
-    """Two-sided U test; r = Z / sqrt(N) with Z from the p-value. None with an empty side."""
-    if not a or not b:
-        return None
-    statistic, p = mannwhitneyu(a, b, alternative="two-sided")
-    z = float(norm.isf(float(p) / 2)) if p > 0 else math.inf
-    return float(statistic), float(p), z / math.sqrt(len(a) + len(b))
-
-
 def group_stats(group: str, rows: Sequence[SessionRow]) -> GroupStats:
     coded = [row.behaviour for row in rows if row.behaviour is not None]
     agents = _pooled_agents(rows)
@@ -141,7 +130,7 @@ def compare_to(stats: dict[str, GroupStats], reference: str) -> dict[str, GroupS
     result: dict[str, GroupStats] = {}
     for name, group in stats.items():
         test = None if name == reference else mann_whitney(base, group.similarities)
-        versus = None if test is None else Comparison(reference, *test)
+        versus = None if test is None else Comparison(reference, test.U, test.p, test.r)
         result[name] = replace(group, versus=versus)
     return result
 

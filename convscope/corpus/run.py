@@ -1,24 +1,17 @@
-"""Finding the sessions under a folder and boiling each one down, in worker processes.
-
-Each session is independent, so the work spreads over processes (``jobs``; default one
-per core) and only the small rows travel back. A file that is not a readable session is
-reported with the reason, not silently left out.
-"""
+"""Boiling each session of a folder down to a row (in worker processes, ``corpus.pool``) and
+the rows to group statistics."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from itertools import repeat
-from multiprocessing import get_context
+from functools import partial
 from pathlib import Path
 
 from convscope.corpus.groups import GroupStats, compare_to, group_rows
 from convscope.corpus.paper import PAPER, PAPER_REFERENCE, PaperSeries
+from convscope.corpus.pool import map_sessions
 from convscope.corpus.sessions import SessionRow, row_of_path
-from convscope.sessions.errors import CorruptSessionError, SessionNotFoundError
 
 Progress = Callable[[int, int], None]  # (done, total)
 
@@ -30,32 +23,6 @@ class CorpusAnalysis:
     groups: dict[str, GroupStats]
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
     paper: dict[str, PaperSeries] = field(default_factory=dict)  # published figures, when they apply
-
-
-def _row_or_reason(path: Path, by: str, semantic: bool) -> SessionRow | tuple[str, str]:
-    try:
-        return row_of_path(path, by, semantic)
-    except (CorruptSessionError, SessionNotFoundError, OSError) as exc:
-        return str(path), str(exc)
-
-
-def _limit_threads(threads: int) -> None:
-    """Workers share the cores: torch (embeddings) must not start one thread per core in each."""
-    os.environ["OMP_NUM_THREADS"] = str(threads)
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-
-
-def _results(paths: list[Path], by: str, semantic: bool, jobs: int) -> Iterator[SessionRow | tuple[str, str]]:
-    if jobs <= 1 or len(paths) <= 1:
-        yield from map(_row_or_reason, paths, repeat(by), repeat(semantic))
-        return
-    workers = min(jobs, len(paths))
-    threads = max(1, (os.cpu_count() or 1) // workers)
-    context = get_context("spawn")  # never fork a process that may hold torch threads
-    with ProcessPoolExecutor(
-        workers, mp_context=context, initializer=_limit_threads, initargs=(threads,)
-    ) as pool:
-        yield from pool.map(_row_or_reason, paths, repeat(by), repeat(semantic), chunksize=2)
 
 
 def analyse_corpus(
@@ -76,7 +43,8 @@ def analyse_corpus(
     targets = list(paths)
     rows: list[SessionRow] = []
     skipped: list[tuple[str, str]] = []
-    for done, result in enumerate(_results(targets, by, semantic, jobs or os.cpu_count() or 1), 1):
+    work = partial(row_of_path, by=by, semantic=semantic)
+    for done, result in enumerate(map_sessions(work, targets, jobs), 1):
         if isinstance(result, SessionRow):
             rows.append(result)
         else:

@@ -1,4 +1,5 @@
-"""``convscope report <session-or-folder> -o report.html [--png DIR]``."""
+"""``convscope report <session-or-folder> -o report.html [--png DIR]``, or two sessions
+compared (``convscope report --compare A B``)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from convscope.compare.pair import compare_pair
+from convscope.compare.plots import compare_plots
+from convscope.core.errors import UserError
 from convscope.corpus.command import DEFAULT_FIELD, is_corpus
 from convscope.corpus.run import analyse_corpus
 from convscope.plotdata import corpus_plots, session_plots
@@ -16,6 +20,13 @@ from convscope.sessions.store import SessionStore
 
 
 def _plots(args: argparse.Namespace) -> Plots:
+    if args.compare:
+        if args.target:
+            raise UserError("report --compare A B takes no other session or folder")
+        store = SessionStore()
+        return compare_plots(compare_pair(*(store.load(ref) for ref in args.compare)))
+    if not args.target:
+        raise UserError("report needs a session, a folder of sessions, or --compare A B")
     if is_corpus(args.target):
         folder = Path(args.target).expanduser()
         paths = find_sessions(folder)

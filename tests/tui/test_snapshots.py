@@ -20,9 +20,11 @@ from convscope.sessions.store import SessionStore
 from convscope.themes import LIGHT
 from convscope.tui import settings
 from convscope.tui.app import ConvscopeApp
+from convscope.tui.screens.compare import CompareScreen
 from convscope.tui.screens.home import HomeScreen
 from convscope.tui.screens.new_session import AgentRow
 from convscope.tui.screens.replay import ReplayScreen
+from tests.compare.sessions import rename_before_turn_3
 
 from .support import (
     SIZE,
@@ -133,3 +135,17 @@ def test_plots_screen(snap_compare: Compare) -> None:
     document = saved("plotted chat")
     app = ConvscopeApp(lambda: ReplayScreen(document))
     assert snap_compare(app, terminal_size=SIZE, run_before=replay_at(8, "p"))
+
+
+def test_compare_screen(snap_compare: Compare) -> None:
+    parent = saved("parent chat")
+    branch = saved("branch chat", after_turn=rename_before_turn_3)
+    app = ConvscopeApp(lambda: CompareScreen(parent, branch))
+
+    async def compared(pilot: Pilot[Any]) -> None:
+        screen = pilot.app.screen
+        assert isinstance(screen, CompareScreen)
+        await until(pilot, lambda: screen.comparison is not None)
+        await pilot.pause(0.2)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=compared)

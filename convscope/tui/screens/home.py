@@ -20,8 +20,10 @@ from convscope.sessions.schema import SessionSummary
 from convscope.sessions.store import SessionStore, UnreadableSession
 from convscope.tui.dialogs.confirm import ConfirmDialog
 from convscope.tui.dialogs.export import ExportChoice, ExportDialog
+from convscope.tui.screens.compare import CompareScreen
 from convscope.tui.screens.exporting import export_in_background
 from convscope.tui.screens.live import LiveScreen
+from convscope.tui.screens.marks import SessionMarks
 from convscope.tui.screens.new_session import NewSessionScreen
 from convscope.tui.screens.replay import ReplayScreen
 from convscope.tui.widgets.status_bar import StatusBar
@@ -49,6 +51,8 @@ class HomeScreen(Screen[None]):
         Binding("e", "export", "Export"),
         Binding("d", "delete", "Delete"),
         Binding("n", "new", "New session"),
+        Binding("m", "mark", "Mark"),
+        Binding("v", "compare", "Compare marked"),
         Binding("q", "quit", "Quit"),
     ]
 
@@ -57,6 +61,7 @@ class HomeScreen(Screen[None]):
         self.store = store
         self.summaries: dict[str, SessionSummary] = {}
         self.unreadable: dict[str, UnreadableSession] = {}
+        self.marks = SessionMarks()
         self.table: DataTable[str] = DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
         self.empty = Static(
             "No saved sessions yet. Press n to start one, or run `convscope run <preset>`.",
@@ -76,6 +81,7 @@ class HomeScreen(Screen[None]):
 
     async def on_screen_resume(self) -> None:
         await self.refresh_sessions()
+        self.marks.show(self.table, self.summaries)
 
     async def refresh_sessions(self) -> None:
         """Reload the list (in a thread: it reads every session's files).
@@ -208,6 +214,19 @@ class HomeScreen(Screen[None]):
                 self.app.push_screen(LiveScreen(session))
 
         self.app.push_screen(NewSessionScreen(self.store), started)
+
+    def action_mark(self) -> None:
+        summary = self._selected()
+        if summary is not None:
+            self.marks.toggle(summary.id)
+            self.marks.show(self.table, self.summaries)
+
+    def action_compare(self) -> None:
+        marked = self.marks.pair(self.summaries)
+        if marked is None:
+            self.notify("Mark two sessions with m, then press v.", severity="warning", markup=False)
+            return
+        self.app.push_screen(CompareScreen(*(self.store.load(session_id) for session_id in marked)))
 
     def action_quit(self) -> None:
         self.app.exit()

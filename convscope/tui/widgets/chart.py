@@ -9,8 +9,11 @@ from convscope.plotdata import LineChart
 
 
 class Chart(PlotextPlot):
+    shown: LineChart | None = None  # the chart drawn last
+
     def draw(self, chart: LineChart) -> None:
         """Measured series as lines; thresholds, fits and theories dotted; markers as vertical lines."""
+        self.shown = chart
         plt = self.plt
         plt.clear_figure()
         plt.title(terminal_safe(chart.title if not chart.empty else f"{chart.title}: no data yet"))

@@ -1,0 +1,59 @@
+"""``convscope compare A B`` (two sessions) and ``convscope compare --a ... --b ...`` (two
+groups): tables for people, ``--json`` or ``--csv`` for machines."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from functools import partial
+
+from rich.console import Console
+
+from convscope.compare.groups import compare_groups
+from convscope.compare.pair import compare_pair
+from convscope.compare.render import (
+    groups_csv,
+    groups_json,
+    pair_csv,
+    pair_json,
+    render_groups,
+    render_pair,
+)
+from convscope.compare.sources import load_group
+from convscope.core.errors import UserError
+from convscope.sessions.store import SessionStore
+
+WIDTH = 160  # when printing to a file or a pipe, where rich would assume 80 columns
+
+
+def _console() -> Console:
+    return Console(highlight=False, width=None if sys.stdout.isatty() else WIDTH)
+
+
+def _print(args: argparse.Namespace, as_json: str, as_csv: str, tables: Callable[[Console], None]) -> None:
+    """JSON or CSV (made already: cheap next to reading the sessions), or tables."""
+    if args.json:
+        sys.stdout.write(as_json)
+    elif args.csv:
+        sys.stdout.write(as_csv)
+    else:
+        tables(_console())
+
+
+def compare_command(args: argparse.Namespace) -> int:
+    if args.json and args.csv:
+        raise UserError("compare prints --json or --csv, not both")
+    store = SessionStore()
+    if args.a or args.b:
+        if not (args.a and args.b) or args.sessions:
+            raise UserError("compare two groups with both --a and --b (and no session ids)")
+        first, second = (load_group(items, store, jobs=args.jobs) for items in (args.a, args.b))
+        groups = compare_groups(first.sessions, second.sessions, skipped=[*first.skipped, *second.skipped])
+        _print(args, groups_json(groups), groups_csv(groups), partial(render_groups, groups))
+        return 0
+    if len(args.sessions) != 2:
+        raise UserError("compare takes two sessions (compare A B), or two groups (--a ... --b ...)")
+    pair = compare_pair(store.load(args.sessions[0]), store.load(args.sessions[1]))
+    _print(args, pair_json(pair), pair_csv(pair), partial(render_pair, pair))
+    return 0

@@ -1,0 +1,81 @@
+"""The compare screen: reached from home by marking two sessions, it shows both transcripts
+by round with the first difference marked, the final metrics and the highlighted one's curves."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable
+
+from convscope.core.metrics import catalogue as m
+from convscope.sessions.store import SessionStore
+from convscope.tui.app import ConvscopeApp
+from convscope.tui.screens.compare import CompareScreen
+from convscope.tui.screens.home import HomeScreen
+from convscope.tui.screens.marks import MARK
+from convscope.tui.widgets.chart import Chart
+from convscope.tui.widgets.side_by_side import PairRow
+from tests.compare.sessions import parent_and_branch
+
+from .support import SIZE, until
+
+
+def _titles(app: ConvscopeApp) -> list[str]:
+    table = app.screen.query_one("#sessions", DataTable)
+    return [str(table.get_row_at(row)[0]) for row in range(table.row_count)]
+
+
+def _compared(app: ConvscopeApp) -> bool:
+    return isinstance(app.screen, CompareScreen) and app.screen.comparison is not None
+
+
+async def test_marking_two_sessions_on_home_and_pressing_v_compares_them() -> None:
+    parent, branch = await parent_and_branch()
+    app = ConvscopeApp(store=SessionStore())
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, HomeScreen) and len(app.screen.summaries) == 2)
+        await pilot.press("m", "down", "m")
+        assert [title.startswith(MARK) for title in _titles(app)] == [True, True]
+        await pilot.press("v")
+        await until(
+            pilot, lambda: isinstance(app.screen, CompareScreen) and app.screen.comparison is not None
+        )
+        screen = app.screen
+        assert isinstance(screen, CompareScreen)
+        assert [d.id for d in screen.documents] == [branch.id, parent.id]  # newest listed first, marked first
+        rows = list(screen.query(PairRow))
+        assert len(rows) == 9
+        assert [row.first for row in rows].index(True) == 3
+        assert rows[3].has_class("-first-difference") and rows[0].has_class("-same")
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, HomeScreen))
+
+
+async def test_v_with_fewer_than_two_marked_says_what_to_do_and_m_again_unmarks() -> None:
+    await parent_and_branch()
+    app = ConvscopeApp(store=SessionStore())
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, HomeScreen) and len(app.screen.summaries) == 2)
+        await pilot.press("m", "m", "v")
+        await pilot.pause()
+        assert isinstance(app.screen, HomeScreen)
+        assert not any(title.startswith(MARK) for title in _titles(app))
+        assert any("Mark two sessions" in str(n.message) for n in app._notifications)
+
+
+async def test_the_chart_follows_the_highlighted_metric() -> None:
+    parent, branch = await parent_and_branch()
+    app = ConvscopeApp(lambda: CompareScreen(parent, branch), store=SessionStore())
+    async with app.run_test(size=SIZE) as pilot:
+        await until(
+            pilot, lambda: isinstance(app.screen, CompareScreen) and app.screen.comparison is not None
+        )
+        screen = app.screen
+        assert isinstance(screen, CompareScreen)
+        chart = screen.query_one(Chart)
+        assert screen.highlighted_key == m.ROUGE1.key
+        assert chart.shown is not None and chart.shown.title == f"{m.ROUGE1.label}: A against B"
+        await pilot.press("down")
+        await pilot.pause()
+        assert screen.highlighted_key == m.ROUGE2.key
+        assert chart.shown.title == f"{m.ROUGE2.label}: A against B"
+        assert [series.label for series in chart.shown.series] == ["A", "B"]
+        assert [marker.x for marker in chart.shown.markers] == [1.0]  # round 1, where turn 3 is
