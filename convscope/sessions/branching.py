@@ -11,10 +11,12 @@ Inside a simultaneous round (an opinion network) the branch keeps the round's tu
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from convscope.core.config import SessionConfig
 from convscope.core.errors import UserError
 from convscope.core.reruns import latest_turns
-from convscope.sessions.schema import BranchOrigin, SessionDocument
+from convscope.sessions.schema import BranchOrigin, SessionDocument, SessionSummary
 
 
 class BranchPointError(UserError, ValueError):
@@ -55,3 +57,27 @@ def branch_document(
         metrics=metrics,
         parent=BranchOrigin(session_id=parent.id, at_turn=at_turn),
     )
+
+
+def branches_of(session_id: str, sessions: Iterable[SessionSummary]) -> list[SessionSummary]:
+    """The sessions branched directly from ``session_id``, by branch turn then creation time."""
+    children = [s for s in sessions if s.parent is not None and s.parent.session_id == session_id]
+    return sorted(children, key=lambda s: (s.parent.at_turn if s.parent else 0, s.created_at))
+
+
+def branch_mark(summary: SessionSummary) -> str:
+    """A listing's note on a branch, e.g. ``20261203-114001-ab12 @6``; empty for other sessions."""
+    return "" if summary.parent is None else f"{summary.parent.session_id} @{summary.parent.at_turn}"
+
+
+def lineage_lines(document: SessionDocument, sessions: Iterable[SessionSummary]) -> list[str]:
+    """Where a session comes from and which sessions branch from it, one line each."""
+    lines = []
+    if document.parent is not None:
+        lines.append(f"branch of {document.parent.session_id} at turn {document.parent.at_turn}")
+    lines += [
+        f"branched at turn {child.parent.at_turn} into {child.id}"
+        for child in branches_of(document.id, sessions)
+        if child.parent is not None
+    ]
+    return lines
