@@ -25,6 +25,7 @@ from convscope.core.agents import AgentSpec
 from convscope.core.config import SessionConfig
 from convscope.core.controls import Roster
 from convscope.core.events import (
+    BranchPoint,
     ControlApplied,
     Event,
     RoundCompleted,
@@ -76,7 +77,7 @@ EngineState = Literal["idle", "running", "paused", "finished", "stopped"]
 
 @dataclass(frozen=True)
 class _Command:
-    kind: ControlKind
+    kind: ControlKind | Literal["branch_point"]  # a branch point is announced, not recorded
     agent_id: str = ""
     text: str = ""  # the new name, or the failure mode
     thresholds: Mapping[str, float] = field(default_factory=dict)
@@ -157,6 +158,13 @@ class Engine:
     def set_thresholds(self, thresholds: Mapping[str, float]) -> None:
         """New loop-detection thresholds for the metrics, e.g. ``{"bleu": 0.3}``."""
         self._queue(_Command("thresholds_changed", thresholds=dict(thresholds)))
+
+    def fork(self) -> None:
+        """Ask for a branch point: at the next turn boundary, once the turns before it are
+        measured, emit ``BranchPoint`` with the index of the turn a branch would start at.
+        The run goes on; whoever asked builds the branch from the session's record
+        (``SessionRuntime.fork_at_next_turn``)."""
+        self._queue(_Command("branch_point"))
 
     def subscribe(self, observer: Observer) -> None:
         self._observers.append(observer)
@@ -332,6 +340,9 @@ class Engine:
                 return FailureCleared(turn_index=index, at=at, agent_id=agent, previous=previous_mode)
             case "thresholds_changed":
                 return ThresholdsChanged(turn_index=index, at=at, thresholds=dict(command.thresholds))
+            case "branch_point":  # announced, not recorded: the session itself does not change
+                self._emit(BranchPoint(index))
+                return None
 
     def _provider(self, agent: AgentSpec) -> Provider:
         """One provider per (agent, failure mode), so that crash-after counters persist."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from pydantic import ValidationError
@@ -26,6 +27,7 @@ from convscope.core.config import SessionConfig
 from convscope.core.config_files import first_validation_error, validate_config
 from convscope.core.engine import Engine
 from convscope.core.errors import ConfigError, UserError
+from convscope.core.events import BranchPoint, Event
 from convscope.core.metrics.loops import thresholds_from
 from convscope.core.providers.failures import parse_failure
 from convscope.runtime.session import SessionRuntime
@@ -110,3 +112,31 @@ def fork_session(
     runtime = SessionRuntime.going_on(store, writer, start_paused=start_paused, clock=clock)
     changes.queue_on(runtime.engine)
     return runtime
+
+
+def fork_at_next_turn(
+    running: SessionRuntime, changes: BranchChanges | None = None
+) -> Future[SessionRuntime]:
+    """Branch a session as it runs, at its next turn boundary (at once when it is paused).
+
+    The engine announces the boundary once the turns before it are recorded and measured
+    (``Engine.fork``); the branch is built there, on the engine's thread, from what the
+    session's writer holds, and the future gets it ready to run (or the error that stopped
+    it). The running session goes on: a front end that wants it to wait pauses it too.
+    """
+    changes = changes or BranchChanges()
+    changes.config_for(running.engine.config)  # a change that cannot run fails now, not later
+    branch: Future[SessionRuntime] = Future()
+
+    def at_branch_point(event: Event) -> None:
+        if not isinstance(event, BranchPoint) or branch.done():
+            return
+        try:
+            record = running.writer.document.model_copy(deep=True)
+            branch.set_result(fork_session(record, event.turn_index, changes, store=running.store))
+        except Exception as error:  # reported to whoever asked; the running session goes on
+            branch.set_exception(error)
+
+    running.subscribe(at_branch_point)
+    running.engine.fork()
+    return branch

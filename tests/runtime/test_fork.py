@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Future
+
 import pytest
 
 from convscope.core.agents import AgentSpec
 from convscope.core.config import SessionConfig
 from convscope.core.errors import ConfigError, UserError
+from convscope.core.events import Event, TurnCompleted
 from convscope.core.protocols import tracker_for
 from convscope.core.records import FailureInjected, Renamed, ThresholdsChanged
-from convscope.runtime.fork import BranchChanges, fork_session
+from convscope.runtime.fork import BranchChanges, fork_at_next_turn, fork_session
 from convscope.runtime.session import SessionRuntime
 from convscope.sessions.branching import BranchPointError
 from convscope.sessions.errors import CorruptSessionError
@@ -180,3 +183,28 @@ async def test_a_parent_still_being_written_can_be_branched_and_stays_its_writer
         still_running.writer.close()
     assert branch.parent == BranchOrigin(session_id=parent.id, at_turn=2)
     assert text_of(branch) == text_of(parent)
+
+
+async def test_a_running_session_branches_at_its_next_turn_boundary_and_goes_on() -> None:
+    store = SessionStore()
+    running = SessionRuntime.start(varied_config(rounds=2), store=store)
+    branches: list[Future[SessionRuntime]] = []
+
+    def branch_after_turn_1(event: Event) -> None:
+        if isinstance(event, TurnCompleted) and event.turn.index == 1:
+            branches.append(fork_at_next_turn(running, BranchChanges(renames={"a": "Ada"})))
+
+    running.subscribe(branch_after_turn_1)
+    await running.run()
+    branch = branches[0].result(timeout=0)
+    await branch.run()
+
+    parent, child = store.load(running.session_id), store.load(branch.session_id)
+    assert parent.status == "finished" and len(parent.turns) == 6  # the parent went on
+    assert child.parent == BranchOrigin(session_id=parent.id, at_turn=2)
+    assert child.turns[:2] == parent.turns[:2]
+    assert [p for p in child.metrics if p.turn_index is not None and p.turn_index < 2] == [
+        p for p in parent.metrics if p.turn_index is not None and p.turn_index < 2
+    ]
+    assert [(c.kind, c.turn_index) for c in child.controls] == [("renamed", 2)]
+    assert [t.nickname for t in child.turns[2:] if t.agent_id == "a"] == ["Ada"]
