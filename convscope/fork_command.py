@@ -9,10 +9,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Sequence
 
 from convscope.core.agent_option import parse_agent_change
-from convscope.core.errors import UserError
 
 
 def add_fork_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -64,15 +62,12 @@ def fork_command(args: argparse.Namespace) -> int:
 
     store = SessionStore()
     parent = store.load(args.session)
-    changes = BranchChanges(
+    changes = BranchChanges.parse(
+        renames=args.rename,
+        failures=args.fail,
+        thresholds=args.threshold,
         agents=tuple(parse_agent_change(text, parent.config.agents) for text in args.agent),
         rounds=args.rounds,
-        renames=_pairs(args.rename, "--rename", "ID=NAME"),
-        failures={
-            agent: None if mode == "none" else mode
-            for agent, mode in _pairs(args.fail, "--fail", "ID=MODE").items()
-        },
-        thresholds=_thresholds(args.threshold),
     )
     check_models(changes.config_for(parent.config))
     runtime = fork_session(parent, args.at, changes, store=store)
@@ -87,23 +82,3 @@ def fork_command(args: argparse.Namespace) -> int:
     asyncio.run(run_printed(runtime))
     print(f"saved as {runtime.session_id}", file=sys.stderr)
     return 0
-
-
-def _pairs(values: Sequence[str], option: str, shape: str) -> dict[str, str]:
-    pairs: dict[str, str] = {}
-    for value in values:
-        key, sep, rest = value.partition("=")
-        if not sep or not key.strip() or not rest.strip():
-            raise UserError(f"{option} {value!r} must look like {shape}")
-        pairs[key.strip()] = rest.strip()
-    return pairs
-
-
-def _thresholds(values: Sequence[str]) -> dict[str, float]:
-    thresholds: dict[str, float] = {}
-    for name, text in _pairs(values, "--threshold", "NAME=VALUE").items():
-        try:
-            thresholds[name] = float(text)
-        except ValueError:
-            raise UserError(f"--threshold {name}={text}: {text!r} is not a number") from None
-    return thresholds

@@ -67,7 +67,7 @@ def test_fork_runs_a_branch_headless_with_every_kind_of_change(
     ("options", "complaint"),
     [
         (["--at", "5"], "it has 4 turns (branch at 0 to 4)"),
-        (["--at", "1", "--rename", "b"], "--rename 'b' must look like ID=NAME"),
+        (["--at", "1", "--rename", "b"], "rename 'b' must look like ID=NAME"),
         (["--at", "1", "--rename", "z=Zed"], "no agent 'z' in this session"),
         (["--at", "1", "--fail", "b=exploded"], "unknown failure mode 'exploded'"),
         (["--at", "1", "--threshold", "bleu=much"], "'much' is not a number"),

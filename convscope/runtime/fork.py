@@ -16,7 +16,7 @@ agent's provider or sampling parameters, the number of rounds) is the branch's c
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
@@ -49,6 +49,33 @@ class BranchChanges:
     renames: Mapping[str, str] = field(default_factory=dict)
     failures: Mapping[str, str | None] = field(default_factory=dict)
     thresholds: Mapping[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        renames: Sequence[str] = (),
+        failures: Sequence[str] = (),
+        thresholds: Sequence[str] = (),
+        agents: tuple[AgentSpec, ...] = (),
+        rounds: int | None = None,
+    ) -> BranchChanges:
+        """Changes as the command line and the TUI's branch dialog take them: ``ID=NAME``
+        renames, ``ID=MODE`` failures (``none`` clears one), ``NAME=VALUE`` thresholds."""
+        numbers: dict[str, float] = {}
+        for name, text in _pairs(thresholds, "threshold", "NAME=VALUE").items():
+            try:
+                numbers[name] = float(text)
+            except ValueError:
+                raise UserError(f"threshold {name}={text}: {text!r} is not a number") from None
+        modes = _pairs(failures, "failure", "ID=MODE")
+        return cls(
+            agents=agents,
+            rounds=rounds,
+            renames=_pairs(renames, "rename", "ID=NAME"),
+            failures={agent: None if mode == "none" else mode for agent, mode in modes.items()},
+            thresholds=numbers,
+        )
 
     def config_for(self, parent: SessionConfig) -> SessionConfig:
         """The branch's config: the parent's with the agents and rounds changed; the other
@@ -87,6 +114,16 @@ class BranchChanges:
                 engine.inject_failure(agent_id, mode)
         if self.thresholds:
             engine.set_thresholds(self.thresholds)
+
+
+def _pairs(values: Sequence[str], what: str, shape: str) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for value in values:
+        key, sep, rest = value.partition("=")
+        if not sep or not key.strip() or not rest.strip():
+            raise UserError(f"{what} {value!r} must look like {shape}")
+        pairs[key.strip()] = rest.strip()
+    return pairs
 
 
 def fork_session(

@@ -11,7 +11,7 @@ Inside a simultaneous round (an opinion network) the branch keeps the round's tu
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from convscope.core.config import SessionConfig
 from convscope.core.errors import UserError
@@ -81,3 +81,21 @@ def lineage_lines(document: SessionDocument, sessions: Iterable[SessionSummary])
         if child.parent is not None
     ]
     return lines
+
+
+def session_tree(sessions: Sequence[SessionSummary]) -> list[tuple[SessionSummary, int]]:
+    """``sessions`` as a tree, each with its depth: the sessions that branch from no listed
+    session in their order (newest first), each followed by its branches, depth first. A
+    branch whose parent is gone is listed as a root."""
+    listed = {summary.id for summary in sessions}
+    rows: list[tuple[SessionSummary, int]] = []
+
+    def add(summary: SessionSummary, depth: int) -> None:
+        rows.append((summary, depth))
+        for child in branches_of(summary.id, sessions):
+            add(child, depth + 1)
+
+    for summary in sessions:
+        if summary.parent is None or summary.parent.session_id not in listed:
+            add(summary, 0)
+    return rows

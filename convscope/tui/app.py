@@ -92,7 +92,7 @@ def first_screen(
     if mode in ("resume", "retry-failed"):
         runtime = SessionRuntime.resume(session_id, store=store, retry_failed=mode == "retry-failed")
         return partial(LiveScreen, runtime)
-    return partial(ReplayScreen, store.load(session_id))
+    return partial(ReplayScreen, store.load(session_id), store=store)
 
 
 def run_tui(
