@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from convscope.core.events import SessionEnded
+from convscope.core.protocols import UnknownProtocolError
 from convscope.sessions.errors import CorruptSessionError
 from convscope.sessions.export import export_session
 from convscope.sessions.paths import JOURNAL_NAME, LOCK_NAME, SNAPSHOT_NAME
@@ -79,7 +80,10 @@ def _read_everything(store: SessionStore, session_id: str) -> str | None:
         document = store.load(session_id)
     except CorruptSessionError as error:
         return str(error)
-    SessionSummary.of(document)
+    try:
+        SessionSummary.of(document)
+    except UnknownProtocolError as error:  # a document that reads, of a protocol no convscope builds
+        return f"{store.root / session_id}: {error}"  # the listing marks it unreadable with this reason
     for fmt in ("json", "jsonl", "md", "csv"):
         export_session(document, fmt)
     return None
