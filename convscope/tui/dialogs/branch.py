@@ -20,6 +20,10 @@ from convscope.runtime.fork import BranchChanges
 from convscope.tui.dialogs.base import Dialog
 
 
+class BranchFieldError(ConvscopeError):
+    """A field of the branch dialog that does not read."""
+
+
 @dataclass(frozen=True)
 class BranchRequest:
     at_turn: int | None  # None: where the caller said (the replay cursor, the live boundary)
@@ -82,10 +86,6 @@ class BranchDialog(Dialog[BranchRequest]):
 
     def _value(self, field: str) -> str:
         return self.query_one(f"#{field}", Input).value.strip()
-
-
-class BranchFieldError(ConvscopeError):
-    """A field of the branch dialog that does not read."""
 
 
 def _row(label: str, field: Input) -> ComposeResult:
