@@ -23,6 +23,7 @@ from convscope.core.config import SessionConfig
 from convscope.core.config_files import load_config, preset_names, validate_config
 from convscope.core.errors import ConvscopeError, UserError
 from convscope.core.preflight import check_models
+from convscope.fork_command import add_fork_command
 
 if TYPE_CHECKING:
     from convscope.headless.runner import SessionObserverFactory
@@ -119,6 +120,7 @@ def cmd_sessions(args: argparse.Namespace) -> int:
     from rich.table import Table
     from rich.text import Text
 
+    from convscope.sessions.branching import branch_mark, lineage_lines
     from convscope.sessions.store import SessionStore
 
     store = SessionStore()
@@ -128,6 +130,8 @@ def cmd_sessions(args: argparse.Namespace) -> int:
     if args.action == "show":
         document = store.load(args.session)
         print(document.model_dump_json(indent=2))
+        for note in lineage_lines(document, store.list()):  # stdout stays one JSON document
+            print(note, file=sys.stderr)
         return 0
     table = Table(box=None)
     table.add_column("id", no_wrap=True)  # ids are what people copy: never cut them
@@ -137,6 +141,7 @@ def cmd_sessions(args: argparse.Namespace) -> int:
     table.add_column("protocol", no_wrap=True)
     table.add_column("title", overflow="ellipsis", max_width=40)
     table.add_column("agents", overflow="ellipsis")
+    table.add_column("branch of", no_wrap=True)
     listing = store.listing()
     for summary in listing.sessions:
         date = datetime.fromtimestamp(summary.created_at).strftime("%Y-%m-%d %H:%M")
@@ -148,6 +153,7 @@ def cmd_sessions(args: argparse.Namespace) -> int:
             summary.protocol,
             Text(summary.title),
             Text(", ".join(summary.agents)),
+            branch_mark(summary),
         )
     console = Console(highlight=False)
     console.print(table)
@@ -374,10 +380,15 @@ def parser() -> argparse.ArgumentParser:
     for add in (_add_report, _add_sweep, _add_compare):
         add(sub)
 
+    add_fork_command(sub)
+    _add_replay(sub)
+    return root
+
+
+def _add_replay(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     replay = sub.add_parser("replay", help="replay a saved session in the TUI, with no model calls")
     replay.add_argument("session")
     replay.set_defaults(handler=cmd_replay)
-    return root
 
 
 def main(argv: Sequence[str] | None = None) -> int:

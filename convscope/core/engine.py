@@ -32,6 +32,7 @@ from convscope.core.alarms import AlarmWatch
 from convscope.core.config import SessionConfig
 from convscope.core.controls import Roster
 from convscope.core.events import (
+    BranchPoint,
     ControlApplied,
     Event,
     MetricsUpdated,
@@ -88,7 +89,8 @@ EngineState = Literal["idle", "running", "paused", "finished", "stopped"]
 
 @dataclass(frozen=True)
 class _Command:
-    kind: ControlKind | Literal["said"]  # "said": a person's message, which becomes a human turn
+    kind: ControlKind | Literal["said", "branch_point"]  # "said": a person's message, a human turn;
+    # "branch_point": announced, not recorded
     agent_id: str = ""  # the agent concerned; for "said", the one addressed ("" for all)
     text: str = ""  # the new name, the failure mode, the message, or why the session stops
     thresholds: Mapping[str, float] = field(default_factory=dict)
@@ -201,6 +203,13 @@ class Engine:
     def set_thresholds(self, thresholds: Mapping[str, float]) -> None:
         """New loop-detection thresholds for the metrics, e.g. ``{"bleu": 0.3}``."""
         self._queue(_Command("thresholds_changed", thresholds=dict(thresholds)))
+
+    def fork(self) -> None:
+        """Ask for a branch point: at the next turn boundary, once the turns before it are
+        measured, emit ``BranchPoint`` with the index of the turn a branch would start at.
+        The run goes on; whoever asked builds the branch from the session's record
+        (``SessionRuntime.fork_at_next_turn``)."""
+        self._queue(_Command("branch_point"))
 
     def subscribe(self, observer: Observer) -> None:
         self._observers.append(observer)
@@ -430,6 +439,9 @@ class Engine:
             case "alarm_fired":  # recorded as it fires (``_record_alarms``), never queued
                 return None
             case "said":  # not a control: ``_record`` makes it a human turn
+                return None
+            case "branch_point":  # announced, not recorded: the session itself does not change
+                self._emit(BranchPoint(index))
                 return None
 
     def _add_human_turn(self, command: _Command) -> None:

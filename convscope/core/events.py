@@ -73,6 +73,14 @@ MetricsUpdated = Snapshot  # a turn's or a round's metrics: the tracker's snapsh
 
 
 @dataclass(frozen=True)
+class BranchPoint:
+    """A branch was asked for (``Engine.fork``): the turns before ``turn_index`` are recorded
+    and measured, and a branch starting at that turn can be built from the session's record."""
+
+    turn_index: int
+
+
+@dataclass(frozen=True)
 class SessionEnded:
     reason: Literal["finished", "stopped", "error"]
     detail: str = ""
@@ -88,5 +96,6 @@ Event = (
     | RoundCompleted
     | ControlApplied
     | MetricsUpdated
+    | BranchPoint
     | SessionEnded
 )

@@ -41,6 +41,13 @@ async def run_headless(
         runtime = SessionRuntime.start(config, store=store)
     else:
         runtime = SessionRuntime.resume(resume_id, store=store, retry_failed=retry_failed)
+    return await run_printed(runtime, file=file, observers=observers)
+
+
+async def run_printed(
+    runtime: SessionRuntime, *, file: TextIO | None = None, observers: Sequence[SessionObserverFactory] = ()
+) -> SessionWriter:
+    """Run a session already built (e.g. a new branch) to its end, printing it live."""
     runtime.subscribe(ConsolePrinter(file, runtime.engine.names))
     extra = [factory(runtime.session_id, runtime.engine.config) for factory in observers]
     for observer in extra:

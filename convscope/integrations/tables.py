@@ -35,7 +35,7 @@ TURNS_SCHEMA = pa.schema(
         pa.field("retries", pa.int64(), nullable=False),
         pa.field("started_at", _TIME, nullable=False),
         pa.field("ended_at", _TIME, nullable=False),
-        # a branched session's parent and the turn it branched at: null until branching exists
+        # a branch's parent and the turn it branched at (``convscope fork``); null for other sessions
         pa.field("parent_session_id", pa.string()),
         pa.field("branch_turn_index", pa.int64()),
         pa.field("human", pa.bool_(), nullable=False),  # a person's message, not an agent's turn
@@ -126,8 +126,8 @@ def turns_table(documents: Iterable[SessionDocument]) -> pa.Table:
             turn.retries,
             _micros(turn.started_at),
             _micros(turn.ended_at),
-            None,
-            None,
+            document.parent.session_id if document.parent else None,
+            document.parent.at_turn if document.parent else None,
             turn.human,
             turn.to,
             turn.cut_by,

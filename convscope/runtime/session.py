@@ -82,6 +82,20 @@ class SessionRuntime:
         its failed turns again."""
         store = store or SessionStore()
         writer = store.open_writer(session_id)
+        return cls.going_on(store, writer, start_paused=start_paused, retry_failed=retry_failed, clock=clock)
+
+    @classmethod
+    def going_on(
+        cls,
+        store: SessionStore,
+        writer: SessionWriter,
+        *,
+        start_paused: bool = False,
+        retry_failed: bool = False,
+        clock: Callable[[], float] = time.time,
+    ) -> SessionRuntime:
+        """The session ``writer`` holds, going on after the turns it already has (a resumed
+        session, or a branch that starts with its parent's)."""
         with _closed_on_error(writer):
             saved = writer.document.model_copy(deep=True)
             tracker = resumed_tracker(saved)  # it has seen the saved turns, with their recorded scores

@@ -24,7 +24,8 @@ def recorded_scores(document: SessionDocument) -> dict[int, float | None]:
 
 def resumed_tracker(document: SessionDocument) -> MetricsTracker:
     """The live tracker of a session that goes on: it has seen the saved turns (so loops and
-    ROUGE pick up where they were) with their recorded scores, and judges only new turns."""
+    ROUGE pick up where they were, the last round still open) with their recorded scores,
+    and judges only new turns."""
     tracker = tracker_for(document.config, recorded_scores=recorded_scores(document), judge_new_turns=True)
-    tracker.run(document.turns, document.controls)
+    tracker.run(document.turns, document.controls, close_last_round=False)
     return tracker

@@ -95,6 +95,19 @@ in ``tests/sessions/fixtures/v1`` and must go on loading, replaying, exporting a
 """
 
 
+class BranchOrigin(BaseModel):
+    """Where a branch left its parent: the parent's id, and the first turn the branch ran itself.
+
+    The branch's turns before ``at_turn`` are the parent's, copied verbatim with their control
+    records and metrics (``convscope.sessions.branching``).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    session_id: str
+    at_turn: int = Field(ge=0)
+
+
 class SessionDocument(BaseModel):
     """A whole session. Mutable on purpose: the writer appends to it in place, turn by turn."""
 
@@ -110,6 +123,7 @@ class SessionDocument(BaseModel):
     controls: list[ControlRecord] = []
     metrics: list[Snapshot] = []
     provenance: dict[str, Any] | None = None  # e.g. the imported source file
+    parent: BranchOrigin | None = None  # set on a branch of another session (``convscope fork``)
 
     @field_validator("schema_version")
     @classmethod
@@ -140,6 +154,7 @@ class SessionSummary(BaseModel):
     created_at: float
     updated_at: float
     status: SessionStatus
+    parent: BranchOrigin | None = None
 
     @classmethod
     def of(cls, document: SessionDocument) -> SessionSummary:
@@ -153,6 +168,7 @@ class SessionSummary(BaseModel):
             created_at=document.created_at,
             updated_at=document.updated_at,
             status=document.status,
+            parent=document.parent,
         )
 
 

@@ -12,6 +12,7 @@ import re
 import secrets
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,18 +72,32 @@ class SessionStore:
 
     def create(self, config: SessionConfig, *, provenance: dict[str, Any] | None = None) -> SessionWriter:
         """A new, empty session, already on disk, and the writer that records it."""
-        now = time.time()
-        folder = self._new_folder(now)
-        lock = WriterLock.acquire(folder)
-        try:
-            document = SessionDocument(
-                id=folder.name,
+
+        def empty(session_id: str, now: float) -> SessionDocument:
+            return SessionDocument(
+                id=session_id,
                 created_at=now,
                 updated_at=now,
                 status="running",
                 config=config,
                 provenance=provenance,
             )
+
+        return self.create_from(empty)
+
+    def create_from(self, build: Callable[[str, float], SessionDocument]) -> SessionWriter:
+        """A new session whose first document ``build`` makes for its new id and creation time
+        (a branch starts with its parent's first turns), on disk and locked for its writer."""
+        now = time.time()
+        folder = self._new_folder(now)
+        lock = WriterLock.acquire(folder)
+        try:
+            document = build(folder.name, now)
+        except BaseException:  # nothing was written: leave no empty folder behind
+            lock.release()
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        try:
             write_snapshot(folder, document, journal_seq=0, journal_offset=0)
             journal = JournalAppender(folder / JOURNAL_NAME, end=0)
             fsync_dir(folder)

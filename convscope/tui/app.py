@@ -92,17 +92,24 @@ def first_screen(
     if mode in ("resume", "retry-failed"):
         runtime = SessionRuntime.resume(session_id, store=store, retry_failed=mode == "retry-failed")
         return partial(LiveScreen, runtime)
-    return partial(ReplayScreen, store.load(session_id))
+    return partial(ReplayScreen, store.load(session_id), store=store)
 
 
 def run_tui(
-    *, config: SessionConfig | None = None, session_id: str | None = None, mode: TuiMode | None = None
+    *,
+    config: SessionConfig | None = None,
+    session_id: str | None = None,
+    mode: TuiMode | None = None,
+    runtime: SessionRuntime | None = None,
 ) -> None:
     """Open the TUI. Without ``mode``: live when given a config, replay when given a session id,
-    else the home screen."""
+    else the home screen; on the live screen of ``runtime`` when given one (a new branch)."""
     if mode is None:
         mode = "live" if config is not None else "replay" if session_id is not None else "home"
-    store = SessionStore()
-    app = ConvscopeApp(first_screen(mode, store, config, session_id), store=store)
+    store = runtime.store if runtime is not None else SessionStore()
+    screen = (
+        partial(LiveScreen, runtime) if runtime is not None else first_screen(mode, store, config, session_id)
+    )
+    app = ConvscopeApp(screen, store=store)
     keep_ui_responsive()  # process-wide: this process is the app, and its heap is built
     app.run()

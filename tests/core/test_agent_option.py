@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from convscope.core.agent_option import AgentOptionError, parse_agent_option
+from convscope.core.agent_option import AgentOptionError, parse_agent_change, parse_agent_option
+from convscope.core.agents import AgentSpec
 
 
 def test_an_agent_option_names_its_key_variable_and_any_other_setting() -> None:
@@ -53,3 +56,49 @@ def test_a_bad_agent_option_is_one_line_naming_it(text: str, complaint: str) -> 
         parse_agent_option(text, 0)
 
     assert complaint in str(error.value) and "\n" not in str(error.value)
+
+
+_PARENT_AGENTS = (
+    AgentSpec(
+        id="b",
+        nickname="Agent-B",
+        provider="local:smollm2-135m",
+        params={"temperature": 0.8, "max_tokens": 64},
+    ),
+)
+
+
+def test_a_branch_agent_change_keeps_what_it_does_not_name() -> None:
+    changed = parse_agent_change("b openai:gpt-4o-mini key_env=MY_KEY temperature=0.2", _PARENT_AGENTS)
+    assert (changed.id, changed.nickname, changed.provider, changed.key_env) == (
+        "b",
+        "Agent-B",
+        "openai:gpt-4o-mini",
+        "MY_KEY",
+    )
+    assert (changed.params.temperature, changed.params.max_tokens) == (0.2, 64)
+
+
+def test_a_branch_agent_change_may_change_settings_only() -> None:
+    changed = parse_agent_change("b max_tokens=16", _PARENT_AGENTS)
+    assert (changed.provider, changed.params.max_tokens, changed.params.temperature) == (
+        "local:smollm2-135m",
+        16,
+        0.8,
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "complaint"),
+    [
+        ("z local:smollm2-135m", "no agent 'z' in this session (its agents: b)"),
+        ("b nickname=Zed", "nickname changes at the branch point with --rename ID=NAME"),
+        ("b failure=decommissioned", "failure changes at the branch point with --fail ID=MODE"),
+        ("b temperature=hot", "temperature"),
+        ("", "needs an agent id"),
+    ],
+)
+def test_a_bad_branch_agent_change_is_one_line_naming_it(text: str, complaint: str) -> None:
+    with pytest.raises(AgentOptionError, match=re.escape(complaint)) as caught:
+        parse_agent_change(text, _PARENT_AGENTS)
+    assert "\n" not in str(caught.value)

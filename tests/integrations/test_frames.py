@@ -19,7 +19,7 @@ from convscope.plotdata.points import recompute_points
 from convscope.sessions.export import export_session, flat_values
 from convscope.sessions.importers import importer
 from convscope.sessions.importers.folder import import_file
-from convscope.sessions.schema import SessionDocument
+from convscope.sessions.schema import BranchOrigin, SessionDocument
 from convscope.sessions.store import SessionStore
 from tests.e2e.cli_support import convscope as run_cli
 from tests.sessions.builders import conversation, make_config
@@ -43,6 +43,14 @@ def document() -> SessionDocument:
                 writer.on_event(MetricsUpdated(None, 0, round_values))
         writer.on_event(SessionEnded("finished"))
     return writer.document
+
+
+def test_a_branchs_turns_name_its_parent_and_branch_turn(document: SessionDocument) -> None:
+    branch = document.model_copy(
+        update={"parent": BranchOrigin(session_id="20261203-000000-abcd", at_turn=3)}
+    )
+    frame = convscope.turns_frame(branch)
+    assert set(frame.parent_session_id) == {"20261203-000000-abcd"} and set(frame.branch_turn_index) == {3}
 
 
 def test_turns_frame_has_one_row_per_turn_with_the_name_the_agent_had_then(document: SessionDocument) -> None:

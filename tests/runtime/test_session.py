@@ -70,3 +70,26 @@ async def test_resuming_goes_on_after_the_saved_turns_with_a_tracker_that_has_se
     assert saved.status == "finished"
     round_1 = next(p.values for p in saved.metrics if p.values.get("round") == 1)
     assert round_1["stability.identical"] == 1.0  # compared with round 0, which it saw on resume
+
+
+async def test_a_session_resumed_inside_a_round_measures_that_round_as_an_uninterrupted_one() -> None:
+    """The resumed tracker leaves the saved session's last round open: the round's snapshot
+    covers the turns before and after the interruption, once."""
+    store = SessionStore()
+    config = scripted_config("alpha", "beta", "gamma", rounds=2)
+    whole = SessionRuntime.start(config, store=store)
+    await whole.run()
+    cut = SessionRuntime.start(config, store=store)
+
+    def stop_inside_round_1(event: Event) -> None:
+        if isinstance(event, TurnCompleted) and event.turn.index == 4:
+            cut.engine.stop()
+
+    cut.subscribe(stop_inside_round_1)
+    await cut.run()
+    await SessionRuntime.resume(cut.session_id, store=store).run()
+    rounds = [
+        [(p.round, p.values) for p in store.load(session).metrics if p.is_round]
+        for session in (whole.session_id, cut.session_id)
+    ]
+    assert rounds[1] == rounds[0]

@@ -82,10 +82,10 @@ def _read_everything(store: SessionStore, session_id: str) -> str | None:
         return str(error)
     try:
         SessionSummary.of(document)
-        for fmt in ("json", "jsonl", "md", "csv"):
-            export_session(document, fmt)
-    except UnknownProtocolError as error:  # a mutated protocol name: the CLI prints it as one line
-        return f"{store.root / session_id}: {error}"
+    except UnknownProtocolError as error:  # a document that reads, of a protocol no convscope builds
+        return f"{store.root / session_id}: {error}"  # the listing marks it unreadable with this reason
+    for fmt in ("json", "jsonl", "md", "csv"):
+        export_session(document, fmt)
     return None
 
 

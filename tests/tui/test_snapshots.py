@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
+from convscope.runtime.fork import BranchChanges, fork_session
 from convscope.sessions.schema import SessionDocument
 from convscope.sessions.store import SessionStore
 from convscope.themes import LIGHT
@@ -79,6 +80,40 @@ def test_home_screen(snap_compare: Compare) -> None:
     async def listed(pilot: Pilot[Any]) -> None:
         await until(
             pilot, lambda: isinstance(pilot.app.screen, HomeScreen) and len(pilot.app.screen.summaries) == 2
+        )
+
+    assert snap_compare(ConvscopeApp(), terminal_size=SIZE, run_before=listed)
+
+
+def saved_branch(parent: SessionDocument, at_turn: int, title: str, **changes: Any) -> SessionDocument:
+    """A branch of ``parent`` run by the session runtime, stored again under a fixed id and date."""
+    store = SessionStore()
+    runtime = fork_session(parent.id, at_turn, BranchChanges(**changes), store=store, clock=TickClock())
+    asyncio.run(runtime.run())
+    document = store.load(runtime.session_id)
+    store.delete(document.id)
+    fixed = document.model_copy(
+        update={
+            "id": f"snapshot-{parent.id.removeprefix('snapshot-')}-{at_turn}",
+            "created_at": FIXED_DATE + at_turn,
+            "updated_at": FIXED_DATE + at_turn,
+            "config": document.config.model_copy(update={"title": title}),
+        }
+    )
+    store.save_document(fixed)
+    return fixed
+
+
+def test_home_screen_with_branches(snap_compare: Compare) -> None:
+    parent = saved("festival plan")
+    saved("app budget", stop_after=4)
+    crash = saved_branch(parent, 3, "festival plan, C crashes", failures={"a2": "decommissioned"})
+    saved_branch(parent, 6, "festival plan, renamed", renames={"a1": "Zed"})
+    saved_branch(crash, 5, "festival plan, C crashes, 4 rounds", rounds=4)
+
+    async def listed(pilot: Pilot[Any]) -> None:
+        await until(
+            pilot, lambda: isinstance(pilot.app.screen, HomeScreen) and len(pilot.app.screen.summaries) == 5
         )
 
     assert snap_compare(ConvscopeApp(), terminal_size=SIZE, run_before=listed)

@@ -240,9 +240,14 @@ class MetricsTracker:
 
     # -- replay ----------------------------------------------------------------------------
 
-    def run(self, turns: Iterable[Turn], controls: Sequence[ControlRecord] = ()) -> list[Snapshot]:
+    def run(
+        self, turns: Iterable[Turn], controls: Sequence[ControlRecord] = (), *, close_last_round: bool = True
+    ) -> list[Snapshot]:
         """Observe ``turns`` in order, closing each round when the next begins and at the end;
-        ``controls`` take effect before the turn they are stamped with."""
+        ``controls`` take effect before the turn they are stamped with. Without
+        ``close_last_round`` the tracker is left where a live one stood after the last turn
+        (the last round open, every control applied): a resumed session or a branch goes on
+        from there, and the engine closes that round when the next one starts."""
         pending = sorted(controls, key=lambda record: record.turn_index)
         snapshots: list[Snapshot] = []
         current: int | None = None
@@ -253,8 +258,11 @@ class MetricsTracker:
                 self.apply_control(pending.pop(0))
             current = turn.round
             snapshots.append(Snapshot(turn.index, turn.round, self.observe(turn)))
-        if current is not None:
+        if current is not None and close_last_round:
             snapshots.append(Snapshot(None, current, self.end_round(current)))
+        if not close_last_round:
+            for record in pending:
+                self.apply_control(record)
         return snapshots
 
     @classmethod

@@ -1,4 +1,5 @@
-"""The home screen: saved sessions, newest first, and what can be done with each."""
+"""The home screen: saved sessions, newest first, each branch under its parent, and what can be
+done with each."""
 
 from __future__ import annotations
 
@@ -12,12 +13,16 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from convscope.core.errors import ConvscopeError
 from convscope.core.reruns import latest_turns
 from convscope.core.text import terminal_safe
+from convscope.runtime.fork import fork_session
 from convscope.runtime.session import SessionRuntime
+from convscope.sessions.branching import session_tree
 from convscope.sessions.errors import SessionLockedError
 from convscope.sessions.schema import SessionSummary
 from convscope.sessions.store import SessionStore, UnreadableSession
+from convscope.tui.dialogs.branch import BranchDialog, BranchRequest
 from convscope.tui.dialogs.confirm import ConfirmDialog
 from convscope.tui.dialogs.export import ExportChoice, ExportDialog
 from convscope.tui.screens.compare import CompareScreen
@@ -42,12 +47,21 @@ def agents_text(names: list[str]) -> str:
     return text if len(text) <= _AGENTS_WIDTH else text[: _AGENTS_WIDTH - 1] + "…"
 
 
+def tree_title(summary: SessionSummary, depth: int) -> str:
+    """A session's title, indented under its parent with the turn it branched at."""
+    title = terminal_safe(summary.title)
+    if summary.parent is None or depth == 0:
+        return title
+    return f"{'  ' * (depth - 1)}└ {title} @{summary.parent.at_turn}"
+
+
 class HomeScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open", priority=True),
         Binding("r", "replay", "Replay"),
         Binding("c", "resume", "Resume"),
         Binding("f", "retry_failed", "Re-run failed"),
+        Binding("b", "branch", "Branch"),
         Binding("e", "export", "Export"),
         Binding("d", "delete", "Delete"),
         Binding("n", "new", "New session"),
@@ -95,9 +109,9 @@ class HomeScreen(Screen[None]):
         self.summaries = {summary.id: summary for summary in summaries}
         self.unreadable = {unreadable.id: unreadable for unreadable in listing.unreadable}
         self.table.clear()
-        for s in summaries:
+        for s, depth in session_tree(summaries):
             row = (
-                terminal_safe(s.title),
+                tree_title(s, depth),
                 s.protocol,
                 agents_text(s.agents),
                 str(s.turns),
@@ -149,7 +163,7 @@ class HomeScreen(Screen[None]):
         summary = self._selected()
         if summary is not None:
             document = self.store.load(summary.id)
-            self.app.push_screen(ReplayScreen(document, at_start=at_start))
+            self.app.push_screen(ReplayScreen(document, at_start=at_start, store=self.store))
 
     def action_resume(self) -> None:
         summary = self._selected()
@@ -180,6 +194,26 @@ class HomeScreen(Screen[None]):
             self.notify(str(exc), severity="error", markup=False)
             return
         self.app.push_screen(LiveScreen(session))
+
+    def action_branch(self) -> None:
+        """Branch the selected session at a turn asked for, and run the branch live."""
+        summary = self._selected()
+        if summary is None:
+            return
+        document = self.store.load(summary.id)
+        turns = len(latest_turns(document.turns))
+
+        def branch(request: BranchRequest | None) -> None:
+            if request is None or request.at_turn is None:
+                return
+            try:
+                runtime = fork_session(document, request.at_turn, request.changes, store=self.store)
+            except (ConvscopeError, OSError) as exc:
+                self.notify(str(exc), severity="error", markup=False)
+                return
+            self.app.push_screen(LiveScreen(runtime))
+
+        self.app.push_screen(BranchDialog(document.config, where=f"{summary.title!r}", turns=turns), branch)
 
     def action_export(self) -> None:
         summary = self._selected()

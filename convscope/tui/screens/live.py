@@ -21,6 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from convscope.core.controls import Roster
+from convscope.core.errors import ConvscopeError
 from convscope.core.events import (
     ControlApplied,
     SessionEnded,
@@ -31,10 +32,12 @@ from convscope.core.events import (
     TurnStarted,
 )
 from convscope.core.metrics.loops import LoopThresholds
+from convscope.runtime.fork import fork_at_next_turn
 from convscope.runtime.session import SessionRuntime
 from convscope.runtime.thread import SessionThread
 from convscope.sessions.export import export_session
 from convscope.tui.bridge import EngineBridge
+from convscope.tui.dialogs.branch import BranchDialog, BranchRequest
 from convscope.tui.dialogs.confirm import ConfirmDialog
 from convscope.tui.dialogs.export import ExportChoice, ExportDialog
 from convscope.tui.dialogs.failure import FailureDialog
@@ -68,6 +71,7 @@ class LiveScreen(Screen[None]):
         Binding("f", "failure", "Fail/clear"),
         Binding("r", "rename", "Rename"),
         Binding("t", "thresholds", "Thresholds"),
+        Binding("b", "branch", "Branch"),
         Binding("e", "export", "Export"),
         Binding("s", "snapshot", "Snapshot"),
         Binding("c", "toggle_chat", "Chat/panes"),
@@ -239,6 +243,29 @@ class LiveScreen(Screen[None]):
                 self.engine.set_thresholds(thresholds.model_dump())
 
         self.app.push_screen(ThresholdsDialog(self.thresholds), apply)
+
+    def action_branch(self) -> None:
+        """Branch at the next turn boundary: this session pauses there, and the branch opens
+        on a live screen of its own (quitting it comes back here)."""
+        if not self._controllable():
+            return
+
+        def branch(request: BranchRequest | None) -> None:
+            if request is None:
+                return
+            self.engine.pause()
+            self._show(self.view.asked(pausing=True))
+            self.run_worker(self._open_branch(fork_at_next_turn(self.session, request.changes)))
+
+        self.app.push_screen(BranchDialog(self.config, where="at the next turn"), branch)
+
+    async def _open_branch(self, branch: concurrent.futures.Future[SessionRuntime]) -> None:
+        try:
+            runtime = await asyncio.wrap_future(branch)
+        except (ConvscopeError, OSError) as exc:
+            self.notify(f"No branch: {exc}", severity="error", markup=False)
+            return
+        self.app.push_screen(LiveScreen(runtime))
 
     def action_export(self) -> None:
         writer = self.session.writer

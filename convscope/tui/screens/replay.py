@@ -14,13 +14,19 @@ from textual.screen import Screen
 from textual.widgets import Footer
 
 from convscope.core.controls import Roster
+from convscope.core.errors import ConvscopeError
 from convscope.core.snapshot import Snapshot
 from convscope.plotdata import recompute_points
+from convscope.runtime.fork import fork_session
+from convscope.sessions.branching import branches_of
 from convscope.sessions.schema import SessionDocument
+from convscope.sessions.store import SessionStore
+from convscope.tui.dialogs.branch import BranchDialog, BranchRequest
 from convscope.tui.dialogs.export import ExportChoice, ExportDialog
 from convscope.tui.dialogs.prompt import PromptDialog
 from convscope.tui.metrics_board import MetricsBoard, thresholds_of
 from convscope.tui.screens.exporting import export_in_background
+from convscope.tui.screens.live import LiveScreen
 from convscope.tui.screens.navigation import leave
 from convscope.tui.screens.plots import PlotsScreen
 from convscope.tui.widgets.session_deck import SessionDeck
@@ -35,17 +41,30 @@ class ReplayScreen(Screen[None]):
         Binding("home", "jump('start')", "Start"),
         Binding("end", "jump('end')", "End"),
         Binding("g", "go_to", "Go to turn"),
+        Binding("b", "branch", "Branch here"),
+        Binding("j", "jump_branch", "Parent/branch"),
         Binding("c", "toggle_chat", "Chat/panes"),
         Binding("p", "plots", "Plots"),
         Binding("e", "export", "Export"),
         Binding("q", "close", "Quit"),
     ]
 
-    def __init__(self, document: SessionDocument, *, at_start: bool = False) -> None:
+    def __init__(
+        self,
+        document: SessionDocument,
+        *,
+        at_start: bool = False,
+        at_turn: int | None = None,
+        store: SessionStore | None = None,
+    ) -> None:
+        """Shown where the session ended, at its start, or with turn ``at_turn`` the last shown."""
         super().__init__()
         self.document = document
+        self.store = store or SessionStore()  # where its parent and branches are
         config = document.config
         self.position = -1 if at_start else len(document.turns) - 1
+        if at_turn is not None:
+            self.position = max(-1, min(at_turn, len(document.turns) - 1))
         start = Roster.initial(config)
         self.deck = SessionDeck(config, start.names, start.failures)
         self.timeline = Timeline(document.turns, document.controls)
@@ -106,6 +125,51 @@ class ReplayScreen(Screen[None]):
                 self._go(int(value))
 
         self.app.push_screen(PromptDialog("Go to turn", f"Turn # (0-{count - 1}):", "", check), go)
+
+    def action_branch(self) -> None:
+        """Branch after the turn shown last: the branch keeps turns 0..cursor and runs on live."""
+        at_turn = self.position + 1
+
+        def branch(request: BranchRequest | None) -> None:
+            if request is None:
+                return
+            try:
+                runtime = fork_session(self.document, at_turn, request.changes, store=self.store)
+            except (ConvscopeError, OSError) as exc:
+                self.notify(str(exc), severity="error", markup=False)
+                return
+            self.app.push_screen(LiveScreen(runtime))
+
+        self.app.push_screen(BranchDialog(self.document.config, where=f"at turn {at_turn}"), branch)
+
+    def action_jump_branch(self) -> None:
+        """From a branch to its parent, or from a parent to its branch nearest before the cursor,
+        shown at the branch point (the last turn they share)."""
+        target = self._jump_target()
+        if target is None:
+            self.notify("This session has no parent and no branch.", severity="information", markup=False)
+            return
+        session_id, at_turn = target
+        try:
+            document = self.store.load(session_id)
+        except (ConvscopeError, OSError) as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self.app.switch_screen(ReplayScreen(document, at_turn=at_turn - 1, store=self.store))
+
+    def _jump_target(self) -> tuple[str, int] | None:
+        points = [
+            (branch.id, branch.parent.at_turn)
+            for branch in branches_of(self.document.id, self.store.list())
+            if branch.parent is not None
+        ]
+        reached = [point for point in points if point[1] <= self.position + 1]
+        if reached:
+            return reached[-1]
+        parent = self.document.parent
+        if parent is not None:
+            return parent.session_id, parent.at_turn
+        return points[0] if points else None
 
     def action_toggle_chat(self) -> None:
         self.deck.toggle_chat()
