@@ -59,6 +59,17 @@ async def test_home_lists_each_branch_under_its_parent_with_its_branch_turn() ->
         assert titles(app) == ["newer session", "festival", "└ festival @4"]
 
 
+async def test_marking_a_branch_for_compare_keeps_it_indented_under_its_parent() -> None:
+    parent = await record_session(scripted_config(title="festival"))
+    await branch_of(parent, 4)
+    app = ConvscopeApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, HomeScreen) and len(titles(app)) == 2)
+        await pilot.press("down", "m")
+        await until(pilot, lambda: titles(app)[1].startswith("● "))
+        assert titles(app) == ["festival", "● └ festival @4"]
+
+
 async def test_b_on_home_branches_the_selected_session_at_the_turn_asked_for_and_runs_it_live() -> None:
     parent = await record_session(scripted_config(title="festival"))
     app = ConvscopeApp()

@@ -75,6 +75,7 @@ class HomeScreen(Screen[None]):
         self.store = store
         self.summaries: dict[str, SessionSummary] = {}
         self.unreadable: dict[str, UnreadableSession] = {}
+        self.titles: dict[str, str] = {}  # session id -> its title as listed (indented under its parent)
         self.marks = SessionMarks()
         self.table: DataTable[str] = DataTable(id="sessions", cursor_type="row", zebra_stripes=True)
         self.empty = Static(
@@ -95,7 +96,7 @@ class HomeScreen(Screen[None]):
 
     async def on_screen_resume(self) -> None:
         await self.refresh_sessions()
-        self.marks.show(self.table, self.summaries)
+        self.marks.show(self.table, self.titles)
 
     async def refresh_sessions(self) -> None:
         """Reload the list (in a thread: it reads every session's files).
@@ -109,9 +110,11 @@ class HomeScreen(Screen[None]):
         self.summaries = {summary.id: summary for summary in summaries}
         self.unreadable = {unreadable.id: unreadable for unreadable in listing.unreadable}
         self.table.clear()
-        for s, depth in session_tree(summaries):
+        tree = session_tree(summaries)
+        self.titles = {s.id: tree_title(s, depth) for s, depth in tree}
+        for s, _ in tree:
             row = (
-                tree_title(s, depth),
+                self.titles[s.id],
                 s.protocol,
                 agents_text(s.agents),
                 str(s.turns),
@@ -253,7 +256,7 @@ class HomeScreen(Screen[None]):
         summary = self._selected()
         if summary is not None:
             self.marks.toggle(summary.id)
-            self.marks.show(self.table, self.summaries)
+            self.marks.show(self.table, self.titles)
 
     def action_compare(self) -> None:
         marked = self.marks.pair(self.summaries)

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 
 from textual.widgets import DataTable
 
-from convscope.core.text import terminal_safe
 from convscope.sessions.schema import SessionSummary
 
 MARK = "● "
@@ -28,9 +27,10 @@ class SessionMarks:
         listed = [session_id for session_id in self.ids if session_id in summaries]
         return (listed[0], listed[1]) if len(listed) == 2 else None
 
-    def show(self, table: DataTable[str], summaries: Mapping[str, SessionSummary]) -> None:
-        """A dot before each marked session's title, none before the others."""
+    def show(self, table: DataTable[str], titles: Mapping[str, str]) -> None:
+        """A dot before each marked session's title as listed (``titles``: by session id,
+        already indented under a parent), none before the others."""
         title = next(iter(table.columns))
-        for session_id, summary in summaries.items():
+        for session_id, shown in titles.items():
             mark = MARK if session_id in self.ids else ""
-            table.update_cell(session_id, title, mark + terminal_safe(summary.title))
+            table.update_cell(session_id, title, mark + shown)
