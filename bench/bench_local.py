@@ -7,10 +7,10 @@ the other, ``--repeats`` times: the machine may be busy (other jobs), so baselin
 candidate run interleaved and each ratio is the median of the per-pair ratios. Decoding
 speed counts the tokens after the first over the time after the first delta (prefill
 excluded), in wall time and in the process's CPU time (both runtimes compute on one
-thread; CPU time is what other jobs on a shared machine disturb least). The batch figure runs 8 simultaneous sampled requests (the turns of a network
-round) against one alone, interleaved too, each counted as tokens over wall time. Every
-figure carries the load average. The converted model comes from the user cache (the first
-run converts it, once).
+thread; CPU time is what other jobs on a shared machine disturb least). The batch figure
+runs 8 simultaneous sampled requests (the turns of a network round) against one alone,
+interleaved too, each counted as tokens over wall time. Every figure carries the load
+average. The converted model comes from the user cache (the first run converts it, once).
 """
 
 from __future__ import annotations
