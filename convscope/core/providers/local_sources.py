@@ -20,8 +20,9 @@ from convscope.core.providers.base import ProviderError
 CACHE_FORMAT = "float16-v1"
 # The fast runtime's weights, measured against the float32 conversion on two 200-token
 # replies (bench/bench_quantisation.py): int8 in blocks of 64 keeps 97.8 % top-1 agreement
-# (KL 0.004) and decodes about 1.3x faster than blocks of 32 (98.8 %, KL 0.003); int4 is
-# faster still but quantises the Q4_1 weights twice (76-84 % top-1, KL 0.2-0.4).
+# (KL 0.004) and decodes 1.1x (quiet machine) to 1.5x (busy) as fast as blocks of 32
+# (98.8 %, KL 0.003); int4 is faster still but quantises the Q4_1 weights twice (76-84 %
+# top-1, KL 0.2-0.4).
 ONNX_PRECISION = "int8"
 ONNX_BLOCK_SIZE = 64
 
