@@ -14,10 +14,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from convscope.core.config import SessionConfig
-from convscope.core.engine import Engine, Observer
+from convscope.core.engine import Engine, Observer, ProviderFactory
 from convscope.core.events import Event, SessionEnded
 from convscope.core.metrics.tracker import MetricsTracker
 from convscope.core.protocols import tracker_for
+from convscope.core.providers.factory import build_provider
 from convscope.sessions.saved_measures import resumed_tracker
 from convscope.sessions.schema import SessionDocument
 from convscope.sessions.store import SessionStore, SessionWriter
@@ -59,13 +60,21 @@ class SessionRuntime:
         store: SessionStore | None = None,
         start_paused: bool = False,
         clock: Callable[[], float] = time.time,
+        provider_factory: ProviderFactory = build_provider,
     ) -> SessionRuntime:
-        """A new session, created (and locked) in ``store``."""
+        """A new session, created (and locked) in ``store``; ``provider_factory`` lets a test
+        decide when the agents speak."""
         store = store or SessionStore()
         writer = store.create(config)
         with _closed_on_error(writer):
             tracker = tracker_for(config)
-            engine = Engine(config, metrics=tracker, start_paused=start_paused, clock=clock)
+            engine = Engine(
+                config,
+                metrics=tracker,
+                start_paused=start_paused,
+                clock=clock,
+                provider_factory=provider_factory,
+            )
             return cls(store, writer, engine, tracker)
 
     @classmethod

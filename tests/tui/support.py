@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import Any
 
 from textual.pilot import Pilot
 
 from convscope.core.agents import AgentSpec
 from convscope.core.config import SessionConfig
-from convscope.core.engine import Engine
+from convscope.core.engine import Engine, ProviderFactory
 from convscope.core.events import Event, TurnCompleted, TurnFailed
+from convscope.core.providers.base import ChatRequest, Provider, StreamItem
+from convscope.core.providers.factory import build_provider
 from convscope.runtime.session import SessionRuntime
 from convscope.sessions.schema import SessionDocument
 from convscope.sessions.store import SessionStore
@@ -38,6 +41,60 @@ class TickClock:
         return self.now
 
 
+class TurnGate:
+    """Holds every turn at its start until the test lets it through: which turns run before a
+    key lands is then the test's decision, not the scheduler's.
+
+    The engine runs on its own thread and loop, so the permits are a counter under a lock
+    that a held turn polls; cancelling the turn ends its wait at once.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._permits = 0
+        self._open = False
+
+    def let_through(self, turns: int = 1) -> None:
+        with self._lock:
+            self._permits += turns
+
+    def open(self) -> None:
+        """Let every turn from now on through."""
+        with self._lock:
+            self._open = True
+
+    def _take(self) -> bool:
+        with self._lock:
+            if self._open:
+                return True
+            if self._permits:
+                self._permits -= 1
+                return True
+            return False
+
+    async def wait(self) -> None:
+        while not self._take():
+            await asyncio.sleep(0.005)
+
+    def factory(self, inner: ProviderFactory = build_provider) -> ProviderFactory:
+        def build(agent: AgentSpec, failure: str | None, seed: int) -> Provider:
+            return _GatedProvider(inner(agent, failure, seed), self)
+
+        return build
+
+
+class _GatedProvider:
+    def __init__(self, inner: Provider, gate: TurnGate) -> None:
+        self.name = inner.name
+        self._inner = inner
+        self._gate = gate
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamItem]:
+        await self._gate.wait()
+        async for item in self._inner.stream(request):
+            yield item
+
+
 def scripted_config(
     replies: Sequence[str] = REPLIES, *, rounds: int = 3, delay: float = 0.0, title: str = "scripted trio"
 ) -> SessionConfig:
@@ -50,10 +107,16 @@ def scripted_config(
 
 
 def live_app(
-    config: SessionConfig, *, start_paused: bool = False, clock: Callable[[], float] | None = None
+    config: SessionConfig,
+    *,
+    start_paused: bool = False,
+    clock: Callable[[], float] | None = None,
+    gate: TurnGate | None = None,
 ) -> tuple[ConvscopeApp, SessionRuntime]:
     store = SessionStore()
     kwargs: dict[str, Any] = {"clock": clock} if clock is not None else {}
+    if gate is not None:
+        kwargs["provider_factory"] = gate.factory()
     session = SessionRuntime.start(config, store=store, start_paused=start_paused, **kwargs)
     return ConvscopeApp(lambda: LiveScreen(session), store=store), session
 

@@ -18,6 +18,8 @@ from convscope.core.records import Turn
 from convscope.tui.bridge import EngineBridge
 from convscope.tui.messages import EngineEvent, MetricsChanged, TokensFlushed
 
+from .support import until
+
 
 class Recorder(Screen[None]):
     """A screen that keeps every message the bridge posts to it."""
@@ -136,6 +138,6 @@ async def test_the_timer_flushes_without_being_asked() -> None:
         bridge = EngineBridge(app.recorder)
         bridge.start()
         bridge(TokenDelta(0, "a", "tick"))
-        await pilot.pause(0.2)
+        await until(pilot, lambda: bool(app.recorder.received))
         assert [describe(m) for m in app.recorder.received] == [("tokens", "a", "tick", "1")]
         bridge.stop()

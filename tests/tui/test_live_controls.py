@@ -22,7 +22,7 @@ from convscope.tui.screens.live import LiveScreen
 from convscope.tui.screens.plots import PlotsScreen
 from convscope.tui.widgets.chat_view import ChatEntry, SystemLine
 
-from .support import SIZE, live_app, live_screen, scripted_config, until, until_drained
+from .support import SIZE, TurnGate, live_app, live_screen, scripted_config, until, until_drained
 
 
 def system_lines(pilot: Pilot[None]) -> list[str]:
@@ -30,22 +30,23 @@ def system_lines(pilot: Pilot[None]) -> list[str]:
 
 
 async def test_space_pauses_within_one_turn_and_resumes() -> None:
-    app, session = live_app(scripted_config(rounds=20, delay=0.01))
+    gate = TurnGate()
+    app, session = live_app(scripted_config(rounds=20), gate=gate)
     engine = session.engine
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: len(engine.transcript) >= 1 and bool(engine.in_flight))
-        turns_at_press = len(engine.transcript)
-        await pilot.press("space")
-        await until(pilot, lambda: engine.state == "paused")
-        assert len(engine.transcript) <= turns_at_press + 1  # the turn in flight may finish, no more
-        paused_at = len(engine.transcript)
-        await pilot.pause(0.3)
-        assert len(engine.transcript) == paused_at and not engine.in_flight
         screen = live_screen(pilot)
+        await until(pilot, lambda: 0 in screen.view.in_flight)
+        await pilot.press("space")
+        gate.let_through(1)  # turn #0 only: had the pause not landed, turn #1 would start and hang
+        await until(pilot, lambda: engine.state == "paused")
+        assert len(engine.transcript) == 1 and not engine.in_flight  # the turn in flight finished, no more
         await until(pilot, lambda: all(p.shown_state == "paused" for p in screen.deck.panes.values()))
         assert any(line.startswith("· paused") for line in system_lines(pilot))
+        gate.open()
+        await pilot.pause(0.1)
+        assert len(engine.transcript) == 1 and not engine.in_flight  # paused, even with agents free
         await pilot.press("space")
-        await until(pilot, lambda: len(engine.transcript) > paused_at)
+        await until(pilot, lambda: len(engine.transcript) > 1)
         assert session.writer.document.controls[-1].kind == "resumed"
 
 
@@ -80,9 +81,9 @@ async def test_r_renames_the_focused_agent_and_the_next_prompts_use_the_new_name
         assert isinstance(app.screen, PromptDialog)
         assert app.screen.query_one(Input).value == "Agent-B"
         await pilot.press(*"Zed", "enter")
-        await until(pilot, lambda: engine.names["a1"] == "Zed")
         screen = live_screen(pilot)
-        assert screen.deck.panes["a1"].nickname == "Zed"
+        await until(pilot, lambda: screen.deck.panes["a1"].nickname == "Zed")  # the engine's event reached it
+        assert engine.names["a1"] == "Zed"
         assert "Zed" in (screen.deck.panes["a1"].border_title or "")
         assert "· Agent-B renamed to Zed (before turn #0)" in system_lines(pilot)
         await pilot.press("space")
@@ -104,9 +105,9 @@ async def test_f_injects_decommissioned_and_only_that_agent_fails_from_its_next_
         assert isinstance(dialog, FailureDialog)
         dialog.query_one(OptionList).highlighted = 0  # "decommissioned", the first mode offered
         await pilot.press("enter")
-        await until(pilot, lambda: engine.failures["a1"] == "decommissioned")
         screen = live_screen(pilot)
-        assert screen.deck.panes["a1"].border_subtitle == "⚠ decommissioned"
+        await until(pilot, lambda: screen.deck.panes["a1"].border_subtitle == "⚠ decommissioned")
+        assert engine.failures["a1"] == "decommissioned"
         assert "· failure injected into Agent-B: decommissioned (before turn #0)" in system_lines(pilot)
         await pilot.press("space")
         await until_drained(pilot)
@@ -130,11 +131,11 @@ async def test_f_on_an_agent_with_an_injected_failure_clears_it() -> None:
         await pilot.press("f")
         await pilot.click("#failure-custom")
         await pilot.press(*"transient:1", "enter")
-        await until(pilot, lambda: engine.failures["a2"] == "transient:1")
+        pane = live_screen(pilot).deck.panes["a2"]
+        await until(pilot, lambda: pane.border_subtitle == "⚠ transient:1")
         await pilot.press("f")
-        await until(pilot, lambda: engine.failures["a2"] is None)
-        assert live_screen(pilot).deck.panes["a2"].border_subtitle == ""
-        assert "· failure cleared on Agent-C (before turn #0)" in system_lines(pilot)
+        await until(pilot, lambda: "· failure cleared on Agent-C (before turn #0)" in system_lines(pilot))
+        assert pane.border_subtitle == "" and engine.failures["a2"] is None
 
 
 async def test_a_mistyped_failure_mode_is_refused_in_the_dialog() -> None:
@@ -218,21 +219,25 @@ async def test_q_quits_and_the_session_stays_saved_and_listed() -> None:
 
 
 async def test_q_asks_before_abandoning_a_turn_in_flight() -> None:
-    app, session = live_app(scripted_config(rounds=50, delay=0.05))
+    gate = TurnGate()
+    gate.let_through(1)  # turn #0 finishes; turn #1 stays in flight until the quit abandons it
+    app, session = live_app(scripted_config(rounds=50), gate=gate)
     engine = session.engine
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: bool(engine.in_flight))
+        screen = live_screen(pilot)
+        await until(pilot, lambda: 1 in screen.view.in_flight)
         await pilot.press("q")
         assert isinstance(app.screen, ConfirmDialog)
         await pilot.press("n")
         assert isinstance(app.screen, LiveScreen) and app.return_code is None
-        await until(pilot, lambda: bool(engine.in_flight))
+        assert 1 in screen.view.in_flight
         await pilot.press("q")
+        assert isinstance(app.screen, ConfirmDialog)
         await pilot.press("y")
         await until(pilot, lambda: app.return_code is not None)
     [summary] = SessionStore().list()
     assert summary.status == "stopped"
-    assert summary.turns == len(engine.transcript) < 150
+    assert summary.turns == len(engine.transcript) == 1  # turn #1 is lost, everything before it saved
 
 
 async def test_c_shows_the_shared_chat_in_speaking_order_and_back() -> None:
@@ -275,15 +280,17 @@ async def test_the_live_commands_are_in_the_command_palette() -> None:
 
 
 async def test_closing_the_app_mid_turn_stops_the_engine_and_keeps_the_session() -> None:
-    app, session = live_app(scripted_config(rounds=50, delay=0.05))
+    gate = TurnGate()
+    gate.let_through(1)
+    app, session = live_app(scripted_config(rounds=50), gate=gate)
     engine = session.engine
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: len(engine.transcript) >= 1 and bool(engine.in_flight))
+        await until(pilot, lambda: len(engine.transcript) == 1 and bool(engine.in_flight))
         await pilot.press("ctrl+q")
         await until(pilot, lambda: app.return_code is not None)
     assert not session.engine.in_flight and engine.state == "stopped"
     [summary] = SessionStore().list()
-    assert summary.status == "stopped" and summary.turns == len(engine.transcript)
+    assert summary.status == "stopped" and summary.turns == len(engine.transcript) == 1
 
 
 async def test_an_engine_crash_is_shown_and_the_session_is_saved_as_interrupted() -> None:

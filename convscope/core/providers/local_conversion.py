@@ -17,10 +17,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-from convscope.core.providers.local_sources import ONNX_PRECISION, ModelSource, onnx_dir
+from convscope.core.providers.local_sources import ONNX_BLOCK_SIZE, ONNX_PRECISION, ModelSource, onnx_dir
 
 logger = logging.getLogger(__name__)
 
+# What a GGUF file starts with: the magic, then its format version (little-endian uint32).
+GGUF_MAGIC = b"GGUF"
+GGUF_VERSIONS = (2, 3)
 # A cold conversion takes 10-80 s on 2 busy cores; far longer means something is stuck.
 CONVERSION_TIMEOUT_S = 900
 
@@ -33,9 +36,19 @@ def converted_folder(source: ModelSource) -> Path:
     """
     folder = onnx_dir(source)
     if not (folder / "genai_config.json").is_file():
+        _check_header(source.path)
         logger.info("converting %s for onnxruntime-genai (once, into %s)", source.path, folder)
         _run_child(source.path, folder)
     return folder
+
+
+def _check_header(gguf: Path) -> None:
+    """Refuse a file that is no GGUF model at once, not after a child has spent seconds
+    importing torch to find out."""
+    with gguf.open("rb") as file:
+        head = file.read(8)
+    if head[:4] != GGUF_MAGIC or int.from_bytes(head[4:8], "little") not in GGUF_VERSIONS:
+        raise RuntimeError(f"{gguf.name} is not a GGUF file (version 2 or 3)")
 
 
 def _run_child(gguf: Path, folder: Path) -> None:
@@ -57,7 +70,8 @@ def _convert(gguf: Path, folder: Path) -> None:
         with tempfile.TemporaryDirectory(prefix="convscope-onnx-builder-") as scratch:
             builder = "onnxruntime_genai.models.builder"
             paths = ["-i", str(weights), "-o", str(target), "-c", scratch]
-            command = [sys.executable, "-m", builder, *paths, "-p", ONNX_PRECISION, "-e", "cpu"]
+            quantisation = ["-p", ONNX_PRECISION, "--extra_options", f"block_size={ONNX_BLOCK_SIZE}"]
+            command = [sys.executable, "-m", builder, *paths, *quantisation, "-e", "cpu"]
             done = subprocess.run(command, capture_output=True, text=True, check=False)
             if done.returncode != 0:
                 lines = done.stderr.strip().splitlines()

@@ -28,7 +28,7 @@ from convscope.core.providers.local_generation import HfPromptTokenizer, Transfo
 from convscope.core.providers.local_onnx import OnnxRuntime
 from convscope.core.providers.local_runtime import Job
 from convscope.core.providers.local_sources import cache_dir, onnx_dir, resolve_source
-from convscope.core.providers.local_weights import write_dir_atomically
+from convscope.core.providers.local_weights import dequantised_folder, write_dir_atomically
 
 AGENT = AgentSpec(id="ada", nickname="Ada", provider="local:smollm2-135m")
 SHORT_CHAT = (
@@ -53,7 +53,9 @@ def embedded() -> Iterator[local.LocalModel]:
 
 @pytest.fixture(scope="module")
 def reference(embedded: local.LocalModel) -> TransformersRuntime:
-    """The embedded model on transformers, the reference runtime."""
+    """The embedded model on transformers, the reference runtime, loaded (as every start after
+    the first) from the cached dequantised weights."""
+    dequantised_folder(resolve_source("smollm2-135m"))  # made by the first conversion; kept
     runtime = local.load_model(resolve_source("smollm2-135m"), "transformers").runtime
     assert isinstance(runtime, TransformersRuntime)
     return runtime
@@ -229,10 +231,7 @@ async def test_the_transformers_runtime_loads_the_dequantised_weights_from_the_c
     folder = cache_dir(resolve_source("smollm2-135m"))
     assert (folder / "config.json").is_file() and (folder / "model.safetensors").is_file()
 
-    local.clear_loaded_models()
-    reloaded = local.load_model(resolve_source("smollm2-135m"), "transformers").runtime
-
-    assert isinstance(reloaded, TransformersRuntime) and reloaded.weights.origin == "cache"
+    assert reference.weights.origin == "cache"  # that load was the reload: no second one needed
 
 
 @pytest.mark.slow
@@ -416,3 +415,18 @@ async def test_a_gguf_that_does_not_load_fails_the_turn_permanently(
     assert caught.value.permanent
     assert caught.value.message.startswith("local:broken: cannot load ") and "\n" not in caught.value.message
     assert not (tmp_path / "cache" / "models").exists() or not any((tmp_path / "cache" / "models").iterdir())
+
+
+def test_a_file_that_is_no_gguf_is_refused_before_any_conversion_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CONVSCOPE_CACHE", str(tmp_path / "cache"))
+    broken = tmp_path / "broken.gguf"
+    broken.write_bytes(b"GGUF" + bytes(64))  # version 0
+
+    def no_conversion(gguf: Path, folder: Path) -> None:
+        raise AssertionError("a conversion was started")
+
+    monkeypatch.setattr(local_conversion, "_run_child", no_conversion)
+    with pytest.raises(RuntimeError, match=r"broken\.gguf is not a GGUF file"):
+        local_conversion.converted_folder(resolve_source(str(broken)))

@@ -49,6 +49,29 @@ def test_top_p_over_a_flat_distribution_still_draws_from_the_whole_nucleus() -> 
     assert len(chosen) > 900  # no token was left out by the fast path
 
 
+def test_draws_follow_the_softened_probabilities() -> None:
+    scores = np.full(VOCAB, -30.0, dtype=np.float32)
+    scores[[4, 5, 6]] = np.log([0.6, 0.3, 0.1])
+    sampler = TokenSampler(GenerationParams(temperature=1.0, seed=3), ())
+
+    chosen = [sampler.choose(scores) for _ in range(4000)]
+
+    shares = [chosen.count(token) / len(chosen) for token in (4, 5, 6)]
+    assert np.allclose(shares, [0.6, 0.3, 0.1], atol=0.03)
+
+
+def test_the_long_tail_is_drawn_as_often_as_its_mass_says() -> None:
+    scores = np.full(VOCAB, -10.0, dtype=np.float32)  # each far below the floor, 4 % of the mass together
+    scores[0] = 0.0
+    sampler = TokenSampler(GenerationParams(temperature=1.0, seed=4), ())
+
+    chosen = [sampler.choose(scores) for _ in range(4000)]
+
+    tail_mass = (VOCAB - 1) * np.exp(-10.0) / (1 + (VOCAB - 1) * np.exp(-10.0))
+    assert abs(sum(token != 0 for token in chosen) / len(chosen) - tail_mass) < 0.015
+    assert len(set(chosen)) > 100
+
+
 def test_the_repetition_penalty_steers_greedy_decoding_away_from_seen_tokens() -> None:
     scores = np.zeros(VOCAB, dtype=np.float32)
     scores[[1, 2]] = [2.0, 1.9]
