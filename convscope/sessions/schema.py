@@ -19,7 +19,7 @@ from convscope.core.controls import Roster
 from convscope.core.records import ControlRecord, Turn
 from convscope.core.snapshot import Snapshot
 
-SCHEMA_VERSION: int = 2
+SCHEMA_VERSION: int = 3
 
 SessionStatus = Literal["running", "paused", "finished", "stopped", "interrupted"]
 
@@ -87,7 +87,16 @@ def _version_2(raw: dict[str, Any]) -> dict[str, Any]:
     return _round_snapshots_have_no_turn(_typed_controls(raw))
 
 
-UPGRADES: Mapping[int, Upgrade] = {1: _version_2}
+def _version_3(raw: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 -> 3: nothing to change. Version 3 only adds: a branch's ``parent``, a
+    person's message as a turn (``human``, ``to``), ``cut_by = "interrupt"``, the records an
+    intervention sent (``intervention``) and ``alarm_fired`` records, and the config's
+    ``interventions``, ``alarms`` and ``prices``. The number changes so that a convscope that
+    reads version 2 refuses such a file as newer, in one line, instead of failing on a field."""
+    return raw
+
+
+UPGRADES: Mapping[int, Upgrade] = {1: _version_2, 2: _version_3}
 """Version n -> the function that turns a raw version-n document into version n+1.
 
 Version 1 was written by convscope up to commit b6e0ed3; a session folder it wrote is kept

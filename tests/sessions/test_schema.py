@@ -49,6 +49,24 @@ def test_the_upgrade_chain_brings_an_older_document_to_the_current_version() -> 
     assert document.turns == [make_turn(0), make_turn(1)]
 
 
+def test_a_version_2_document_reads_as_version_3_with_nothing_else_changed() -> None:
+    """Version 3 only added optional fields: a session saved before branches, messages,
+    interventions and alarms loads as it was."""
+    current = _current_document()
+    version_2 = {**current, "schema_version": 2}  # without the fields version 3 added:
+    del version_2["parent"]
+    version_2["config"] = {
+        key: value for key, value in current["config"].items() if key not in {"interventions", "alarms", "prices"}
+    }
+    version_2["turns"] = [
+        {key: value for key, value in turn.items() if key not in {"human", "to"}} for turn in current["turns"]
+    ]
+
+    document = SessionDocument.model_validate(upgrade_document(version_2))
+
+    assert document == SessionDocument.model_validate(current)
+
+
 def test_a_current_document_passes_through_the_chain_untouched() -> None:
     assert upgrade_document(_current_document(), upgrades={0: _upgrade_v0}) == _current_document()
 
