@@ -55,10 +55,21 @@ class PairComparison:
         return None if pair is None else pair.index
 
     @property
+    def branch(self) -> tuple[str, int] | None:
+        """("B", k) when B is a branch of A made at turn k (``convscope fork``), ("A", k) the
+        other way round; None when neither session branched from the other."""
+        for name, branch, parent in (("B", self.b, self.a), ("A", self.a, self.b)):
+            origin = branch.document.parent
+            if origin is not None and origin.session_id == parent.document.id:
+                return name, origin.at_turn
+        return None
+
+    @property
     def metrics_agree_before(self) -> bool | None:
-        """Whether every turn's snapshot before the first difference holds the same values
-        in both sessions; None when there is no turn before it to compare."""
-        turn = self.first_difference_turn
+        """Whether every turn's snapshot before the branch point (or, for sessions that are
+        not branch and parent, the first difference) holds the same values in both sessions;
+        None when there is no turn before it to compare."""
+        turn = self.branch[1] if self.branch is not None else self.first_difference_turn
 
         def before(points: Sequence[Snapshot]) -> dict[int, dict[str, Any]]:
             return {

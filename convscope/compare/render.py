@@ -63,12 +63,19 @@ def turn_text(turn: Turn | None, width: int = PREVIEW) -> str:
 def difference_parts(comparison: PairComparison) -> list[str]:
     """Where the two sessions part, and whether their metrics agree before, in words."""
     pair = comparison.alignment.first_different_pair
+    parts = []
+    if comparison.branch is not None:
+        branch, at_turn = comparison.branch
+        parent = "A" if branch == "B" else "B"
+        parts.append(f"{branch} branches from {parent} at turn {at_turn}")
     if pair is None:
-        return ["the transcripts are identical"]
-    parts = [f"first difference at turn {pair.index} (round {pair.round})"]
+        parts.append("the transcripts are identical")
+    else:
+        parts.append(f"first difference at turn {pair.index} (round {pair.round})")
     agree = comparison.metrics_agree_before
-    if agree is not None:
-        parts.append("every metric is the same before it" if agree else "metrics differ before it")
+    if agree is not None and (pair is not None or comparison.branch is not None):
+        before = "the branch turn" if comparison.branch is not None else "it"
+        parts.append(f"every metric is the same before {before}" if agree else f"metrics differ before {before}")
     return parts
 
 
@@ -128,6 +135,9 @@ def pair_json(comparison: PairComparison) -> str:
     data = {
         "a": comparison.a.document.id,
         "b": comparison.b.document.id,
+        "branch_point": None
+        if comparison.branch is None
+        else {"branch": comparison.branch[0], "turn": comparison.branch[1]},
         "first_difference": None if pair is None else {"turn": pair.index, "round": pair.round},
         "metrics_agree_before": comparison.metrics_agree_before,
         "metrics": [

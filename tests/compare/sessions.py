@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from convscope.core.engine import Engine
+from convscope.runtime.fork import BranchChanges, fork_session
 from convscope.sessions.schema import SessionDocument
-from tests.tui.support import record_session, scripted_config
+from convscope.sessions.store import SessionStore
+from tests.tui.support import TickClock, record_session, scripted_config
 
 
 def rename_before_turn_3(engine: Engine, index: int) -> None:
@@ -14,7 +16,9 @@ def rename_before_turn_3(engine: Engine, index: int) -> None:
 
 
 async def parent_and_branch() -> tuple[SessionDocument, SessionDocument]:
-    """Two runs of the scripted trio that are the same up to turn 3, where B renames Agent-A."""
+    """The scripted trio, and its branch at turn 3 (``convscope fork``) where Agent-A is Zed."""
     parent = await record_session(scripted_config(rounds=3))
-    branch = await record_session(scripted_config(rounds=3), after_turn=rename_before_turn_3)
-    return parent, branch
+    store = SessionStore()
+    runtime = fork_session(parent.id, 3, BranchChanges(renames={"a0": "Zed"}), store=store, clock=TickClock())
+    await runtime.run()
+    return parent, store.load(runtime.session_id)

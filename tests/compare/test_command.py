@@ -15,7 +15,7 @@ async def test_compare_prints_the_branch_turn_as_tables_json_and_csv(
 ) -> None:
     parent, branch = await parent_and_branch()
     assert main(["compare", parent.id, branch.id]) == 0
-    assert "first difference at turn 3 (round 1)" in capsys.readouterr().out
+    assert "B branches from A at turn 3; first difference at turn 3 (round 1)" in capsys.readouterr().out
     assert main(["compare", parent.id, branch.id, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["first_difference"] == {"turn": 3, "round": 1}
     assert main(["compare", "--a", parent.id, "--b", branch.id, "--csv"]) == 0

@@ -10,19 +10,38 @@ import json
 from rich.console import Console
 
 from convscope.compare.pair import compare_pair
-from convscope.compare.render import FIRST_DIFFERENCE, pair_csv, pair_json, render_pair
+from convscope.compare.render import FIRST_DIFFERENCE, difference_line, pair_csv, pair_json, render_pair
 from convscope.core.metrics import catalogue as m
+from convscope.runtime.fork import fork_session
+from convscope.sessions.store import SessionStore
 from tests.compare.sessions import parent_and_branch
-from tests.tui.support import record_session, scripted_config
+from tests.tui.support import TickClock, record_session, scripted_config
 
 
 async def test_a_branch_and_its_parent_part_at_the_branch_turn_with_the_same_metrics_before_it() -> None:
     parent, branch = await parent_and_branch()
     comparison = compare_pair(parent, branch)
+    assert comparison.branch == ("B", 3)
+    assert compare_pair(branch, parent).branch == ("A", 3)
     assert comparison.first_difference_turn == 3
     assert all(pair.same for pair in comparison.alignment.pairs[:3])
     assert [pair.index for pair in comparison.alignment.pairs] == list(range(9))
     assert comparison.metrics_agree_before is True
+
+
+async def test_an_unchanged_branch_is_marked_at_its_branch_turn_though_no_turn_differs() -> None:
+    parent = await record_session(scripted_config(rounds=2))
+    store = SessionStore()
+    runtime = fork_session(parent.id, 2, store=store, clock=TickClock())
+    await runtime.run()
+    comparison = compare_pair(parent, store.load(runtime.session_id))
+
+    assert comparison.first_difference_turn is None
+    assert difference_line(comparison) == (
+        "B branches from A at turn 2; the transcripts are identical; "
+        "every metric is the same before the branch turn"
+    )
+    assert json.loads(pair_json(comparison))["branch_point"] == {"branch": "B", "turn": 2}
 
 
 async def test_identical_sessions_have_no_first_difference_and_every_difference_is_zero() -> None:
@@ -76,7 +95,10 @@ async def test_json_csv_and_tables_say_the_same_thing() -> None:
     console = Console(record=True, width=160)
     render_pair(comparison, console)
     text = console.export_text()
-    assert "first difference at turn 3 (round 1); every metric is the same before it" in text
+    assert (
+        "B branches from A at turn 3; first difference at turn 3 (round 1); "
+        "every metric is the same before the branch turn" in text
+    )
     marked = [line for line in text.splitlines() if FIRST_DIFFERENCE in line]
     assert len(marked) == 1 and "Zed:" in marked[0]
     assert m.PROFILE_SIMILARITY.label in text

@@ -56,7 +56,9 @@ def test_a_version_2_document_reads_as_version_3_with_nothing_else_changed() -> 
     version_2 = {**current, "schema_version": 2}  # without the fields version 3 added:
     del version_2["parent"]
     version_2["config"] = {
-        key: value for key, value in current["config"].items() if key not in {"interventions", "alarms", "prices"}
+        key: value
+        for key, value in current["config"].items()
+        if key not in {"interventions", "alarms", "prices"}
     }
     version_2["turns"] = [
         {key: value for key, value in turn.items() if key not in {"human", "to"}} for turn in current["turns"]

@@ -11,6 +11,7 @@ from convscope.tui.app import ConvscopeApp
 from convscope.tui.screens.compare import CompareScreen
 from convscope.tui.screens.home import HomeScreen
 from convscope.tui.screens.marks import MARK
+from convscope.tui.screens.replay import ReplayScreen
 from convscope.tui.widgets.chart import Chart
 from convscope.tui.widgets.side_by_side import PairRow
 from tests.compare.sessions import parent_and_branch
@@ -40,7 +41,10 @@ async def test_marking_two_sessions_on_home_and_pressing_v_compares_them() -> No
         )
         screen = app.screen
         assert isinstance(screen, CompareScreen)
-        assert [d.id for d in screen.documents] == [branch.id, parent.id]  # newest listed first, marked first
+        assert [d.id for d in screen.documents] == [
+            parent.id,
+            branch.id,
+        ]  # the branch listed under its parent
         rows = list(screen.query(PairRow))
         assert len(rows) == 9
         assert [row.first for row in rows].index(True) == 3
@@ -79,3 +83,29 @@ async def test_the_chart_follows_the_highlighted_metric() -> None:
         assert chart.shown.title == f"{m.ROUGE2.label}: A against B"
         assert [series.label for series in chart.shown.series] == ["A", "B"]
         assert [marker.x for marker in chart.shown.markers] == [1.0]  # round 1, where turn 3 is
+
+
+async def test_v_in_a_branchs_replay_compares_it_with_its_parent_from_the_branch_turn() -> None:
+    parent, branch = await parent_and_branch()
+    app = ConvscopeApp(lambda: ReplayScreen(branch))
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, ReplayScreen))
+        await pilot.press("v")
+        await until(pilot, lambda: _compared(app))
+        screen = app.screen
+        assert isinstance(screen, CompareScreen) and screen.comparison is not None
+        assert [d.id for d in screen.documents] == [parent.id, branch.id]
+        assert screen.comparison.branch == ("B", 3)
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, ReplayScreen))
+
+
+async def test_v_in_the_replay_of_a_session_that_is_no_branch_says_so_and_stays() -> None:
+    parent, _ = await parent_and_branch()
+    app = ConvscopeApp(lambda: ReplayScreen(parent))
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, ReplayScreen))
+        await pilot.press("v")
+        await pilot.pause()
+        assert isinstance(app.screen, ReplayScreen)
+        assert any("no branch" in str(n.message) for n in app._notifications)

@@ -25,6 +25,7 @@ from convscope.tui.dialogs.branch import BranchDialog, BranchRequest
 from convscope.tui.dialogs.export import ExportChoice, ExportDialog
 from convscope.tui.dialogs.prompt import PromptDialog
 from convscope.tui.metrics_board import MetricsBoard, thresholds_of
+from convscope.tui.screens.compare import CompareScreen
 from convscope.tui.screens.exporting import export_in_background
 from convscope.tui.screens.live import LiveScreen
 from convscope.tui.screens.navigation import leave
@@ -43,6 +44,7 @@ class ReplayScreen(Screen[None]):
         Binding("g", "go_to", "Go to turn"),
         Binding("b", "branch", "Branch here"),
         Binding("j", "jump_branch", "Parent/branch"),
+        Binding("v", "compare_parent", "Compare with parent"),
         Binding("c", "toggle_chat", "Chat/panes"),
         Binding("p", "plots", "Plots"),
         Binding("e", "export", "Export"),
@@ -156,6 +158,19 @@ class ReplayScreen(Screen[None]):
             self.notify(str(exc), severity="error", markup=False)
             return
         self.app.switch_screen(ReplayScreen(document, at_turn=at_turn - 1, store=self.store))
+
+    def action_compare_parent(self) -> None:
+        """A branch side by side with its parent (A), parted at the branch turn."""
+        parent = self.document.parent
+        if parent is None:
+            self.notify("This session is no branch: compare two sessions from home (m, v).", markup=False)
+            return
+        try:
+            document = self.store.load(parent.session_id)
+        except (ConvscopeError, OSError) as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return
+        self.app.push_screen(CompareScreen(document, self.document))
 
     def _jump_target(self) -> tuple[str, int] | None:
         points = [
