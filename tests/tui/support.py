@@ -12,8 +12,8 @@ from textual.pilot import Pilot
 from convscope.core.agents import AgentSpec
 from convscope.core.config import SessionConfig
 from convscope.core.engine import Engine, ProviderFactory
-from convscope.core.events import Event, TurnCompleted, TurnFailed
-from convscope.core.providers.base import ChatRequest, Provider, StreamItem
+from convscope.core.events import Event, TurnCompleted, TurnFailed, TurnStarted
+from convscope.core.providers.base import ChatMessage, ChatRequest, Provider, StreamItem
 from convscope.core.providers.factory import build_provider
 from convscope.runtime.session import SessionRuntime
 from convscope.sessions.schema import SessionDocument
@@ -182,3 +182,15 @@ def intervene(engine: Engine, index: int) -> None:
 async def session_with_interventions() -> SessionDocument:
     """Nine turns of the scripted trio, with the interventions of ``intervene``."""
     return await record_session(scripted_config(rounds=3), after_turn=intervene)
+
+
+def record_prompts(engine: Engine) -> dict[int, tuple[ChatMessage, ...]]:
+    """Each turn's prompt as the engine sends it (turn index -> messages), filled as turns start."""
+    prompts: dict[int, tuple[ChatMessage, ...]] = {}
+
+    def record(event: Event) -> None:
+        if isinstance(event, TurnStarted):
+            prompts[event.turn_index] = engine.in_flight[event.turn_index].messages
+
+    engine.subscribe(record)
+    return prompts

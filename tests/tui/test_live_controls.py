@@ -9,7 +9,6 @@ from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
 
 from convscope.core.events import Event, TurnStarted
-from convscope.core.providers.base import ChatMessage
 from convscope.core.records import ThresholdsChanged
 from convscope.sessions.paths import SNAPSHOT_NAME
 from convscope.sessions.store import SessionStore
@@ -22,7 +21,16 @@ from convscope.tui.screens.live import LiveScreen
 from convscope.tui.screens.plots import PlotsScreen
 from convscope.tui.widgets.chat_view import ChatEntry, SystemLine
 
-from .support import SIZE, TurnGate, live_app, live_screen, scripted_config, until, until_drained
+from .support import (
+    SIZE,
+    TurnGate,
+    live_app,
+    live_screen,
+    record_prompts,
+    scripted_config,
+    until,
+    until_drained,
+)
 
 
 def system_lines(pilot: Pilot[None]) -> list[str]:
@@ -68,13 +76,7 @@ async def test_n_runs_exactly_one_turn_then_pauses() -> None:
 async def test_r_renames_the_focused_agent_and_the_next_prompts_use_the_new_name() -> None:
     app, session = live_app(scripted_config(rounds=2), start_paused=True)
     engine = session.engine
-    prompts: dict[int, tuple[ChatMessage, ...]] = {}
-
-    def record_prompt(event: Event) -> None:
-        if isinstance(event, TurnStarted):
-            prompts[event.turn_index] = engine.in_flight[event.turn_index].messages
-
-    engine.subscribe(record_prompt)
+    prompts = record_prompts(engine)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.click("#pane-a1")
         await pilot.press("r")

@@ -5,14 +5,12 @@ from __future__ import annotations
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
-from convscope.core.events import Event, TurnStarted
-from convscope.core.providers.base import ChatMessage
 from convscope.core.records import HUMAN_ID
 from convscope.tui import settings
 from convscope.tui.dialogs.say import SayDialog
 from convscope.tui.widgets.chat_view import ChatEntry
 
-from .support import SIZE, live_app, live_screen, scripted_config, until, until_drained
+from .support import SIZE, live_app, live_screen, record_prompts, scripted_config, until, until_drained
 
 
 def chat_entries(pilot: Pilot[None]) -> list[ChatEntry]:
@@ -22,13 +20,7 @@ def chat_entries(pilot: Pilot[None]) -> list[ChatEntry]:
 async def test_m_says_a_message_to_one_agent_under_a_remembered_nickname() -> None:
     app, session = live_app(scripted_config(rounds=1), start_paused=True)
     engine = session.engine
-    prompts: dict[int, tuple[ChatMessage, ...]] = {}
-
-    def record_prompt(event: Event) -> None:
-        if isinstance(event, TurnStarted):
-            prompts[event.turn_index] = engine.in_flight[event.turn_index].messages
-
-    engine.subscribe(record_prompt)
+    prompts = record_prompts(engine)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("m")
         dialog = app.screen
