@@ -10,7 +10,7 @@ from convscope.sessions.store import SessionStore
 from convscope.tui.app import ConvscopeApp
 from convscope.tui.screens.replay import ReplayScreen
 from tests.core.test_alarms import ECHO_RELAY
-from tests.core.test_interventions import SCHEDULED, session_file
+from tests.core.test_interventions import SCHEDULED, THE_ISSUES_THREE, session_file
 
 from .support import SIZE, live_app, live_screen, record_session, until_drained
 
@@ -59,3 +59,16 @@ async def test_the_live_screen_raises_the_banner_when_an_alarm_fires() -> None:
         await until_drained(pilot)
         banner = live_screen(pilot).deck.banner
         assert banner.display and str(banner.visual) == BANNER
+
+
+async def test_replay_shows_the_issues_three_interventions_failure_message_and_rename(tmp_path: Path) -> None:
+    config = load_config(str(session_file(tmp_path, THE_ISSUES_THREE)))
+    document = await record_session(config, store=SessionStore(tmp_path / "sessions"))
+    app = ConvscopeApp(lambda: ReplayScreen(document))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ReplayScreen)
+        _, marks, flags = str(screen.timeline.render()).split("\n")
+        assert [i for i, flag in enumerate(flags) if flag == "▲"] == [6, 10]
+        assert [i for i, mark in enumerate(marks) if mark == "✉"] == [9]
