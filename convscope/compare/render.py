@@ -75,7 +75,8 @@ def difference_parts(comparison: PairComparison) -> list[str]:
     agree = comparison.metrics_agree_before
     if agree is not None and (pair is not None or comparison.branch is not None):
         before = "the branch turn" if comparison.branch is not None else "it"
-        parts.append(f"every metric is the same before {before}" if agree else f"metrics differ before {before}")
+        said = "every metric is the same" if agree else "metrics differ"
+        parts.append(f"{said} before {before}")
     return parts
 
 
