@@ -69,7 +69,7 @@ class ConvscopeApp(App[None]):
             self.action_toggle_theme,
         )
         for binding in screen.BINDINGS:
-            if isinstance(binding, Binding) and binding.description and binding.show:
+            if isinstance(binding, Binding) and binding.description:  # shown in the footer or not
                 key = binding.key_display or binding.key
                 yield SystemCommand(
                     binding.description, f"key: {key}", partial(screen.run_action, binding.action)

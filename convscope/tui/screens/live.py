@@ -73,7 +73,7 @@ class LiveScreen(Screen[None]):
         Binding("t", "thresholds", "Thresholds"),
         Binding("b", "branch", "Branch"),
         Binding("e", "export", "Export"),
-        Binding("s", "snapshot", "Snapshot"),
+        Binding("s", "snapshot", "Snapshot", show=False),  # in the palette; the footer is full at 160 columns
         Binding("c", "toggle_chat", "Chat/panes"),
         Binding("p", "plots", "Plots"),
         Binding("q", "quit_session", "Quit"),
