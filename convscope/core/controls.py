@@ -93,6 +93,12 @@ def rosters(
         yield record, roster
 
 
+def changes_a_setting(record: ControlRecord) -> bool:
+    """Whether the record changes how the session runs on (a name, a failure, the thresholds),
+    as a branch's changes do; the others steer the run (pause, step, stop) or report (alarm)."""
+    return isinstance(record, Renamed | FailureInjected | FailureCleared | ThresholdsChanged)
+
+
 def describe(record: ControlRecord, names: Mapping[str, str]) -> str:
     """One plain sentence, e.g. ``Agent-B renamed to Zed``; the caller escapes it for its medium.
 

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from convscope.core.config import SessionConfig
-from convscope.core.controls import Roster
+from convscope.core.controls import Roster, changes_a_setting, describe
 from convscope.core.records import ControlRecord, Turn
 from convscope.core.snapshot import Snapshot
 
@@ -164,10 +164,17 @@ class SessionSummary(BaseModel):
     updated_at: float
     status: SessionStatus
     parent: BranchOrigin | None = None
+    changes: list[str] = []  # on a branch: what it changed at its branch turn, in words
 
     @classmethod
     def of(cls, document: SessionDocument) -> SessionSummary:
         names = Roster.fold(document.config, document.controls).names
+        branch_turn = document.parent.at_turn if document.parent is not None else None
+        changes = [
+            describe(record, names)
+            for record in document.controls
+            if record.turn_index == branch_turn and changes_a_setting(record)
+        ]
         return cls(
             id=document.id,
             title=document.config.title,
@@ -178,6 +185,7 @@ class SessionSummary(BaseModel):
             updated_at=document.updated_at,
             status=document.status,
             parent=document.parent,
+            changes=changes,
         )
 
 

@@ -59,6 +59,19 @@ async def test_home_lists_each_branch_under_its_parent_with_its_branch_turn() ->
         assert titles(app) == ["newer session", "festival", "└ festival @4"]
 
 
+async def test_home_says_what_each_branch_changed_at_its_branch_turn() -> None:
+    parent = await record_session(scripted_config(title="festival"))
+    await branch_of(parent, 3, BranchChanges(failures={"a1": "decommissioned"}))
+    await branch_of(parent, 3, BranchChanges(renames={"a0": "Zed"}))
+    app = ConvscopeApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, HomeScreen) and len(titles(app)) == 3)
+        assert sorted(titles(app)[1:]) == [
+            "└ festival @3 · Agent-A renamed to Zed",
+            "└ festival @3 · failure injected into Agent-B: decommissioned",
+        ]
+
+
 async def test_marking_a_branch_for_compare_keeps_it_indented_under_its_parent() -> None:
     parent = await record_session(scripted_config(title="festival"))
     await branch_of(parent, 4)

@@ -36,6 +36,7 @@ from convscope.tui.widgets.status_bar import StatusBar
 _COLUMNS = ("Title", "Protocol", "Agents", "Turns", "Date", "State")
 _RESUMABLE = ("paused", "stopped", "interrupted")
 _AGENTS_WIDTH = 36
+_TITLE_WIDTH = 64  # a branch's changes are cut there, so that the other columns stay on screen
 
 
 def date_text(timestamp: float) -> str:
@@ -48,11 +49,14 @@ def agents_text(names: list[str]) -> str:
 
 
 def tree_title(summary: SessionSummary, depth: int) -> str:
-    """A session's title, indented under its parent with the turn it branched at."""
+    """A session's title, indented under its parent with the turn it branched at and what it
+    changed there (e.g. ``└ War Room @6 · failure cleared on Agent-G``)."""
     title = terminal_safe(summary.title)
     if summary.parent is None or depth == 0:
         return title
-    return f"{'  ' * (depth - 1)}└ {title} @{summary.parent.at_turn}"
+    changes = "; ".join(terminal_safe(change) for change in summary.changes)
+    shown = f"{'  ' * (depth - 1)}└ {title} @{summary.parent.at_turn}" + (f" · {changes}" if changes else "")
+    return shown if len(shown) <= _TITLE_WIDTH else shown[: _TITLE_WIDTH - 1] + "…"
 
 
 class HomeScreen(Screen[None]):
