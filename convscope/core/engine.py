@@ -208,7 +208,7 @@ class Engine:
         """Ask for a branch point: at the next turn boundary, once the turns before it are
         measured, emit ``BranchPoint`` with the index of the turn a branch would start at.
         The run goes on; whoever asked builds the branch from the session's record
-        (``SessionRuntime.fork_at_next_turn``)."""
+        (``convscope.runtime.fork.fork_at_next_turn``)."""
         self._queue(_Command("branch_point"))
 
     def subscribe(self, observer: Observer) -> None:
@@ -387,6 +387,9 @@ class Engine:
         if command.kind == "said":
             self._add_human_turn(command)
             return
+        if command.kind == "branch_point":  # announced, not recorded: the session does not change
+            self._emit(BranchPoint(self.next_turn_index))
+            return
         record = self._control_record(command)
         if record is None:
             return
@@ -436,12 +439,7 @@ class Engine:
                 return FailureCleared(turn_index=index, at=at, agent_id=agent, previous=previous_mode)
             case "thresholds_changed":
                 return ThresholdsChanged(turn_index=index, at=at, thresholds=dict(command.thresholds))
-            case "alarm_fired":  # recorded as it fires (``_record_alarms``), never queued
-                return None
-            case "said":  # not a control: ``_record`` makes it a human turn
-                return None
-            case "branch_point":  # announced, not recorded: the session itself does not change
-                self._emit(BranchPoint(index))
+            case "alarm_fired" | "said" | "branch_point":  # handled by ``_record_alarms``, ``_record``
                 return None
 
     def _add_human_turn(self, command: _Command) -> None:

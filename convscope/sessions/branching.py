@@ -88,11 +88,15 @@ def session_tree(sessions: Sequence[SessionSummary]) -> list[tuple[SessionSummar
     session in their order (newest first), each followed by its branches, depth first. A
     branch whose parent is gone is listed as a root."""
     listed = {summary.id for summary in sessions}
+    children: dict[str, list[SessionSummary]] = {}
+    for summary in sessions:
+        if summary.parent is not None:
+            children.setdefault(summary.parent.session_id, []).append(summary)
     rows: list[tuple[SessionSummary, int]] = []
 
     def add(summary: SessionSummary, depth: int) -> None:
         rows.append((summary, depth))
-        for child in branches_of(summary.id, sessions):
+        for child in branches_of(summary.id, children.get(summary.id, ())):  # sorted as everywhere
             add(child, depth + 1)
 
     for summary in sessions:

@@ -144,29 +144,29 @@ class ReplayScreen(Screen[None]):
 
         self.app.push_screen(BranchDialog(self.document.config, where=f"at turn {at_turn}"), branch)
 
-    def action_jump_branch(self) -> None:
+    async def action_jump_branch(self) -> None:
         """From a branch to its parent, or from a parent to its branch nearest before the cursor,
-        shown at the branch point (the last turn they share)."""
-        target = self._jump_target()
+        shown at the branch point (the last turn they share). The store is read in a thread."""
+        target = await asyncio.to_thread(self._jump_target)
         if target is None:
             self.notify("This session has no parent and no branch.", severity="information", markup=False)
             return
         session_id, at_turn = target
         try:
-            document = self.store.load(session_id)
+            document = await asyncio.to_thread(self.store.load, session_id)
         except (ConvscopeError, OSError) as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
         self.app.switch_screen(ReplayScreen(document, at_turn=at_turn - 1, store=self.store))
 
-    def action_compare_parent(self) -> None:
+    async def action_compare_parent(self) -> None:
         """A branch side by side with its parent (A), parted at the branch turn."""
         parent = self.document.parent
         if parent is None:
             self.notify("This session is no branch: compare two sessions from home (m, v).", markup=False)
             return
         try:
-            document = self.store.load(parent.session_id)
+            document = await asyncio.to_thread(self.store.load, parent.session_id)
         except (ConvscopeError, OSError) as exc:
             self.notify(str(exc), severity="error", markup=False)
             return
