@@ -79,3 +79,16 @@ async def test_i_cuts_the_turn_in_flight_keeps_its_text_marked_and_pauses() -> N
         await pilot.press("space")
         await until_drained(pilot)
     assert [turn.agent_id for turn in engine.transcript] == ["a0", "a1", "a2"]
+
+
+async def test_m_puts_the_cursor_in_the_message_field_in_a_focused_terminal() -> None:
+    """A real terminal has the app focused, and Textual then focuses a screen's first field
+    (the nickname) unless the dialog says otherwise: what a person types must be the message."""
+    app, _ = live_app(scripted_config(rounds=1), start_paused=True)
+    async with app.run_test(size=SIZE) as pilot:
+        app.app_focus = True
+        await pilot.press("m")
+        await pilot.pause()
+        assert isinstance(app.screen, SayDialog)
+        assert app.screen.focused is app.screen.query_one("#say-text", Input)
+        assert app.screen.query_one("#say-speaker", Input).value == "Moderator"

@@ -23,6 +23,8 @@ class Said:
 
 
 class SayDialog(Dialog[Said]):
+    AUTO_FOCUS = "#say-text"  # what a person types is the message; the nickname is kept
+
     def __init__(self, nickname: str, names: Mapping[str, str]) -> None:
         super().__init__("Speak into the conversation")
         self._nickname = nickname
@@ -33,10 +35,6 @@ class SayDialog(Dialog[Said]):
         yield Input(self._nickname, id="say-speaker")
         yield Static("Message (@name first to address one agent):", markup=False)
         yield Input(placeholder="e.g. @Agent-B please converge", id="say-text")
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.query_one("#say-text", Input).focus()
 
     @on(Input.Submitted, "#say-speaker")
     def _speaker_given(self) -> None:
