@@ -66,9 +66,9 @@ async def test_home_says_what_each_branch_changed_at_its_branch_turn() -> None:
     app = ConvscopeApp()
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: isinstance(app.screen, HomeScreen) and len(titles(app)) == 3)
-        assert sorted(titles(app)[1:]) == [
-            "└ festival @3 · Agent-A renamed to Zed",
-            "└ festival @3 · failure injected into Agent-B: decommissioned",
+        assert sorted(titles(app)[1:]) == [  # the parent's title is on the row above
+            "└ @3 · Agent-A renamed to Zed",
+            "└ @3 · failure injected into Agent-B: decommissioned",
         ]
 
 

@@ -48,14 +48,16 @@ def agents_text(names: list[str]) -> str:
     return text if len(text) <= _AGENTS_WIDTH else text[: _AGENTS_WIDTH - 1] + "…"
 
 
-def tree_title(summary: SessionSummary, depth: int) -> str:
+def tree_title(summary: SessionSummary, depth: int, parent_title: str | None = None) -> str:
     """A session's title, indented under its parent with the turn it branched at and what it
-    changed there (e.g. ``└ War Room @6 · failure cleared on Agent-G``)."""
+    changed there (e.g. ``└ @6 · failure cleared on Agent-G``). A branch that changed something
+    and kept its parent's title shows only the changes: the title is on the row above."""
     title = terminal_safe(summary.title)
     if summary.parent is None or depth == 0:
         return title
     changes = "; ".join(terminal_safe(change) for change in summary.changes)
-    shown = f"{'  ' * (depth - 1)}└ {title} @{summary.parent.at_turn}" + (f" · {changes}" if changes else "")
+    named = "" if changes and summary.title == parent_title else f"{title} "
+    shown = f"{'  ' * (depth - 1)}└ {named}@{summary.parent.at_turn}" + (f" · {changes}" if changes else "")
     return shown if len(shown) <= _TITLE_WIDTH else shown[: _TITLE_WIDTH - 1] + "…"
 
 
@@ -115,7 +117,11 @@ class HomeScreen(Screen[None]):
         self.unreadable = {unreadable.id: unreadable for unreadable in listing.unreadable}
         self.table.clear()
         tree = session_tree(summaries)
-        self.titles = {s.id: tree_title(s, depth) for s, depth in tree}
+        by_id = {s.id: s for s in summaries}
+        self.titles = {
+            s.id: tree_title(s, depth, by_id[s.parent.session_id].title if s.parent and depth else None)
+            for s, depth in tree
+        }
         for s, _ in tree:
             row = (
                 self.titles[s.id],
