@@ -29,8 +29,10 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 # pytest exits 5 when it collects nothing; any non-zero exit fails the target.
+# One worker per core (pytest-xdist); a module's tests stay on one worker, so a module's
+# fixtures (the imported War Room corpus) are built once.
 test: lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadscope
 
 $(PHOENIX_STAMP):
 	$(PYTHON) -m venv $(PHOENIX_VENV)
