@@ -17,7 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from convscope.core.providers.local_sources import ONNX_BLOCK_SIZE, ONNX_PRECISION, ModelSource, onnx_dir
+from convscope.core.providers.local_sources import ONNX_BUILD_OPTIONS, ONNX_PRECISION, ModelSource, onnx_dir
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +70,7 @@ def _convert(gguf: Path, folder: Path) -> None:
         with tempfile.TemporaryDirectory(prefix="convscope-onnx-builder-") as scratch:
             builder = "onnxruntime_genai.models.builder"
             paths = ["-i", str(weights), "-o", str(target), "-c", scratch]
-            quantisation = ["-p", ONNX_PRECISION, "--extra_options", f"block_size={ONNX_BLOCK_SIZE}"]
+            quantisation = ["-p", ONNX_PRECISION, "--extra_options", *ONNX_BUILD_OPTIONS]
             command = [sys.executable, "-m", builder, *paths, *quantisation, "-e", "cpu"]
             done = subprocess.run(command, capture_output=True, text=True, check=False)
             if done.returncode != 0:

@@ -34,9 +34,10 @@ from convscope.core.threads import inference_threads
 # (bench/bench_local.py); the engine runs at most 8 turns of one provider at once by default.
 MAX_BATCH = 8
 # One thread's CPU time for the embedded model, int8 in blocks of 64 (2-core AMD EPYC):
-# 6 prompts of 200-400 tokens prefilled at about 370 positions/s; a decoding step of one row
-# 17 ms, of six rows 35 ms. Only their ratios matter: they choose how to group rows.
-PREFILL_MS_PER_POSITION = 2.7
+# prompts prefilled at about 480 positions/s (a 371-token prompt 0.77 s with the pruned head,
+# 0.95 s without); a decoding step of one row 17 ms, of six rows 35 ms. Only their ratios
+# matter: they choose how to group rows.
+PREFILL_MS_PER_POSITION = 2.1
 STEP_MS = 13.4
 STEP_MS_PER_ROW = 3.6
 

@@ -24,7 +24,11 @@ CACHE_FORMAT = "float16-v1"
 # (98.8 %, KL 0.003); int4 is faster still but quantises the Q4_1 weights twice (76-84 %
 # top-1, KL 0.2-0.4).
 ONNX_PRECISION = "int8"
-ONNX_BLOCK_SIZE = 64
+# The builder's options: blocks of 64, and the language-model head run on a prompt's last
+# position only (a prompt's other logits are never read; the head is a fifth of the model,
+# so this takes that share off every prefill: a 371-token prompt in 0.77 s of one thread
+# instead of 0.95 s, eight of them in 6.9 s instead of 9.7 s).
+ONNX_BUILD_OPTIONS = ("block_size=64", "prune_lm_head=true")
 
 
 @dataclass(frozen=True)
@@ -102,7 +106,7 @@ def onnx_dir(source: ModelSource) -> Path:
     precision or another onnxruntime-genai release (whose builder may write another graph)
     gets a new folder."""
     runtime = importlib.metadata.version("onnxruntime-genai")
-    form = f"onnx-{ONNX_PRECISION}-block{ONNX_BLOCK_SIZE}-ortgenai{runtime}"
+    form = f"onnx-{ONNX_PRECISION}-{'-'.join(ONNX_BUILD_OPTIONS)}-ortgenai{runtime}"
     return _keyed_dir(source, form, label="onnx-")
 
 
