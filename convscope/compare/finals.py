@@ -13,9 +13,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from convscope.core.metrics import catalogue as m
-from convscope.core.metrics.catalogue import Metric
+from convscope.core.metrics.catalogue import Metric, Scope
 from convscope.core.snapshot import Snapshot
 
+_OTHER: dict[Scope, Scope] = {"turn": "round", "round": "turn"}
 _POSITION = {entry: position for position, entry in enumerate(m.CATALOGUE)}
 
 
@@ -27,14 +28,18 @@ def measure(key: str) -> Metric | None:
 
 def final_values(points: Sequence[Snapshot]) -> dict[str, Any]:
     """Each measure's final value, keyed as in the snapshots, in catalogue order."""
-    last_turn: dict[str, Any] = {}
-    last_round: dict[str, Any] = {}
+    latest: dict[Scope, dict[str, Any]] = {"turn": {}, "round": {}}
     for point in points:
-        (last_round if point.is_round else last_turn).update(
+        latest["round" if point.is_round else "turn"].update(
             (key, value) for key, value in point.values.items() if measure(key) is not None
         )
-    finals = {**last_turn, **last_round}
-    return {key: finals[key] for key in ordered(finals)}
+    finals: dict[str, Any] = {}
+    for key in ordered(latest["turn"].keys() | latest["round"].keys()):
+        entry = measure(key)
+        scope = entry.standing_scope if entry is not None else "round"
+        # a session cut before its first round closed has a round measure in its turns only
+        finals[key] = latest[scope][key] if key in latest[scope] else latest[_OTHER[scope]][key]
+    return finals
 
 
 def ordered(keys: Iterable[str]) -> list[str]:

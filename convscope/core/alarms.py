@@ -57,8 +57,8 @@ class Condition:
 
     @property
     def scope(self) -> catalogue.Scope:
-        """The snapshots it reads: the turns' when the metric has them, else the rounds'."""
-        return "turn" if "turn" in self.metric.scopes else "round"
+        """The snapshots it reads: where its metric changes first."""
+        return self.metric.earliest_scope
 
 
 def parse_condition(when: str) -> Condition:

@@ -27,7 +27,7 @@ def overlay_chart(
 ) -> LineChart:
     """``key`` in both sessions; ``parted`` marks the first difference."""
     entry = m.metric(key)
-    by_round = entry is None or "round" in entry.scopes
+    by_round = entry is None or entry.standing_scope == "round"
     series = round_series if by_round else turn_series
     markers = (
         [] if parted is None else [Marker(float(parted[1] if by_round else parted[0]), "first difference")]

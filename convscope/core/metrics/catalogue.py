@@ -49,6 +49,18 @@ class Metric:
     family: str  # rouge, loop, behaviour...: the part of the key before its first dot, as a rule
     threshold: str | None = None  # the key of the threshold it is held against
 
+    @property
+    def standing_scope(self) -> Scope:
+        """Where its value as a session stands is read: the round snapshots when it has them
+        (the sidebar's value, a chart's points, a session's final value), else the turns'."""
+        return "round" if "round" in self.scopes else "turn"
+
+    @property
+    def earliest_scope(self) -> Scope:
+        """Where a change shows first: each turn's snapshot when it has one (what an alarm
+        watches), else each round's."""
+        return "turn" if "turn" in self.scopes else "round"
+
     def of(self, agent: str) -> str:
         """The concrete key of a per-agent metric."""
         return self.key.format(agent=agent)

@@ -85,3 +85,11 @@ def test_a_metric_formats_its_values_as_its_unit_says(entry: Metric, value: obje
 
 def test_the_rouge_scores_and_their_pair_count_are_one_family() -> None:
     assert {entry.family for entry in (*m.ROUGE, m.ROUGE_PAIRS)} == {"rouge"}
+
+
+def test_a_measure_stands_by_round_when_it_has_rounds_and_shows_first_in_its_turns() -> None:
+    """Final values and compare charts read a measure where it stands, alarms where it
+    changes first: one rule, owned by the catalogue entry."""
+    assert (CONFIDENCE_MEAN.standing_scope, CONFIDENCE_MEAN.earliest_scope) == ("round", "turn")
+    assert (m.OPINION_SCORE.standing_scope, m.OPINION_SCORE.earliest_scope) == ("turn", "turn")
+    assert (m.ROUND.standing_scope, m.ROUND.earliest_scope) == ("round", "round")
