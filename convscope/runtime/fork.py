@@ -15,6 +15,7 @@ agent's provider or sampling parameters, the number of rounds) is the branch's c
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
@@ -27,7 +28,7 @@ from convscope.core.config import SessionConfig
 from convscope.core.config_files import first_validation_error, validate_config
 from convscope.core.engine import Engine
 from convscope.core.errors import ConfigError, UserError
-from convscope.core.events import BranchPoint, Event
+from convscope.core.events import BranchPoint, Event, SessionEnded
 from convscope.core.metrics.loops import thresholds_from
 from convscope.core.providers.failures import parse_failure
 from convscope.runtime.session import SessionRuntime
@@ -157,22 +158,33 @@ def fork_at_next_turn(
     """Branch a session as it runs, at its next turn boundary (at once when it is paused).
 
     The engine announces the boundary once the turns before it are recorded and measured
-    (``Engine.fork``); the branch is built there, on the engine's thread, from what the
-    session's writer holds, and the future gets it ready to run (or the error that stopped
-    it). The running session goes on: a front end that wants it to wait pauses it too.
+    (``Engine.fork``); the session's record is copied there, on the engine's thread, and the
+    branch is built from the copy on a thread of its own (it writes a file), so the running
+    session never waits for it. The future gets the branch ready to run, or the error that
+    stopped it; a session that ends before its next boundary fails it with a one-line
+    error. The running session goes on: a front end that wants it to wait pauses it too.
     """
     changes = changes or BranchChanges()
     changes.config_for(running.engine.config)  # a change that cannot run fails now, not later
     branch: Future[SessionRuntime] = Future()
 
-    def at_branch_point(event: Event) -> None:
-        if not isinstance(event, BranchPoint) or branch.done():
-            return
+    def build(record: SessionDocument, at_turn: int) -> None:
         try:
-            record = running.writer.document.model_copy(deep=True)
-            branch.set_result(fork_session(record, event.turn_index, changes, store=running.store))
+            branch.set_result(fork_session(record, at_turn, changes, store=running.store))
         except Exception as error:  # reported to whoever asked; the running session goes on
             branch.set_exception(error)
+
+    def at_branch_point(event: Event) -> None:
+        if isinstance(event, BranchPoint):
+            running.unsubscribe(at_branch_point)
+            record = running.writer.document.model_copy(deep=True)
+            threading.Thread(target=build, args=(record, event.turn_index), name="convscope-branch").start()
+        elif isinstance(event, SessionEnded):
+            running.unsubscribe(at_branch_point)
+            ended = {"finished": "finished", "stopped": "was stopped", "error": "failed"}[event.reason]
+            branch.set_exception(
+                UserError(f"the session {ended} before its next turn: branch it from its replay")
+            )
 
     running.subscribe(at_branch_point)
     running.engine.fork()

@@ -124,6 +124,11 @@ class SessionRuntime:
         """Receive every event after the writer has recorded it."""
         self._observers.append(observer)
 
+    def unsubscribe(self, observer: Observer) -> None:
+        """Stop sending events to ``observer`` (it may call this from inside itself)."""
+        with contextlib.suppress(ValueError):
+            self._observers.remove(observer)
+
     async def run(self) -> None:
         """Run the session to its end on this loop; the session is saved and released after."""
         try:
@@ -137,7 +142,7 @@ class SessionRuntime:
             self.writer.close()
 
     def _tell(self, event: Event) -> None:
-        for observer in self._observers:
+        for observer in tuple(self._observers):  # an observer may unsubscribe itself
             observer(event)
 
     def _note_end(self, event: Event) -> None:

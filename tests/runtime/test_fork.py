@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from concurrent.futures import Future
 
 import pytest
@@ -196,7 +197,7 @@ async def test_a_running_session_branches_at_its_next_turn_boundary_and_goes_on(
 
     running.subscribe(branch_after_turn_1)
     await running.run()
-    branch = branches[0].result(timeout=0)
+    branch = branches[0].result(timeout=30)  # built on a thread of its own
     await branch.run()
 
     parent, child = store.load(running.session_id), store.load(branch.session_id)
@@ -208,3 +209,25 @@ async def test_a_running_session_branches_at_its_next_turn_boundary_and_goes_on(
     ]
     assert [(c.kind, c.turn_index) for c in child.controls] == [("renamed", 2)]
     assert [t.nickname for t in child.turns[2:] if t.agent_id == "a"] == ["Ada"]
+
+
+async def test_a_branch_asked_of_a_session_cancelled_before_its_next_turn_fails_in_one_line() -> None:
+    """Quitting cancels a running session: whoever waits for its branch hears why, at once."""
+    store = SessionStore()
+    running = SessionRuntime.start(varied_config(rounds=2), store=store)
+    branches: list[Future[SessionRuntime]] = []
+    run = asyncio.ensure_future(running.run())
+
+    def branch_then_cancel_after_turn_1(event: Event) -> None:
+        if isinstance(event, TurnCompleted) and event.turn.index == 1:
+            branches.append(fork_at_next_turn(running, BranchChanges()))
+            run.cancel()
+
+    running.subscribe(branch_then_cancel_after_turn_1)
+    with pytest.raises(asyncio.CancelledError):
+        await run
+    with pytest.raises(
+        UserError, match=r"^the session was stopped before its next turn: branch it from its replay$"
+    ):
+        branches[0].result(timeout=30)
+    assert [summary.id for summary in store.list()] == [running.session_id]  # no branch was written
