@@ -13,10 +13,8 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
-from convscope.core.errors import ConvscopeError
 from convscope.core.reruns import latest_turns
 from convscope.core.text import terminal_safe
-from convscope.runtime.fork import fork_session
 from convscope.runtime.session import SessionRuntime
 from convscope.sessions.branching import session_tree
 from convscope.sessions.errors import SessionLockedError
@@ -27,7 +25,7 @@ from convscope.tui.dialogs.confirm import ConfirmDialog
 from convscope.tui.dialogs.export import ExportChoice, ExportDialog
 from convscope.tui.screens.compare import CompareScreen
 from convscope.tui.screens.exporting import export_in_background
-from convscope.tui.screens.live import LiveScreen
+from convscope.tui.screens.live import LiveScreen, branch_saved_session
 from convscope.tui.screens.marks import SessionMarks
 from convscope.tui.screens.new_session import NewSessionScreen
 from convscope.tui.screens.replay import ReplayScreen
@@ -217,14 +215,8 @@ class HomeScreen(Screen[None]):
         turns = len(latest_turns(document.turns))
 
         def branch(request: BranchRequest | None) -> None:
-            if request is None or request.at_turn is None:
-                return
-            try:
-                runtime = fork_session(document, request.at_turn, request.changes, store=self.store)
-            except (ConvscopeError, OSError) as exc:
-                self.notify(str(exc), severity="error", markup=False)
-                return
-            self.app.push_screen(LiveScreen(runtime))
+            if request is not None and request.at_turn is not None:
+                branch_saved_session(self, document, request.at_turn, request.changes, self.store)
 
         self.app.push_screen(BranchDialog(document.config, where=f"{summary.title!r}", turns=turns), branch)
 

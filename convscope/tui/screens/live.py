@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -32,10 +32,12 @@ from convscope.core.events import (
     TurnStarted,
 )
 from convscope.core.metrics.loops import LoopThresholds
-from convscope.runtime.fork import fork_at_next_turn
+from convscope.runtime.fork import BranchChanges, fork_at_next_turn, fork_session
 from convscope.runtime.session import SessionRuntime
 from convscope.runtime.thread import SessionThread
 from convscope.sessions.export import export_session
+from convscope.sessions.schema import SessionDocument
+from convscope.sessions.store import SessionStore
 from convscope.tui.bridge import EngineBridge
 from convscope.tui.dialogs.branch import BranchDialog, BranchRequest
 from convscope.tui.dialogs.confirm import ConfirmDialog
@@ -255,17 +257,10 @@ class LiveScreen(Screen[None]):
                 return
             self.engine.pause()
             self._show(self.view.asked(pausing=True))
-            self.run_worker(self._open_branch(fork_at_next_turn(self.session, request.changes)))
+            building = asyncio.wrap_future(fork_at_next_turn(self.session, request.changes))
+            self.run_worker(open_branch(self, building), name="branch")
 
         self.app.push_screen(BranchDialog(self.config, where="at the next turn"), branch)
-
-    async def _open_branch(self, branch: concurrent.futures.Future[SessionRuntime]) -> None:
-        try:
-            runtime = await asyncio.wrap_future(branch)
-        except (ConvscopeError, OSError) as exc:
-            self.notify(f"No branch: {exc}", severity="error", markup=False)
-            return
-        self.app.push_screen(LiveScreen(runtime))
 
     def action_export(self) -> None:
         writer = self.session.writer
@@ -336,3 +331,22 @@ class LiveScreen(Screen[None]):
                     self.notify(done, markup=False)
 
         self.run_worker(run())
+
+
+def branch_saved_session(
+    screen: Screen[Any], parent: SessionDocument, at_turn: int, changes: BranchChanges, store: SessionStore
+) -> None:
+    """Branch a saved session (from home or replay) in a thread, then run the branch live."""
+    building = asyncio.to_thread(fork_session, parent, at_turn, changes, store=store)
+    screen.run_worker(open_branch(screen, building), name="branch")
+
+
+async def open_branch(screen: Screen[Any], building: Awaitable[SessionRuntime]) -> None:
+    """Run the branch on a live screen once built off the UI loop (it copies the parent's
+    turns and writes a file); a branch that cannot be built is a notification."""
+    try:
+        runtime = await building
+    except (ConvscopeError, OSError) as exc:
+        screen.notify(f"No branch: {exc}", severity="error", markup=False)
+        return
+    screen.app.push_screen(LiveScreen(runtime))

@@ -17,7 +17,6 @@ from convscope.core.controls import Roster
 from convscope.core.errors import ConvscopeError
 from convscope.core.snapshot import Snapshot
 from convscope.plotdata import recompute_points
-from convscope.runtime.fork import fork_session
 from convscope.sessions.branching import branches_of
 from convscope.sessions.schema import SessionDocument
 from convscope.sessions.store import SessionStore
@@ -27,7 +26,7 @@ from convscope.tui.dialogs.prompt import PromptDialog
 from convscope.tui.metrics_board import MetricsBoard, thresholds_of
 from convscope.tui.screens.compare import CompareScreen
 from convscope.tui.screens.exporting import export_in_background
-from convscope.tui.screens.live import LiveScreen
+from convscope.tui.screens.live import branch_saved_session
 from convscope.tui.screens.navigation import leave
 from convscope.tui.screens.plots import PlotsScreen
 from convscope.tui.widgets.session_deck import SessionDeck
@@ -133,14 +132,8 @@ class ReplayScreen(Screen[None]):
         at_turn = self.position + 1
 
         def branch(request: BranchRequest | None) -> None:
-            if request is None:
-                return
-            try:
-                runtime = fork_session(self.document, at_turn, request.changes, store=self.store)
-            except (ConvscopeError, OSError) as exc:
-                self.notify(str(exc), severity="error", markup=False)
-                return
-            self.app.push_screen(LiveScreen(runtime))
+            if request is not None:
+                branch_saved_session(self, self.document, at_turn, request.changes, self.store)
 
         self.app.push_screen(BranchDialog(self.document.config, where=f"at turn {at_turn}"), branch)
 
