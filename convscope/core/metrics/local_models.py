@@ -24,11 +24,11 @@ def quiet_offline_loading() -> Iterator[None]:
 
     was_enabled = hf_logging.is_progress_bar_enabled()
     verbosity = hf_logging.get_verbosity()
-    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
-    hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
     try:
         yield
     finally:
         hf_logging.set_verbosity(verbosity)
         if was_enabled:
-            hf_logging.enable_progress_bar()  # type: ignore[no-untyped-call]
+            hf_logging.enable_progress_bar()

@@ -117,7 +117,7 @@ def _sampling(params: GenerationParams) -> dict[str, Any]:
     return sampling | {"top_k": None, "repetition_penalty": params.repetition_penalty}
 
 
-class _CallbackStreamer(TextStreamer):
+class _CallbackStreamer(TextStreamer):  # type: ignore[misc]  # transformers is not followed (pyproject)
     """Hands each decodable piece of the reply (never the prompt) to a callback."""
 
     def __init__(self, tokenizer: PreTrainedTokenizerBase, on_text: Callable[[str], None]) -> None:
@@ -129,9 +129,9 @@ class _CallbackStreamer(TextStreamer):
             self._on_text(text)
 
 
-class _StopOnEvent(StoppingCriteria):
+class _StopOnEvent(StoppingCriteria):  # type: ignore[misc]  # transformers is not followed (pyproject)
     def __init__(self, stop: threading.Event) -> None:
         self._stop = stop
 
     def __call__(self, input_ids: torch.LongTensor, scores: Any, **kwargs: Any) -> torch.BoolTensor:
-        return torch.full((input_ids.shape[0],), self._stop.is_set(), dtype=torch.bool)  # type: ignore[return-value]
+        return torch.full((input_ids.shape[0],), self._stop.is_set(), dtype=torch.bool)

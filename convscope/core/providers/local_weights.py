@@ -64,7 +64,7 @@ def load_weights(source: ModelSource) -> Weights:
         origin = "gguf"
         _save_to_cache(model, tokenizer, cached)
         # Computing with the stored (rounded) weights makes this run match every later one.
-        model = model.to(COMPUTE_DTYPE)  # type: ignore[arg-type]  # mypy misreads its @wraps
+        model = model.to(COMPUTE_DTYPE)
     return Weights(model, tokenizer, origin, time.perf_counter() - started)
 
 
@@ -129,5 +129,5 @@ def write_dir_atomically(final: Path, write: Callable[[Path], None]) -> None:
 
 
 def _configure_torch() -> None:
-    transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # tqdm would scribble over a TUI
+    transformers_logging.disable_progress_bar()  # tqdm would scribble over a TUI
     limit_torch_threads()
