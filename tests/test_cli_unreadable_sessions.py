@@ -28,6 +28,11 @@ DAMAGES: dict[str, tuple[str, str | tuple[str, str]]] = {
     ),
     "created_at = -1e18": (SNAPSHOT_NAME, ("created_at", "-1e18")),
     "an integer of 4,301 digits": (SNAPSHOT_NAME, ("provenance", "7" * 4301)),
+    # well-formed, but no protocol this convscope knows: replay crashed on it in the TUI
+    "an unknown protocol": (
+        SNAPSHOT_NAME,
+        ("config", json.dumps({**make_config().model_dump(mode="json"), "protocol": "nonsense"})),
+    ),
 }
 
 
@@ -95,6 +100,8 @@ COMMANDS = {
     "analyze": "analyze {id}",
     "replay": "replay {id}",
     "resume": "resume {id} --headless",
+    "fork": "fork {id} --at 1 --headless",
+    "compare": "compare {id} {id}",
 }
 
 

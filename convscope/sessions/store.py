@@ -19,6 +19,7 @@ from typing import Any
 
 from convscope.core.config import SessionConfig
 from convscope.core.errors import ConvscopeError
+from convscope.core.protocols import UnknownProtocolError, protocol_class
 from convscope.core.text import terminal_safe
 from convscope.sessions.atomic import fsync_dir
 from convscope.sessions.errors import CorruptSessionError, SessionLockedError, SessionNotFoundError
@@ -128,13 +129,13 @@ class SessionStore:
     def load(self, ref: str | Path) -> SessionDocument:
         """By id, unique id prefix, session folder or exported JSON file. Never writes."""
         if isinstance(ref, Path):
-            return read_session(ref)
+            return _known_protocol(read_session(ref), ref)
         folder = self._find(ref)
         if folder is not None:
-            return read_session_folder(folder).document
+            return _known_protocol(read_session_folder(folder).document, folder)
         path = Path(ref).expanduser()
         if path.exists():
-            return read_session(path)
+            return _known_protocol(read_session(path), path)
         raise SessionNotFoundError(f"no session {ref!r} in {self.root}")
 
     def listing(self) -> SessionListing:
@@ -201,3 +202,13 @@ class SessionStore:
         if folder is None:
             raise SessionNotFoundError(f"no session {session_id!r} in {self.root}")
         return folder
+
+
+def _known_protocol(document: SessionDocument, where: Path) -> SessionDocument:
+    """The document, if this convscope knows its protocol: every use of a loaded session
+    (replay, resume, branch, measure, export) needs the protocol's rules."""
+    try:
+        protocol_class(document.config)
+    except UnknownProtocolError as exc:
+        raise UnknownProtocolError(f"{where}: {exc}") from None
+    return document

@@ -78,12 +78,9 @@ def _read_everything(store: SessionStore, session_id: str) -> str | None:
     """None if the session reads (and shows and exports), else its one-line reason."""
     try:
         document = store.load(session_id)
-    except CorruptSessionError as error:
+    except (CorruptSessionError, UnknownProtocolError) as error:  # the latter: readable, not buildable
         return str(error)
-    try:
-        SessionSummary.of(document)
-    except UnknownProtocolError as error:  # a document that reads, of a protocol no convscope builds
-        return f"{store.root / session_id}: {error}"  # the listing marks it unreadable with this reason
+    SessionSummary.of(document)
     for fmt in ("json", "jsonl", "md", "csv"):
         export_session(document, fmt)
     return None
