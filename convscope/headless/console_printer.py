@@ -35,26 +35,23 @@ from convscope.core.providers.retry import gave_up_note
 from convscope.core.text import terminal_safe
 
 
-def _fmt(value: object) -> str:
-    return f"{value:.2f}" if isinstance(value, float) else "n/a"
-
-
 def round_line(round_index: int, values: Mapping[str, object]) -> str:
-    """One line of a round's headline measures, for people watching a headless run."""
+    """One line of a round's headline measures, for people watching a headless run; each
+    value written as the catalogue writes it (as the sidebar shows it)."""
     steps = values.get(m.LOOP_CONVERGED_STEPS.key, 0)
     loop = "LOOP" if values.get(m.LOOP_ACTIVE.key) else f"{steps} {m.LOOP_CONVERGED_STEPS.label}"
-    rouge = "/".join(_fmt(values.get(entry.key)) for entry in m.ROUGE)
+    rouge = "/".join(entry.format(values.get(entry.key)) for entry in m.ROUGE)
     parts = [
         f"round {round_index}",
         f"ROUGE-1/2/L {rouge}",
-        f"confidence {_fmt(values.get(m.CONFIDENCE_MEAN.key))}",
+        f"confidence {m.CONFIDENCE_MEAN.format(values.get(m.CONFIDENCE_MEAN.key))}",
         f"loop: {loop}",
     ]
     if values.get(m.DISAGREEMENT.key) is not None:
-        parts.append(f"{m.DISAGREEMENT.label} {_fmt(values[m.DISAGREEMENT.key])}")
+        parts.append(f"{m.DISAGREEMENT.label} {m.DISAGREEMENT.format(values[m.DISAGREEMENT.key])}")
     if values.get(m.THEORY_LAMBDA2.key) is not None:  # an opinion network: what DeGroot predicts
         theory = (m.THEORY_LAMBDA2, m.THEORY_HALVING, m.THEORY_FORECAST)
-        parts.append(", ".join(f"{entry.label} {_fmt(values.get(entry.key))}" for entry in theory))
+        parts.append(", ".join(f"{entry.label} {entry.format(values.get(entry.key))}" for entry in theory))
     return " · ".join(parts)
 
 

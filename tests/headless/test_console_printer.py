@@ -205,7 +205,7 @@ def test_a_rounds_measures_arriving_while_the_next_turn_streams_print_after_that
     assert printed(events)[4:] == [
         "[round 1] A (m)",
         "second words",
-        "round 0 · ROUGE-1/2/L 0.50/0.25/0.50 · confidence 0.75 · loop: 0 converged steps",
+        "round 0 · ROUGE-1/2/L 0.500/0.250/0.500 · confidence +0.750 · loop: 0 converged steps",
     ]
 
 
