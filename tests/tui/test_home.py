@@ -179,3 +179,19 @@ async def test_f_says_so_when_there_is_no_failed_turn() -> None:
         await until(pilot, lambda: table(app).row_count == 1)
         await pilot.press("f")
         assert isinstance(app.screen, HomeScreen)
+
+
+async def test_a_session_damaged_after_the_listing_is_a_notification_when_opened_not_a_crash() -> None:
+    """Home reads a session off the UI loop when it is opened, branched or compared; one that
+    broke since the listing is said in one line and home stays."""
+    saved = await record_session(scripted_config())
+    app = ConvscopeApp()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: table(app).row_count == 1)
+        (SessionStore().root / saved.id / SNAPSHOT_NAME).write_text("{ not json", encoding="utf-8")
+        for key in ("enter", "b"):
+            await pilot.press(key)
+            await pilot.pause()
+            assert isinstance(app.screen, HomeScreen)
+        messages = [notification.message for notification in app._notifications]
+        assert len(messages) == 2 and all(saved.id in message for message in messages), messages

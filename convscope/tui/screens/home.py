@@ -13,12 +13,13 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from convscope.core.errors import ConvscopeError
 from convscope.core.reruns import latest_turns
 from convscope.core.text import terminal_safe
 from convscope.runtime.session import SessionRuntime
 from convscope.sessions.branching import session_tree
 from convscope.sessions.errors import SessionLockedError
-from convscope.sessions.schema import SessionSummary
+from convscope.sessions.schema import SessionDocument, SessionSummary
 from convscope.sessions.store import SessionStore, UnreadableSession
 from convscope.tui.dialogs.branch import BranchDialog, BranchRequest
 from convscope.tui.dialogs.confirm import ConfirmDialog
@@ -160,21 +161,20 @@ class HomeScreen(Screen[None]):
             return None
         return self.summaries[selected]
 
-    def on_data_table_row_selected(self, _: DataTable.RowSelected) -> None:
-        self.action_open()
+    async def on_data_table_row_selected(self, _: DataTable.RowSelected) -> None:
+        await self.action_open()
 
-    def action_open(self) -> None:
+    async def action_open(self) -> None:
         """View a session where it ended."""
-        self._replay(at_start=False)
+        await self._replay(at_start=False)
 
-    def action_replay(self) -> None:
-        self._replay(at_start=True)
+    async def action_replay(self) -> None:
+        await self._replay(at_start=True)
 
-    def _replay(self, *, at_start: bool) -> None:
+    async def _replay(self, *, at_start: bool) -> None:
         summary = self._selected()
-        if summary is not None:
-            document = self.store.load(summary.id)
-            self.app.push_screen(ReplayScreen(document, at_start=at_start, store=self.store))
+        if summary is not None and (documents := await self._load(summary.id)):
+            self.app.push_screen(ReplayScreen(documents[0], at_start=at_start, store=self.store))
 
     def action_resume(self) -> None:
         summary = self._selected()
@@ -185,7 +185,7 @@ class HomeScreen(Screen[None]):
             return
         self._continue(summary.id, retry_failed=False)
 
-    def action_retry_failed(self) -> None:
+    async def action_retry_failed(self) -> None:
         """Resume the session by running its failed turns again (the server is back)."""
         summary = self._selected()
         if summary is None:
@@ -193,7 +193,10 @@ class HomeScreen(Screen[None]):
         if summary.status == "running":
             self.notify("A running session cannot be resumed.", severity="warning", markup=False)
             return
-        if not any(turn.failed for turn in latest_turns(self.store.load(summary.id).turns)):
+        documents = await self._load(summary.id)
+        if documents is None:
+            return
+        if not any(turn.failed for turn in latest_turns(documents[0].turns)):
             self.notify("This session has no failed turn.", severity="information", markup=False)
             return
         self._continue(summary.id, retry_failed=True)
@@ -206,12 +209,12 @@ class HomeScreen(Screen[None]):
             return
         self.app.push_screen(LiveScreen(session))
 
-    def action_branch(self) -> None:
+    async def action_branch(self) -> None:
         """Branch the selected session at a turn asked for, and run the branch live."""
         summary = self._selected()
-        if summary is None:
+        if summary is None or not (documents := await self._load(summary.id)):
             return
-        document = self.store.load(summary.id)
+        document = documents[0]
         turns = len(latest_turns(document.turns))
 
         def branch(request: BranchRequest | None) -> None:
@@ -260,12 +263,24 @@ class HomeScreen(Screen[None]):
             self.marks.toggle(summary.id)
             self.marks.show(self.table, self.titles)
 
-    def action_compare(self) -> None:
+    async def action_compare(self) -> None:
         marked = self.marks.pair(self.summaries)
         if marked is None:
             self.notify("Mark two sessions with m, then press v.", severity="warning", markup=False)
             return
-        self.app.push_screen(CompareScreen(*(self.store.load(session_id) for session_id in marked)))
+        if documents := await self._load(*marked):
+            self.app.push_screen(CompareScreen(*documents))
+
+    async def _load(self, *session_ids: str) -> list[SessionDocument] | None:
+        """The sessions, read off the UI loop; None, said in a notification, if one cannot be
+        read (it may have been damaged or deleted since the listing)."""
+        try:
+            return await asyncio.to_thread(
+                lambda: [self.store.load(session_id) for session_id in session_ids]
+            )
+        except (ConvscopeError, OSError) as exc:
+            self.notify(str(exc), severity="error", markup=False)
+            return None
 
     def action_quit(self) -> None:
         self.app.exit()
