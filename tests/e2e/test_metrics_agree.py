@@ -112,17 +112,26 @@ def rouge_series(rounds: Sequence[dict[str, Any]]) -> list[list[Any]]:
     return [[r["round"], r["rouge1"], r["rouge2"], r["rougeL"]] for r in rounds]
 
 
-@pytest.mark.parametrize("protocol", list(PROTOCOLS))
-def test_live_replay_and_analyze_give_the_same_round_series(
-    protocol: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    document = run_headless(tmp_path, protocol, capsys)
+def rounds_agree(
+    document: SessionDocument, capsys: pytest.CaptureFixture[str]
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Asserts that the live round snapshots, their recomputation and ``analyze --json``'s
+    are the same, one per round; returns the live values and the analysis."""
     live = [point.values for point in document.metrics if point.is_round]
     replayed = [point.values for point in recompute_points(document) if point.is_round]
     summary = analyzed(document.id, capsys)
     assert len(live) == document.config.rounds
     assert replayed == live
     assert [point["values"] for point in summary["by_round"]] == live
+    return live, summary
+
+
+@pytest.mark.parametrize("protocol", list(PROTOCOLS))
+def test_live_replay_and_analyze_give_the_same_round_series(
+    protocol: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    document = run_headless(tmp_path, protocol, capsys)
+    live, summary = rounds_agree(document, capsys)
     assert rouge_series(summary["rouge"]["by_round"]) == rouge_series(live)
     assert any(r["rouge1"] for r in live)  # the series says something: not all zero
 
@@ -152,12 +161,7 @@ def test_a_human_turn_leaves_live_replay_and_analyze_agreeing(
     protocol: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     document = run_with_a_message(tmp_path, protocol)
-    live = [point.values for point in document.metrics if point.is_round]
-    replayed = [point.values for point in recompute_points(document) if point.is_round]
-    summary = analyzed(document.id, capsys)
-    assert len(live) == document.config.rounds
-    assert replayed == live
-    assert [point["values"] for point in summary["by_round"]] == live
+    rounds_agree(document, capsys)
     live_turns = [(p.turn_index, p.values) for p in document.metrics if not p.is_round]
     assert live_turns == [(p.turn_index, p.values) for p in recompute_points(document) if not p.is_round]
     [human] = [turn for turn in document.turns if turn.human]
