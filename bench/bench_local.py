@@ -6,11 +6,13 @@ Both runtimes stream the same greedy request through the ``local:`` provider, on
 the other, ``--repeats`` times: the machine may be busy (other jobs), so baseline and
 candidate run interleaved and each ratio is the median of the per-pair ratios. Decoding
 speed counts the tokens after the first over the time after the first delta (prefill
-excluded), in wall time and in the process's CPU time (both runtimes compute on one
-thread; CPU time is what other jobs on a shared machine disturb least). The batch figure
-runs 8 simultaneous sampled requests (the turns of a network round) against one alone,
-interleaved too, each counted as tokens over wall time and over CPU time. Every figure carries the load
-average. The converted model comes from the user cache (the first run converts it, once).
+excluded), in wall time and in the process's CPU time (both runtimes compute one stream on
+the same threads, one on 2 cores; CPU time is what other jobs on a shared machine disturb
+least). The batch figure runs 8 simultaneous sampled requests (the turns of a network round)
+against one alone, interleaved too, each counted as tokens over wall time and over CPU time;
+a batch computes on every usable core (``threads`` in its figures), so its CPU-time ratio is
+the one that says what batching alone buys. Every figure carries the load average. The
+converted model comes from the user cache (the first run converts it, once).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from convscope.core.agents import GenerationParams
 from convscope.core.providers import local
 from convscope.core.providers.base import ChatMessage, ChatRequest, Usage
 from convscope.core.providers.local_sources import resolve_source
+from convscope.core.threads import batch_threads, inference_threads
 
 SYSTEM = ChatMessage("system", "You are Agent-A in a group chat.\nOther agents: Agent-B, Agent-C")
 STORY = "Write a long story about a lighthouse keeper and a storm, with many details."
@@ -114,7 +117,8 @@ async def measure(tokens: int, repeats: int) -> None:
         (await aggregate_speed(fast, 1, tokens), await aggregate_speed(fast, SIMULTANEOUS, tokens))
         for _ in range(repeats)
     ]
-    context = {"runtime": "onnxruntime-genai", "tokens": tokens, "repeats": repeats}
+    threads = {"threads_single": inference_threads(), "threads_batch": batch_threads()}
+    context = {"runtime": "onnxruntime-genai", "tokens": tokens, "repeats": repeats, **threads}
     single_speed, batch_speed = (statistics.median(r[index][0] for r in rounds) for index in (0, 1))
     emit("local_single_stream_throughput", single_speed, "tokens/s", **context)
     emit("local_batch8_aggregate_throughput", batch_speed, "tokens/s", **context)

@@ -97,8 +97,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     _refuse_tui_export(args)
     from convscope.tui.app import run_tui
 
-    run_tui(config=config)
-    return 0
+    return run_tui(config=config)
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
@@ -111,8 +110,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
     _refuse_tui_export(args)
     from convscope.tui.app import run_tui
 
-    run_tui(session_id=document.id, mode="retry-failed" if args.retry_failed else "resume")
-    return 0
+    return run_tui(session_id=document.id, mode="retry-failed" if args.retry_failed else "resume")
 
 
 def cmd_sessions(args: argparse.Namespace) -> int:
@@ -299,15 +297,13 @@ def cmd_replay(args: argparse.Namespace) -> int:
     from convscope.sessions.store import SessionStore
     from convscope.tui.app import run_tui
 
-    run_tui(session_id=SessionStore().load(args.session).id, mode="replay")
-    return 0
+    return run_tui(session_id=SessionStore().load(args.session).id, mode="replay")
 
 
 def cmd_home(_: argparse.Namespace) -> int:
     from convscope.tui.app import run_tui
 
-    run_tui(mode="home")
-    return 0
+    return run_tui(mode="home")
 
 
 def parser() -> argparse.ArgumentParser:

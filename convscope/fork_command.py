@@ -75,8 +75,7 @@ def fork_command(args: argparse.Namespace) -> int:
     if not args.headless:
         from convscope.tui.app import run_tui
 
-        run_tui(runtime=runtime)
-        return 0
+        return run_tui(runtime=runtime)
     from convscope.headless.runner import run_printed
 
     asyncio.run(run_printed(runtime))

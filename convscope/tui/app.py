@@ -24,7 +24,10 @@ from convscope.tui.responsiveness import keep_ui_responsive
 from convscope.tui.screens.home import HomeScreen
 from convscope.tui.screens.live import LiveScreen
 from convscope.tui.screens.replay import ReplayScreen
+from convscope.tui.terminal import TERMINAL_CHECK_S, input_terminal_hung_up
 
+# What a shell reports for a process ended by SIGHUP: the app ends because its terminal did.
+HUNG_UP_EXIT_STATUS = 129
 TuiMode = Literal["home", "live", "replay", "resume", "retry-failed"]
 ScreenFactory = Callable[[], Screen[Any]]
 
@@ -48,6 +51,11 @@ class ConvscopeApp(App[None]):
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.push_screen(self._first_screen())
+        self.set_interval(TERMINAL_CHECK_S, self._exit_if_terminal_gone)
+
+    def _exit_if_terminal_gone(self) -> None:
+        if input_terminal_hung_up():
+            self.exit(return_code=HUNG_UP_EXIT_STATUS)
 
     def _remember_theme(self, theme: Theme) -> None:
         if not settings.save_theme(theme.name):
@@ -101,9 +109,10 @@ def run_tui(
     session_id: str | None = None,
     mode: TuiMode | None = None,
     runtime: SessionRuntime | None = None,
-) -> None:
+) -> int:
     """Open the TUI. Without ``mode``: live when given a config, replay when given a session id,
-    else the home screen; on the live screen of ``runtime`` when given one (a new branch)."""
+    else the home screen; on the live screen of ``runtime`` when given one (a new branch).
+    Returns the exit status: 0, or HUNG_UP_EXIT_STATUS when the terminal went away."""
     if mode is None:
         mode = "live" if config is not None else "replay" if session_id is not None else "home"
     store = runtime.store if runtime is not None else SessionStore()
@@ -113,3 +122,4 @@ def run_tui(
     app = ConvscopeApp(screen, store=store)
     keep_ui_responsive()  # process-wide: this process is the app, and its heap is built
     app.run()
+    return app.return_code or 0

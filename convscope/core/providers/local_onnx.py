@@ -5,6 +5,12 @@ the decoding speed on one stream, and a batch of simultaneous turns decodes seve
 more tokens per second than one. No torch at run time: the session's process loads the
 converted folder in about 0.3 s.
 
+One row computes on the threads of :func:`inference_threads` (one, on 2 cores). A batch of
+several runs on a second session of the same model, loaded with the first batch, with every
+usable core and no spinning threads: one row's step is bound by memory (reading the weights),
+a batch's by compute, which a second core shares (measured on 2 cores: a network round of
+8 agents 1.4x as fast; the text is the same bit for bit).
+
 Each row of a batch samples its own tokens (local_sampling.py) and the chosen tokens are
 handed back to the generator as logits that allow nothing else; onnxruntime-genai then only
 runs the model. Rows start together (its CPU batches are static): a job that arrives while
@@ -28,10 +34,11 @@ from convscope.core.providers.base import ChatMessage, ProviderError, Usage
 from convscope.core.providers.local_context import fit_to_context, prompt_budget
 from convscope.core.providers.local_runtime import Job
 from convscope.core.providers.local_sampling import TokenSampler
-from convscope.core.threads import inference_threads
+from convscope.core.threads import batch_threads, inference_threads
 
-# Eight rows at once gave 2.4-3x the tokens per second of one row on 2 busy cores
-# (bench/bench_local.py); the engine runs at most 8 turns of one provider at once by default.
+# Eight rows at once gave 3.6-3.9x the tokens per second of one row on 2 quiet cores, 2.6x
+# with another process keeping one core busy (bench/bench_local.py; on one thread 2.7-2.9x);
+# the engine runs at most 8 turns of one provider at once by default.
 MAX_BATCH = 8
 # One thread's CPU time for the embedded model, int8 in blocks of 64 (2-core AMD EPYC):
 # prompts prefilled at about 480 positions/s (a 371-token prompt 0.77 s with the pruned head,
@@ -84,11 +91,9 @@ class OnnxRuntime:
 
     def __init__(self, folder: Path) -> None:
         started = time.perf_counter()
-        config = og.Config(str(folder))
-        config.clear_providers()
-        threads = {"intra_op_num_threads": inference_threads(), "inter_op_num_threads": 1}
-        config.overlay(json.dumps({"model": {"decoder": {"session_options": threads}}}))
-        self.model = og.Model(config)
+        self._folder = folder
+        self.model = _load(folder, inference_threads())
+        self._batch_model: og.Model | None = None
         self.tokenizer = og.Tokenizer(self.model)
         self.prompts = OnnxPromptTokenizer(self.tokenizer, folder)
         settings = json.loads((folder / "genai_config.json").read_text())["model"]
@@ -115,11 +120,21 @@ class OnnxRuntime:
         sampler = TokenSampler(job.request.params, ids)
         return _Row(job, prompt, len(ids), sampler, self.tokenizer.create_stream())
 
+    def _model_for(self, rows: int) -> og.Model:
+        """The model a batch of ``rows`` runs on: one row the first session; several the batch
+        session, loaded on the first batch, where it has more threads than the first."""
+        if rows == 1 or batch_threads() <= inference_threads():
+            return self.model
+        if self._batch_model is None:
+            self._batch_model = _load(self._folder, batch_threads(), spinning=False)
+        return self._batch_model
+
     def _run(self, rows: list[_Row]) -> None:
-        params = og.GeneratorParams(self.model)
+        model = self._model_for(len(rows))
+        params = og.GeneratorParams(model)
         longest = max(row.prompt_tokens for row in rows) + max(row.budget for row in rows)
         params.set_search_options(max_length=longest, do_sample=False, batch_size=len(rows))
-        generator = og.Generator(self.model, params)
+        generator = og.Generator(model, params)
         generator.append_tokens(self.tokenizer.encode_batch([row.prompt for row in rows]))
         while True:
             logits = np.asarray(generator.get_logits()).reshape(len(rows), -1)
@@ -156,6 +171,18 @@ class OnnxRuntime:
     @staticmethod
     def _usage(row: _Row) -> Usage:
         return Usage(prompt_tokens=row.prompt_tokens, completion_tokens=row.generated)
+
+
+def _load(folder: Path, threads: int, spinning: bool = True) -> og.Model:
+    """A session of the converted model on the CPU with ``threads`` threads; threads that do
+    not spin wait for work asleep, so a core another process needs does not stall them."""
+    config = og.Config(str(folder))
+    config.clear_providers()
+    options: dict[str, object] = {"intra_op_num_threads": threads, "inter_op_num_threads": 1}
+    if not spinning:
+        options["session.intra_op.allow_spinning"] = "0"
+    config.overlay(json.dumps({"model": {"decoder": {"session_options": options}}}))
+    return og.Model(config)
 
 
 def padding_groups(shapes: Sequence[tuple[int, int]], context: int) -> list[list[int]]:

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import AsyncGenerator, AsyncIterator, Iterator
+from functools import partial
 from pathlib import Path
 from typing import cast
 
@@ -22,13 +23,14 @@ import pytest
 from transformers import BatchEncoding, GenerationMixin
 
 from convscope.core.agents import AgentSpec, GenerationParams
-from convscope.core.providers import local, local_conversion
+from convscope.core.providers import local, local_conversion, local_onnx
 from convscope.core.providers.base import ChatMessage, ChatRequest, ProviderError, StreamItem, Usage
 from convscope.core.providers.local_generation import HfPromptTokenizer, TransformersRuntime
 from convscope.core.providers.local_onnx import OnnxRuntime
 from convscope.core.providers.local_runtime import Job
 from convscope.core.providers.local_sources import cache_dir, onnx_dir, resolve_source
 from convscope.core.providers.local_weights import dequantised_folder, write_dir_atomically
+from convscope.core.threads import inference_threads
 
 AGENT = AgentSpec(id="ada", nickname="Ada", provider="local:smollm2-135m")
 SHORT_CHAT = (
@@ -185,6 +187,50 @@ async def test_simultaneous_requests_run_as_one_batch_and_each_reply_is_the_one_
     assert batches == [4, 1, 1, 1, 1]
     assert [text_of(deltas) for deltas, _ in together] == [text_of(deltas) for deltas, _ in alone]
     assert [usages for _, usages in together] == [usages for _, usages in alone]
+
+
+@pytest.mark.slow
+def test_a_batch_computes_on_a_session_with_more_threads_and_gives_each_reply_it_gets_alone(
+    embedded: local.LocalModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One row is bound by memory and keeps the first session's threads; several rows load a
+    second session with every usable core (here one more thread than the first, whatever the
+    machine) whose threads do not spin, and its text is the text of each row alone."""
+    loads: list[tuple[int, bool]] = []
+    load = local_onnx._load
+
+    def recording(folder: Path, threads: int, spinning: bool = True) -> og.Model:
+        loads.append((threads, spinning))
+        return load(folder, threads, spinning)
+
+    monkeypatch.setattr(local_onnx, "_load", recording)
+    monkeypatch.setattr(local_onnx, "batch_threads", lambda: inference_threads() + 1)
+    runtime = OnnxRuntime(onnx_dir(resolve_source("smollm2-135m")))
+    requests = [
+        ChatRequest(
+            (ChatMessage("user", f"Give me idea number {seed} for a picnic."),),
+            GenerationParams(temperature=0.8, max_tokens=8, seed=seed),
+        )
+        for seed in range(3)
+    ]
+
+    def texts(batches: list[list[int]]) -> list[str]:
+        replies: dict[int, list[str]] = {index: [] for index in range(len(requests))}
+        for batch in batches:
+            runtime.generate([Job(requests[i], threading.Event(), partial(_keep, replies[i])) for i in batch])
+        return ["".join(replies[index]) for index in range(len(requests))]
+
+    alone = texts([[0], [1], [2]])
+    assert loads == [(inference_threads(), True)]
+    together = texts([[0, 1, 2]])
+    assert loads == [(inference_threads(), True), (inference_threads() + 1, False)]
+    assert together == alone
+    assert all(alone)
+
+
+def _keep(deltas: list[str], item: object) -> None:
+    if isinstance(item, str):
+        deltas.append(item)
 
 
 @pytest.mark.slow
