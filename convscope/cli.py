@@ -26,7 +26,7 @@ from convscope.core.preflight import check_models
 from convscope.fork_command import add_fork_command
 
 if TYPE_CHECKING:
-    from convscope.headless.runner import SessionObserverFactory
+    from convscope.runtime.session import SessionObserverFactory
 
 EXIT_USAGE = 2
 EXIT_BUG = 1
@@ -85,19 +85,13 @@ def _live_exports(args: argparse.Namespace) -> list[SessionObserverFactory]:
     return [partial(LiveTraceExporter, endpoint=endpoint, content=args.otlp_content)]
 
 
-def _refuse_tui_export(args: argparse.Namespace) -> None:
-    if args.otlp_endpoint:
-        raise UserError("--otlp-endpoint exports live from headless runs: add --headless")
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     config = build_config(args)
     if args.headless:
         return _run_headless(config, args)
-    _refuse_tui_export(args)
     from convscope.tui.app import run_tui
 
-    return run_tui(config=config)
+    return run_tui(config=config, observers=_live_exports(args))
 
 
 def cmd_resume(args: argparse.Namespace) -> int:
@@ -107,10 +101,12 @@ def cmd_resume(args: argparse.Namespace) -> int:
     check_models(document.config)
     if args.headless:
         return _run_headless(document.config, args, resume_id=document.id, retry_failed=args.retry_failed)
-    _refuse_tui_export(args)
     from convscope.tui.app import run_tui
 
-    return run_tui(session_id=document.id, mode="retry-failed" if args.retry_failed else "resume")
+    exports = _live_exports(args)
+    if args.retry_failed:
+        return run_tui(session_id=document.id, mode="retry-failed", observers=exports)
+    return run_tui(session_id=document.id, mode="resume", observers=exports)
 
 
 def cmd_sessions(args: argparse.Namespace) -> int:
@@ -228,7 +224,7 @@ def _add_live_export(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--otlp-endpoint",
         metavar="URL",
-        help="headless: send the session's OpenTelemetry spans there as it runs, e.g. http://127.0.0.1:6006 "
+        help="send the session's OpenTelemetry spans there as it runs, e.g. http://127.0.0.1:6006 "
         "(default: $OTEL_EXPORTER_OTLP_ENDPOINT)",
     )
     command.add_argument(

@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Protocol, TextIO
+from collections.abc import Sequence
+from typing import TextIO
 
 from convscope.core.config import SessionConfig
-from convscope.core.events import Event
 from convscope.core.providers.local import wait_for_generation_threads
 from convscope.headless.console_printer import ConsolePrinter
-from convscope.runtime.session import SessionRuntime
+from convscope.runtime.session import SessionObserverFactory, SessionRuntime
 from convscope.sessions.store import SessionStore, SessionWriter
-
-
-class ClosingObserver(Protocol):
-    """An observer that holds something to release when the run is over (a live exporter)."""
-
-    def __call__(self, event: Event) -> None: ...
-
-    def close(self) -> None: ...
-
-
-SessionObserverFactory = Callable[[str, SessionConfig], ClosingObserver]
-"""Builds an observer for the session id and config once the session exists."""
 
 
 async def run_headless(
@@ -49,9 +36,7 @@ async def run_printed(
 ) -> SessionWriter:
     """Run a session already built (e.g. a new branch) to its end, printing it live."""
     runtime.subscribe(ConsolePrinter(file, runtime.engine.names))
-    extra = [factory(runtime.session_id, runtime.engine.config) for factory in observers]
-    for observer in extra:
-        runtime.subscribe(observer)
+    extra = runtime.attach(observers)
     try:
         await runtime.run()
     finally:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from typing import Protocol
 
 from convscope.core.config import SessionConfig
 from convscope.core.engine import Engine, Observer, ProviderFactory
@@ -22,6 +23,18 @@ from convscope.core.providers.factory import build_provider
 from convscope.sessions.saved_measures import resumed_tracker
 from convscope.sessions.schema import SessionDocument
 from convscope.sessions.store import SessionStore, SessionWriter
+
+
+class ClosingObserver(Protocol):
+    """An observer that holds something to release when the run is over (a live exporter)."""
+
+    def __call__(self, event: Event) -> None: ...
+
+    def close(self) -> None: ...
+
+
+SessionObserverFactory = Callable[[str, SessionConfig], ClosingObserver]
+"""Builds an observer for the session id and config once the session exists."""
 
 
 class SessionRuntime:
@@ -123,6 +136,14 @@ class SessionRuntime:
     def subscribe(self, observer: Observer) -> None:
         """Receive every event after the writer has recorded it."""
         self._observers.append(observer)
+
+    def attach(self, factories: Sequence[SessionObserverFactory]) -> list[ClosingObserver]:
+        """Build each factory's observer for this session and subscribe it; the caller closes
+        them once the run is over (headless or in the TUI alike)."""
+        observers = [factory(self.session_id, self.engine.config) for factory in factories]
+        for observer in observers:
+            self.subscribe(observer)
+        return observers
 
     def unsubscribe(self, observer: Observer) -> None:
         """Stop sending events to ``observer`` (it may call this from inside itself)."""

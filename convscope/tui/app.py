@@ -5,7 +5,7 @@ Textual is imported only under ``convscope.tui`` and ``convscope.themes``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from typing import Any, ClassVar, Literal
 
@@ -16,7 +16,7 @@ from textual.theme import Theme
 
 from convscope.core.config import SessionConfig
 from convscope.core.environment import config_file
-from convscope.runtime.session import SessionRuntime
+from convscope.runtime.session import SessionObserverFactory, SessionRuntime
 from convscope.sessions.store import SessionStore
 from convscope.themes import DARK, DEFAULT_THEME, LIGHT, STYLESHEET, THEMES
 from convscope.tui import settings
@@ -84,23 +84,29 @@ class ConvscopeApp(App[None]):
                 )
 
 
-def first_screen(
-    mode: TuiMode, store: SessionStore, config: SessionConfig | None, session_id: str | None
-) -> ScreenFactory:
-    """What the app opens on. Live sessions are created here, before the app starts, so that
-    a session that cannot be created or locked fails with a plain error message."""
+def first_screen(mode: TuiMode, store: SessionStore, session_id: str | None) -> ScreenFactory:
+    """What the app opens on when no session runs live: home, or a saved session's replay."""
     if mode == "home":
         return partial(HomeScreen, store)
+    if session_id is None:
+        raise ValueError(f"{mode} needs a session id")
+    return partial(ReplayScreen, store.load(session_id), store=store)
+
+
+def live_runtime(
+    mode: TuiMode, store: SessionStore, config: SessionConfig | None, session_id: str | None
+) -> SessionRuntime | None:
+    """The session the app runs live, if ``mode`` runs one. Created here, before the app
+    starts, so that a session that cannot be created or locked fails with a plain error."""
     if mode == "live":
         if config is None:
             raise ValueError("a live session needs a config")
-        return partial(LiveScreen, SessionRuntime.start(config, store=store))
-    if session_id is None:
-        raise ValueError(f"{mode} needs a session id")
+        return SessionRuntime.start(config, store=store)
     if mode in ("resume", "retry-failed"):
-        runtime = SessionRuntime.resume(session_id, store=store, retry_failed=mode == "retry-failed")
-        return partial(LiveScreen, runtime)
-    return partial(ReplayScreen, store.load(session_id), store=store)
+        if session_id is None:
+            raise ValueError(f"{mode} needs a session id")
+        return SessionRuntime.resume(session_id, store=store, retry_failed=mode == "retry-failed")
+    return None
 
 
 def run_tui(
@@ -109,17 +115,24 @@ def run_tui(
     session_id: str | None = None,
     mode: TuiMode | None = None,
     runtime: SessionRuntime | None = None,
+    observers: Sequence[SessionObserverFactory] = (),
 ) -> int:
     """Open the TUI. Without ``mode``: live when given a config, replay when given a session id,
     else the home screen; on the live screen of ``runtime`` when given one (a new branch).
-    Returns the exit status: 0, or HUNG_UP_EXIT_STATUS when the terminal went away."""
+    ``observers`` (the live OTLP export) watch the session the app opens live, and are closed
+    when the app ends. Returns the exit status: 0, or HUNG_UP_EXIT_STATUS when the terminal
+    went away."""
     if mode is None:
         mode = "live" if config is not None else "replay" if session_id is not None else "home"
     store = runtime.store if runtime is not None else SessionStore()
-    screen = (
-        partial(LiveScreen, runtime) if runtime is not None else first_screen(mode, store, config, session_id)
-    )
+    live = runtime or live_runtime(mode, store, config, session_id)
+    screen = partial(LiveScreen, live) if live is not None else first_screen(mode, store, session_id)
+    attached = live.attach(observers) if live is not None else []
     app = ConvscopeApp(screen, store=store)
     keep_ui_responsive()  # process-wide: this process is the app, and its heap is built
-    app.run()
+    try:
+        app.run()
+    finally:
+        for observer in attached:
+            observer.close()
     return app.return_code or 0

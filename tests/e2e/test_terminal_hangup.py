@@ -8,22 +8,14 @@ make's child effectively is), and the terminal is hung up by closing its other e
 
 from __future__ import annotations
 
-import fcntl
 import os
-import select
-import struct
-import subprocess
-import sys
-import termios
-import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 from convscope.sessions.store import SessionStore
 from convscope.tui.app import HUNG_UP_EXIT_STATUS
 from convscope.tui.terminal import TERMINAL_CHECK_S, terminal_hung_up
 from tests.e2e.cli_support import write_config
+from tests.support.tui_on_pty import TuiOnPty, wait_for
 
 SLOW_REPLY = "scripted:text:one two three four five six seven eight?delay=0.1"
 
@@ -50,48 +42,14 @@ def test_a_terminal_whose_other_end_closed_is_hung_up() -> None:
 
 def test_the_tui_quits_when_its_terminal_hangs_up_and_its_turns_are_saved(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    agents = (("Agent-A", SLOW_REPLY), ("Agent-B", SLOW_REPLY))
-    config = write_config(tmp_path / "c.toml", *agents, rounds=100)
-    master, terminal = os.openpty()
-    fcntl.ioctl(master, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
-    command = f"trap '' HUP; exec {sys.executable} -m convscope.cli run {config}"
-    env = {**os.environ, "CONVSCOPE_HOME": str(home), "TERM": "xterm-256color", "HF_HUB_OFFLINE": "1"}
-    process = subprocess.Popen(
-        ["sh", "-c", command], stdin=terminal, stdout=terminal, stderr=terminal, env=env
-    )
-    os.close(terminal)
-    drained = threading.Event()
-    drain = threading.Thread(target=_drain, args=(master, drained), daemon=True)
-    drain.start()
-    try:
-        store = SessionStore(home / "sessions")
-        _wait_for(lambda: any(summary.turns >= 2 for summary in store.list()), seconds=90)
-        drained.set()
-        drain.join()
-        os.close(master)  # the terminal hangs up
-        status = process.wait(timeout=TERMINAL_CHECK_S * 10)
-    finally:
-        if process.poll() is None:
-            process.kill()
+    config = write_config(tmp_path / "c.toml", ("Agent-A", SLOW_REPLY), ("Agent-B", SLOW_REPLY), rounds=100)
+    store = SessionStore(home / "sessions")
+    with TuiOnPty("run", str(config), home=home, hangup_signal=False) as tui:
+        wait_for(lambda: any(summary.turns >= 2 for summary in store.list()), seconds=90, what="two turns")
+        tui.hang_up()
+        status = tui.wait(TERMINAL_CHECK_S * 10)
+
     assert status == HUNG_UP_EXIT_STATUS
     [summary] = store.list()
     assert summary.turns >= 2
     assert summary.status != "running"
-
-
-def _drain(master: int, stop: threading.Event) -> None:
-    """Read what the app draws, so that it never blocks on a full terminal."""
-    while not stop.is_set():
-        ready, _, _ = select.select([master], [], [], 0.1)
-        if ready:
-            try:
-                os.read(master, 65536)
-            except OSError:
-                return
-
-
-def _wait_for(condition: Callable[[], bool], *, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "the session never saved two turns"
-        time.sleep(0.2)

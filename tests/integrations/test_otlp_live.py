@@ -22,6 +22,7 @@ from tests.e2e.cli_support import write_config
 from tests.integrations.otlp_receiver import OtlpReceiver
 from tests.integrations.scripted import INTERVENTIONS, record_session, three_agents
 from tests.support.openai_sse_server import OpenAIStub
+from tests.support.tui_on_pty import TuiOnPty, wait_for
 
 
 class _Exporters:
@@ -111,12 +112,21 @@ def test_a_headless_run_exports_live_to_the_standard_variable(convscope_home: Pa
     assert sum(name.startswith("invoke_workflow ") for name in names) == 1
 
 
-def test_live_export_with_the_tui_is_refused_in_one_line(convscope_home: Path, tmp_path: Path) -> None:
-    config = write_config(tmp_path / "s.toml", ("Ada", "scripted:echo"))
+def test_a_tui_run_exports_live_to_the_standard_variable(convscope_home: Path, tmp_path: Path) -> None:
+    config = write_config(tmp_path / "s.toml", ("Ada", "scripted:text:Hello there"), ("Bo", "scripted:echo"))
+    store = SessionStore(convscope_home / "sessions")
 
-    result = run_cli("run", str(config), "--otlp-endpoint", "http://127.0.0.1:9", home=convscope_home)
+    def finished() -> bool:
+        return any(summary.status == "finished" for summary in store.list())
 
-    assert result.returncode == 2
-    assert (
-        result.stderr == "convscope: error: --otlp-endpoint exports live from headless runs: add --headless\n"
-    )
+    with OtlpReceiver() as receiver:
+        env = {"OTEL_EXPORTER_OTLP_ENDPOINT": receiver.url}
+        with TuiOnPty("run", str(config), home=convscope_home, env=env) as tui:
+            wait_for(finished, seconds=60, what="the session's end")
+            tui.send("q")
+            status = tui.wait(30)
+
+    assert status == 0
+    names = [span.name for span in receiver.spans()]
+    assert names.count("invoke_agent Ada") == 2 and names.count("invoke_agent Bo") == 2
+    assert sum(name.startswith("invoke_workflow ") for name in names) == 1
