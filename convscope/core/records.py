@@ -63,6 +63,13 @@ class Turn(BaseModel):
     def interrupted(self) -> bool:
         return self.cut_by == "interrupt"
 
+    @property
+    def spoke(self) -> bool:
+        """The turn has a reply to measure: it did not fail, and was not interrupted before
+        it said anything (such a turn is recorded, but an empty text would read as a reply
+        unlike any other)."""
+        return not self.failed and not (self.interrupted and not self.text.strip())
+
     def reaches(self, agent_id: str) -> bool:
         """True when the agent ``agent_id`` is meant to see this turn: a human turn addressed
         to another agent is the only one it is not."""

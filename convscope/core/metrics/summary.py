@@ -57,13 +57,13 @@ def session_summary(
     semantic = config.semantic_metrics if semantic is None else semantic
     measured = [turn for turn in sorted(turns, key=lambda t: t.index) if measures.measured(turn)]
     if semantic:  # one batched encoding up front; the replay then finds every text in the cache
-        default_embedder().encode([turn.text for turn in measured if not turn.failed])
+        default_embedder().encode([turn.text for turn in measured if turn.spoke])
     tracker = tracker_for(config, semantic=semantic, recorded_scores=recorded_scores or {})
     snapshots = tracker.run(turns, controls)
     rounds = [snapshot for snapshot in snapshots if snapshot.is_round]
     outputs: dict[str, list[str]] = defaultdict(list)
     for turn in measured:
-        if not turn.failed:
+        if turn.spoke:
             outputs[turn.agent_id].append(turn.text)
 
     rouge = [_round_rouge(snapshot) for snapshot in rounds]

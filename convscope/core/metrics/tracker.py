@@ -163,7 +163,7 @@ class MetricsTracker:
         :meth:`observe` then finds each vector in the embedder's cache."""
         if not self.semantic:
             return
-        texts = [turn.text for turn in turns if not turn.failed and self._measures(turn)]
+        texts = [turn.text for turn in turns if turn.spoke and self._measures(turn)]
         if texts:
             self._embedder_in_use().encode(texts)
 
@@ -189,11 +189,10 @@ class MetricsTracker:
             return identity | self.usage.values()
         self._names.setdefault(turn.nickname, None)
         codes: BehaviourCodes | None = None
-        if turn.failed:
-            if turn.error_kind == "permanent":
-                for alias in (turn.nickname, model_name(turn.model)):
-                    self._crashed.setdefault(alias, None)
-        else:
+        if turn.failed and turn.error_kind == "permanent":
+            for alias in (turn.nickname, model_name(turn.model)):
+                self._crashed.setdefault(alias, None)
+        if turn.spoke:
             codes = self._add_output(turn)
         values: dict[str, Any] = {
             "turn.index": turn.index,
@@ -204,7 +203,7 @@ class MetricsTracker:
         values.update(self._rouge_values(list(self._window(turn.round))))
         values.update(self._confidence_values({a: o.confidence for a, o in self._latest.items()}))
         values.update(self._loop_values(with_distances=True))
-        values["opinion.score"] = None if turn.failed else self._latest[turn.agent_id].opinion
+        values["opinion.score"] = self._latest[turn.agent_id].opinion if turn.spoke else None
         values["disagreement.std"] = _std([o.opinion for o in self._window(turn.round)])
         for flag in (*FLAGS, "COMP_level", "has_xref"):
             values[f"behaviour.{flag}"] = None if codes is None else codes[flag]

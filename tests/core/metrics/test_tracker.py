@@ -172,6 +172,22 @@ def test_failed_turns_are_skipped_by_the_text_measures() -> None:
     assert before["loop.bleu"] is None
 
 
+def test_a_turn_interrupted_before_it_said_anything_is_recorded_but_not_measured() -> None:
+    silent = GROUP[1].model_copy(update={"text": "  ", "cut_by": "interrupt"})
+    cut = GROUP[1].model_copy(update={"text": "I agree with", "cut_by": "interrupt"})
+    tracker = MetricsTracker()
+    tracker.observe(GROUP[0])
+    values = tracker.observe(silent)
+    assert len(tracker.loops.steps) == 1  # as if it had not spoken: no distance to an empty text
+    assert values["opinion.score"] is None and "confidence.b" not in values
+    assert not values["turn.failed"]
+
+    tracker = MetricsTracker()
+    tracker.observe(GROUP[0])
+    tracker.observe(cut)
+    assert len(tracker.loops.steps) == 2  # what it said before the cut is a reply like any other
+
+
 def test_confidence_is_each_agent_latest_score_and_their_mean() -> None:
     values = MetricsTracker.replay(GROUP[:2])[1].values
     a, b = (confidence_score(t.text, "auto") for t in GROUP[:2])
