@@ -26,9 +26,11 @@ def table(app: ConvscopeApp) -> DataTable[Text]:
     return app.screen.query_one("#sessions", DataTable)
 
 
-def rows(app: ConvscopeApp) -> list[list[str]]:
+def rows(app: ConvscopeApp) -> list[dict[str, str]]:
+    """Each listed session's cells by column heading."""
     data = table(app)
-    return [[str(cell) for cell in data.get_row_at(i)] for i in range(data.row_count)]
+    headings = [str(column.label) for column in data.columns.values()]
+    return [dict(zip(headings, map(str, data.get_row_at(i)), strict=True)) for i in range(data.row_count)]
 
 
 async def test_home_lists_saved_sessions_newest_first_with_their_state() -> None:
@@ -38,10 +40,11 @@ async def test_home_lists_saved_sessions_newest_first_with_their_state() -> None
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: isinstance(app.screen, HomeScreen) and table(app).row_count == 2)
         (second, first) = rows(app)
-        assert second[0] == "second chat" and second[1] == "group_chat" and second[3:4] == ["2"]
-        assert second[5] == "stopped"
-        assert first[0] == "first chat" and first[3] == "9" and first[5] == "finished"
-        assert first[2] == "Agent-A, Agent-B, Agent-C"
+        assert second["Title"] == "second chat" and second["Protocol"] == "group_chat"
+        assert second["Turns"] == "2" and second["State"] == "stopped"
+        assert first["Title"] == "first chat" and first["Turns"] == "9" and first["State"] == "finished"
+        assert first["Agents"] == "Agent-A, Agent-B, Agent-C"
+        assert list(first)[:4] == ["Title", "State", "Turns", "Date"]  # what is cut at 100 columns is last
 
 
 async def test_home_lists_healthy_sessions_beside_an_unreadable_one_which_it_refuses_to_open() -> None:
@@ -55,9 +58,9 @@ async def test_home_lists_healthy_sessions_beside_an_unreadable_one_which_it_ref
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: isinstance(app.screen, HomeScreen) and table(app).row_count == 2)
         healthy, unreadable = rows(app)
-        assert healthy[0] == "healthy chat" and healthy[5] == "finished"
-        assert unreadable[0].startswith(f"{damaged.id}: not a valid session document: created_at")
-        assert unreadable[5] == "unreadable"
+        assert healthy["Title"] == "healthy chat" and healthy["State"] == "finished"
+        assert unreadable["Title"].startswith(f"{damaged.id}: not a valid session document: created_at")
+        assert unreadable["State"] == "unreadable"
         await pilot.press("down", "enter")
         assert isinstance(app.screen, HomeScreen)
         [notice] = app._notifications
@@ -98,8 +101,8 @@ async def test_c_resumes_an_unfinished_session_which_then_runs_to_its_end() -> N
         await until(pilot, lambda: screen.ended is not None)
         assert [t.index for t in screen.engine.transcript] == list(range(9))
         await pilot.press("q")
-        await until(pilot, lambda: isinstance(app.screen, HomeScreen) and rows(app)[0][3] == "9")
-        assert rows(app)[0][5] == "finished"
+        await until(pilot, lambda: isinstance(app.screen, HomeScreen) and rows(app)[0]["Turns"] == "9")
+        assert rows(app)[0]["State"] == "finished"
 
 
 async def test_c_refuses_to_resume_a_finished_session() -> None:

@@ -32,7 +32,8 @@ from convscope.tui.screens.new_session import NewSessionScreen
 from convscope.tui.screens.replay import ReplayScreen
 from convscope.tui.widgets.status_bar import StatusBar
 
-_COLUMNS = ("Title", "Protocol", "Agents", "Turns", "Date", "State")
+# What a person scans for first comes first: at 100 columns the agents' names are what is cut.
+_COLUMNS = ("Title", "State", "Turns", "Date", "Protocol", "Agents")
 _RESUMABLE = ("paused", "stopped", "interrupted")
 _AGENTS_WIDTH = 36
 _TITLE_WIDTH = 64  # a branch's changes are cut there, so that the other columns stay on screen
@@ -124,16 +125,16 @@ class HomeScreen(Screen[None]):
         for s, _ in tree:
             row = (
                 self.titles[s.id],
-                s.protocol,
-                agents_text(s.agents),
+                s.status,
                 str(s.turns),
                 date_text(s.created_at),
-                s.status,
+                s.protocol,
+                agents_text(s.agents),
             )
             self.table.add_row(*row, key=s.id)
         for unreadable in listing.unreadable:
             title = f"{unreadable.id}: {unreadable.reason}"
-            self.table.add_row(title, "", "", "", "", "unreadable", key=unreadable.id)
+            self.table.add_row(title, "unreadable", "", "", "", "", key=unreadable.id)
         if selected in self.summaries or selected in self.unreadable:
             self.table.move_cursor(row=self.table.get_row_index(selected))
         self.table.display = bool(summaries or self.unreadable)
