@@ -65,6 +65,21 @@ async def test_v_with_fewer_than_two_marked_says_what_to_do_and_m_again_unmarks(
         assert any("Mark two sessions" in str(n.message) for n in app._notifications)
 
 
+async def test_where_the_sessions_part_is_shown_whole_at_100_columns() -> None:
+    parent, branch = await parent_and_branch()
+    app = ConvscopeApp(lambda: CompareScreen(parent, branch), store=SessionStore())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: _compared(app))
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, CompareScreen)
+        line = str(screen.difference.render())
+        assert line.startswith("B branches from A at turn ")
+        assert line.endswith("every metric is the same before the branch turn")
+        width, height = screen.difference.content_size
+        assert width * height >= len(line)  # it wraps rather than being cut
+
+
 async def test_the_chart_follows_the_highlighted_metric() -> None:
     parent, branch = await parent_and_branch()
     app = ConvscopeApp(lambda: CompareScreen(parent, branch), store=SessionStore())

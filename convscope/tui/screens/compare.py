@@ -52,6 +52,9 @@ class CompareScreen(Screen[None]):
         self.comparison: PairComparison | None = None
         self.status = StatusBar()
         self.sides = Static("", id="compare-sides", markup=False)
+        # Where the sessions part, on a line of its own that wraps: in the status bar it was cut
+        # at 100 columns.
+        self.difference = Static("", id="compare-difference", markup=False)
         self.transcripts = SideBySide()
         self.table: DataTable[Text] = DataTable(id="compare-metrics", cursor_type="row", zebra_stripes=True)
         self.chart = Chart(id="compare-chart")
@@ -59,6 +62,7 @@ class CompareScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield self.status
         yield self.sides
+        yield self.difference
         yield self.transcripts
         with Horizontal(id="compare-bottom"):
             yield self.table
@@ -74,8 +78,9 @@ class CompareScreen(Screen[None]):
     async def _compare(self) -> None:
         comparison = await asyncio.to_thread(compare_pair, *self.documents)
         self.comparison = comparison
-        self.status.show(TITLE, "compare", difference_parts(comparison))
+        self.status.show(TITLE, "compare", [])
         self.sides.update(f"{_side('A', comparison.a)}\n{_side('B', comparison.b)}")
+        self.difference.update(terminal_safe("  ·  ".join(difference_parts(comparison))))
         for row in comparison.metrics:
             cells = (
                 row.label,
