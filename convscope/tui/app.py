@@ -24,7 +24,7 @@ from convscope.tui.responsiveness import keep_ui_responsive
 from convscope.tui.screens.home import HomeScreen
 from convscope.tui.screens.live import LiveScreen
 from convscope.tui.screens.replay import ReplayScreen
-from convscope.tui.terminal import TERMINAL_CHECK_S, input_terminal_hung_up
+from convscope.tui.terminal import TERMINAL_CHECK_S, input_terminal_hung_up, on_hang_up
 
 # What a shell reports for a process ended by SIGHUP: the app ends because its terminal did.
 HUNG_UP_EXIT_STATUS = 129
@@ -47,15 +47,25 @@ class ConvscopeApp(App[None]):
             self.register_theme(theme)
         remembered = settings.load_theme(DEFAULT_THEME)
         self.theme = remembered if remembered in self.available_themes else DEFAULT_THEME
+        self._forget_hang_up: Callable[[], None] = lambda: None
 
     def on_mount(self) -> None:
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.push_screen(self._first_screen())
         self.set_interval(TERMINAL_CHECK_S, self._exit_if_terminal_gone)
+        self._forget_hang_up = on_hang_up(self._terminal_gone)
+
+    def on_unmount(self) -> None:
+        self._forget_hang_up()
 
     def _exit_if_terminal_gone(self) -> None:
         if input_terminal_hung_up():
-            self.exit(return_code=HUNG_UP_EXIT_STATUS)
+            self._terminal_gone()
+
+    def _terminal_gone(self) -> None:
+        """Nobody can see or steer the app any more: end it as quitting would, so that a live
+        session is stopped and saved rather than killed mid-turn."""
+        self.exit(return_code=HUNG_UP_EXIT_STATUS)
 
     def _remember_theme(self, theme: Theme) -> None:
         if not settings.save_theme(theme.name):

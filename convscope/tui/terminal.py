@@ -1,16 +1,20 @@
 """Noticing that the app's terminal has gone (its window closed, tmux killed), so the app quits.
 
-A process normally dies of SIGHUP when its terminal hangs up, but not when a parent holds
-the terminal's session: under ``make demo`` make gets the signal and waits for its child, and
-Textual's input thread then reads end-of-file in a loop, most of a core for ever. The app
-looks at its terminal every few seconds instead and exits when it has hung up: the live
-session stops as on quitting, everything before the turn in flight saved.
+A process whose terminal hangs up gets SIGHUP, which by default kills it mid-turn; the app
+takes it instead and quits as on ``q``. But the signal does not come when a parent holds the
+terminal's session: under ``make demo`` make gets it and waits for its child, and Textual's
+input thread then reads end-of-file in a loop, most of a core for ever. So the app also looks
+at its terminal every few seconds and quits when it has hung up. Either way the live session
+stops as on quitting, everything before the turn in flight saved.
 """
 
 from __future__ import annotations
 
+import asyncio
 import errno
+import signal
 import sys
+from collections.abc import Callable
 
 # How often the app looks; a hung-up terminal costs a core's worth of spinning until then.
 TERMINAL_CHECK_S = 2.0
@@ -34,3 +38,22 @@ def input_terminal_hung_up() -> bool:
     """Whether the terminal the app reads its keys from has hung up."""
     stdin = sys.__stdin__
     return stdin is not None and terminal_hung_up(stdin.fileno())
+
+
+def on_hang_up(callback: Callable[[], None]) -> Callable[[], None]:
+    """Call ``callback`` on the running loop when the terminal hangs up (SIGHUP), instead of
+    dying of it; returns what undoes that. Where the loop cannot take signals (Windows, a loop
+    off the main thread) the check above is all there is."""
+    hang_up: int | None = getattr(signal, "SIGHUP", None)
+    if hang_up is None:
+        return lambda: None
+    loop = asyncio.get_running_loop()
+    try:
+        loop.add_signal_handler(hang_up, callback)
+    except (ValueError, RuntimeError, NotImplementedError):
+        return lambda: None
+
+    def forget() -> None:
+        loop.remove_signal_handler(hang_up)
+
+    return forget

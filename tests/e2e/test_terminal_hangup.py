@@ -1,4 +1,5 @@
-"""A TUI whose terminal goes away quits, even when no SIGHUP reaches it, and keeps its session.
+"""A TUI whose terminal goes away quits as on ``q``, by SIGHUP or, when no SIGHUP reaches it,
+by noticing, and keeps its session.
 
 Under ``make demo`` a closed terminal window (or ``tmux kill-server``) sends SIGHUP to make,
 which waits for its child; convscope itself got no signal and spun a core reading end-of-file
@@ -9,6 +10,7 @@ make's child effectively is), and the terminal is hung up by closing its other e
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 from convscope.sessions.store import SessionStore
@@ -52,4 +54,18 @@ def test_the_tui_quits_when_its_terminal_hangs_up_and_its_turns_are_saved(tmp_pa
     assert status == HUNG_UP_EXIT_STATUS
     [summary] = store.list()
     assert summary.turns >= 2
-    assert summary.status != "running"
+    assert summary.status == "stopped"  # as after quitting: not "interrupted", as after a crash
+
+
+def test_the_tui_takes_the_hang_up_signal_and_stops_its_session_as_quitting_does(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    config = write_config(tmp_path / "c.toml", ("Agent-A", SLOW_REPLY), ("Agent-B", SLOW_REPLY), rounds=100)
+    store = SessionStore(home / "sessions")
+    with TuiOnPty("run", str(config), home=home) as tui:
+        wait_for(lambda: any(summary.turns >= 2 for summary in store.list()), seconds=90, what="two turns")
+        tui.process.send_signal(signal.SIGHUP)
+        status = tui.wait(30)
+
+    assert status == HUNG_UP_EXIT_STATUS
+    [summary] = store.list()
+    assert summary.status == "stopped"
