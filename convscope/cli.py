@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from convscope.runtime.session import SessionObserverFactory
 
 EXIT_USAGE = 2
+GROUP_HELP = "a group: session ids, files, folders of sessions, or FOLDER:FIELD=VALUE (one sweep cell)"
 EXIT_BUG = 1
 
 
@@ -259,6 +260,10 @@ def _add_report(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     report.add_argument("target", nargs="?", help="session id, session file, or folder of sessions")
     report.add_argument("--compare", nargs=2, metavar=("A", "B"), help="two sessions side by side instead")
     report.add_argument(
+        "--a", nargs="+", metavar="SESSIONS", help=f"two groups compared instead; {GROUP_HELP}"
+    )
+    report.add_argument("--b", nargs="+", metavar="SESSIONS", help="the other group, as --a")
+    report.add_argument(
         "-o", "--output", default="report.html", help="HTML file to write (default report.html)"
     )
     report.add_argument("--png", metavar="DIR", help="also write every figure as a PNG file")
@@ -271,8 +276,7 @@ def _add_report(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
 def _add_compare(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     compare = sub.add_parser("compare", help="two sessions side by side, or two groups of sessions")
     compare.add_argument("sessions", nargs="*", metavar="SESSION", help="two session ids or files")
-    group_help = "a group: session ids, files, folders of sessions, or FOLDER:FIELD=VALUE (one sweep cell)"
-    compare.add_argument("--a", nargs="+", metavar="SESSIONS", help=group_help)
+    compare.add_argument("--a", nargs="+", metavar="SESSIONS", help=GROUP_HELP)
     compare.add_argument("--b", nargs="+", metavar="SESSIONS", help="the other group, as --a")
     compare.add_argument("--json", action="store_true", help="machine-readable output")
     compare.add_argument("--csv", action="store_true", help="one CSV row per metric")

@@ -177,39 +177,50 @@ def _verdict(measure: MeasureComparison) -> str:
     return {True: "yes", False: "no", None: ""}[measure.significant]
 
 
+def groups_title(comparison: GroupComparison) -> str:
+    """What the group table holds, in words: the terminal's and the report's title."""
+    a, b = comparison.a_label, comparison.b_label
+    tested = sum(m.test is not None for m in comparison.measures)
+    return (
+        f"Final metrics, mean over sessions [95% bootstrap CI]; Mann-Whitney U of {a} against {b}, "
+        f"p Holm-corrected over the {tested} metrics tested"
+    )
+
+
+def groups_headers(comparison: GroupComparison) -> list[str]:
+    a, b = comparison.a_label, comparison.b_label
+    return ["metric", "n", a, b, f"{b} - {a}", "U", "p", "p (Holm)", "r_rb", "Holm p < 0.05"]
+
+
+def groups_rows(comparison: GroupComparison) -> list[list[str]]:
+    """One row of cells per measure, as the terminal and the report show them."""
+    rows = []
+    for m in comparison.measures:
+        test = m.test
+        rows.append(
+            [
+                m.label,
+                f"{len(m.a.values)}/{len(m.b.values)}",
+                _mean(m.a, m.key),
+                _mean(m.b, m.key),
+                f"{format_difference(m.key, m.difference)} {_ci(m.difference_ci)}".strip(),
+                "" if test is None else f"{test.U:g}",
+                _p(None if test is None else test.p),
+                _p(m.p_holm),
+                "" if test is None else f"{test.rank_biserial:+.2f}",
+                _verdict(m),
+            ]
+        )
+    return rows
+
+
 def render_groups(comparison: GroupComparison, console: Console) -> None:
     a, b = comparison.a_label, comparison.b_label
     console.print(
         Text(f"{a}: {len(comparison.a_sessions)} sessions    {b}: {len(comparison.b_sessions)} sessions")
     )
-    table = _table(
-        f"\nFinal metrics, mean over sessions [95% bootstrap CI]; Mann-Whitney U of {a} against {b}, "
-        f"p Holm-corrected over the {sum(m.test is not None for m in comparison.measures)} metrics tested",
-        "metric",
-        "n",
-        a,
-        b,
-        f"{b} - {a}",
-        "U",
-        "p",
-        "p (Holm)",
-        "r_rb",
-        "Holm p < 0.05",
-    )
-    for m in comparison.measures:
-        test = m.test
-        cells = (
-            m.label,
-            f"{len(m.a.values)}/{len(m.b.values)}",
-            _mean(m.a, m.key),
-            _mean(m.b, m.key),
-            f"{format_difference(m.key, m.difference)} {_ci(m.difference_ci)}".strip(),
-            "" if test is None else f"{test.U:g}",
-            _p(None if test is None else test.p),
-            _p(m.p_holm),
-            "" if test is None else f"{test.rank_biserial:+.2f}",
-            _verdict(m),
-        )
+    table = _table(f"\n{groups_title(comparison)}", *groups_headers(comparison))
+    for cells in groups_rows(comparison):
         table.add_row(*(Text(cell) for cell in cells))
     for column in table.columns[1:]:
         column.no_wrap = True

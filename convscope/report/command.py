@@ -1,5 +1,5 @@
-"""``convscope report <session-or-folder> -o report.html [--png DIR]``, or two sessions
-compared (``convscope report --compare A B``)."""
+"""``convscope report <session-or-folder> -o report.html [--png DIR]``, two sessions compared
+(``convscope report --compare A B``), or two groups (``convscope report --a ... --b ...``)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from convscope.compare.group_plots import group_plots
+from convscope.compare.groups import compare_groups
 from convscope.compare.pair import compare_pair
 from convscope.compare.plots import compare_plots
+from convscope.compare.sources import load_group
 from convscope.core.errors import UserError
 from convscope.corpus.command import DEFAULT_FIELD, is_corpus
 from convscope.corpus.run import analyse_corpus
@@ -20,6 +23,13 @@ from convscope.sessions.store import SessionStore
 
 
 def _plots(args: argparse.Namespace) -> Plots:
+    if args.a or args.b:
+        if not (args.a and args.b) or args.target or args.compare:
+            raise UserError("report --a ... --b ... compares two groups, and takes nothing else to report")
+        store = SessionStore()
+        first, second = (load_group(items, store, jobs=args.jobs) for items in (args.a, args.b))
+        skipped = [*first.skipped, *second.skipped]
+        return group_plots(compare_groups(first.sessions, second.sessions, skipped=skipped))
     if args.compare:
         if args.target:
             raise UserError("report --compare A B takes no other session or folder")

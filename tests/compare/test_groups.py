@@ -13,16 +13,19 @@ import pytest
 from rich.console import Console
 from scipy.stats import mannwhitneyu
 
+from convscope.compare.group_plots import group_plots
 from convscope.compare.groups import GroupComparison, MeasureComparison, compare_groups
-from convscope.compare.render import groups_csv, groups_json, render_groups
+from convscope.compare.render import groups_csv, groups_headers, groups_json, groups_rows, render_groups
 from convscope.compare.sources import load_group
 from convscope.core.errors import UserError
 from convscope.core.metrics import catalogue as m
 from convscope.core.metrics.stats import bootstrap_ci, holm
 from convscope.corpus import CorpusAnalysis, analyse_corpus, find_sessions
+from convscope.report.html import write_report
 from convscope.sessions.importers import importer
 from convscope.sessions.importers.folder import import_folder
 from convscope.sessions.store import SessionStore
+from tests.e2e.cli_support import convscope
 from tests.support.warroom import transcripts
 
 RUNS = 21  # in each of series A and B
@@ -118,3 +121,41 @@ def test_a_group_is_ids_files_or_folders_each_session_once(
     assert [path for path, _ in loaded.skipped] == [str(tmp_path / "not-a-session.json")]
     with pytest.raises(UserError, match="has series = Z"):
         load_group([f"{tmp_path}:series=Z"], store, jobs=1)
+
+
+def test_a_group_report_holds_the_printed_table_and_a_chart_of_each_tested_measure(
+    warroom: tuple[SessionStore, CorpusAnalysis, GroupComparison], tmp_path: Path
+) -> None:
+    _, _, comparison = warroom
+    plots = group_plots(comparison)
+    tested = [measure for measure in comparison.measures if measure.test is not None]
+    assert [chart.title for chart in plots.charts] == [measure.label for measure in tested]
+    [table] = [table for table in plots.tables if table.headers == groups_headers(comparison)]
+    assert table.rows == groups_rows(comparison)  # the terminal's cells, one owner
+    similarity = next(row for row in table.rows if row[0] == m.PROFILE_SIMILARITY.label)
+    assert similarity[-1] == "yes"
+    chart = next(chart for chart in plots.charts if chart.title == m.PROFILE_SIMILARITY.label)
+    assert "Holm" in chart.note and similarity[7] in chart.note
+
+    output = tmp_path / "groups.html"
+    write_report(plots, output)
+    page = output.read_text(encoding="utf-8")
+    assert page.count("<img") == len(plots.charts) and page.count("<table") == len(plots.tables)
+
+
+def test_report_a_b_writes_the_group_report_and_one_group_alone_is_refused(
+    warroom: tuple[SessionStore, CorpusAnalysis, GroupComparison], tmp_path: Path
+) -> None:
+    store, _, _ = warroom
+    first, second, third, fourth = (str(store.root / summary.id) for summary in store.list()[:4])
+    output = tmp_path / "groups.html"
+    home = tmp_path / "home"
+
+    done = convscope("report", "--a", first, second, "--b", third, fourth, "-o", str(output), home=home)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.startswith(f"wrote {output} (") and "<table" in output.read_text(encoding="utf-8")
+
+    refused = convscope("report", "--a", first, "-o", str(tmp_path / "no.html"), home=home)
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("convscope: error: report --a ... --b ... compares two groups")
+    assert not (tmp_path / "no.html").exists()
