@@ -102,12 +102,10 @@ def cmd_resume(args: argparse.Namespace) -> int:
     check_models(document.config)
     if args.headless:
         return _run_headless(document.config, args, resume_id=document.id, retry_failed=args.retry_failed)
-    from convscope.tui.app import run_tui
+    from convscope.tui.app import TuiMode, run_tui
 
-    exports = _live_exports(args)
-    if args.retry_failed:
-        return run_tui(session_id=document.id, mode="retry-failed", observers=exports)
-    return run_tui(session_id=document.id, mode="resume", observers=exports)
+    mode: TuiMode = "retry-failed" if args.retry_failed else "resume"
+    return run_tui(session_id=document.id, mode=mode, observers=_live_exports(args))
 
 
 def cmd_sessions(args: argparse.Namespace) -> int:

@@ -80,8 +80,8 @@ def difference_parts(comparison: PairComparison) -> list[str]:
     return parts
 
 
-def difference_line(comparison: PairComparison) -> str:
-    return "; ".join(difference_parts(comparison))
+def difference_line(comparison: PairComparison, separator: str = "; ") -> str:
+    return separator.join(difference_parts(comparison))
 
 
 def _pair_marker(position: int, first: int | None) -> str:

@@ -22,8 +22,9 @@ def batch_threads() -> int:
     """Threads for a batch of several sequences: every usable core, at most MAX_THREADS.
 
     One sequence is bound by memory (a second thread bought 5-20 % here); a batch is bound by
-    compute, so a second core runs it 1.4x as fast. Its threads must not spin: spinning
-    threads made a batch 1.5x slower whenever another process kept a core busy.
+    compute, so a second core runs it 1.4x as fast. Where this is more threads than
+    :func:`inference_threads` (up to four cores), a batch gets a session whose threads do not
+    spin: spinning threads made a batch 1.5x slower whenever another process kept a core busy.
     """
     return max(1, min(MAX_THREADS, _usable_cores()))
 

@@ -96,15 +96,15 @@ def _mean(values: Sequence[float | None]) -> float | None:
 
 
 def _behaviour(document: SessionDocument, summary: MetricsSummary) -> BehaviourCounts | None:
-    """Counts back from the summary's shares: the tracker codes every non-failed turn, so an
-    agent's share times its non-failed turns is the number of its messages with the trait."""
+    """Counts back from the summary's shares: the tracker codes every turn that spoke
+    (``Turn.spoke``), so an agent's share times those turns is its messages with the trait."""
     behaviour = summary.behaviour
     if behaviour is None:
         return None
     coded: Counter[str] = Counter()
     silent: Counter[str] = Counter()
     for turn in document.turns:
-        if not turn.failed and not turn.human:
+        if turn.spoke and not turn.human:
             coded[turn.agent_id] += 1
             silent[turn.agent_id] += not words(turn.text)
     agents = {

@@ -5,6 +5,7 @@ Textual is imported only under ``convscope.tui`` and ``convscope.themes``.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from typing import Any, ClassVar, Literal
@@ -24,10 +25,8 @@ from convscope.tui.responsiveness import keep_ui_responsive
 from convscope.tui.screens.home import HomeScreen
 from convscope.tui.screens.live import LiveScreen
 from convscope.tui.screens.replay import ReplayScreen
-from convscope.tui.terminal import TERMINAL_CHECK_S, input_terminal_hung_up, on_hang_up
+from convscope.tui.terminal import HUNG_UP_EXIT_STATUS, TERMINAL_CHECK_S, input_terminal_hung_up, on_hang_up
 
-# What a shell reports for a process ended by SIGHUP: the app ends because its terminal did.
-HUNG_UP_EXIT_STATUS = 129
 TuiMode = Literal["home", "live", "replay", "resume", "retry-failed"]
 ScreenFactory = Callable[[], Screen[Any]]
 
@@ -131,7 +130,7 @@ def run_tui(
     else the home screen; on the live screen of ``runtime`` when given one (a new branch).
     ``observers`` (the live OTLP export) watch the session the app opens live, and are closed
     when the app ends. Returns the exit status: 0, or HUNG_UP_EXIT_STATUS when the terminal
-    went away."""
+    went away (an exception raised in the app ends it with 1, as Textual does)."""
     if mode is None:
         mode = "live" if config is not None else "replay" if session_id is not None else "home"
     store = runtime.store if runtime is not None else SessionStore()
@@ -144,5 +143,6 @@ def run_tui(
         app.run()
     finally:
         for observer in attached:
-            observer.close()
+            with contextlib.suppress(OSError):  # its one-line report, to a terminal that may be gone
+                observer.close()
     return app.return_code or 0

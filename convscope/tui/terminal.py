@@ -18,6 +18,8 @@ from collections.abc import Callable
 
 # How often the app looks; a hung-up terminal costs a core's worth of spinning until then.
 TERMINAL_CHECK_S = 2.0
+# What a shell reports for a process ended by SIGHUP: the app ends because its terminal did.
+HUNG_UP_EXIT_STATUS = 129
 
 
 def terminal_hung_up(fd: int) -> bool:
@@ -42,11 +44,13 @@ def input_terminal_hung_up() -> bool:
 
 def on_hang_up(callback: Callable[[], None]) -> Callable[[], None]:
     """Call ``callback`` on the running loop when the terminal hangs up (SIGHUP), instead of
-    dying of it; returns what undoes that. Where the loop cannot take signals (Windows, a loop
-    off the main thread) the check above is all there is."""
+    dying of it; returns what puts the signal back as it was. A SIGHUP ignored already
+    (``nohup``) stays ignored. Where the loop cannot take signals (Windows, a loop off the
+    main thread) the check above is all there is."""
     hang_up: int | None = getattr(signal, "SIGHUP", None)
-    if hang_up is None:
+    if hang_up is None or signal.getsignal(hang_up) is signal.SIG_IGN:
         return lambda: None
+    before = signal.getsignal(hang_up)
     loop = asyncio.get_running_loop()
     try:
         loop.add_signal_handler(hang_up, callback)
@@ -54,6 +58,7 @@ def on_hang_up(callback: Callable[[], None]) -> Callable[[], None]:
         return lambda: None
 
     def forget() -> None:
-        loop.remove_signal_handler(hang_up)
+        loop.remove_signal_handler(hang_up)  # which leaves SIGHUP at its default, not ``before``
+        signal.signal(hang_up, before)
 
     return forget

@@ -15,13 +15,14 @@ from convscope.core.metrics.behaviour import TRAITS
 from convscope.corpus import CorpusAnalysis, analyse_corpus, field_value, find_sessions
 from convscope.corpus.groups import kruskal_per_run
 from convscope.corpus.render import render_tables, to_csv, to_json
-from convscope.corpus.sessions import AgentCounts, BehaviourCounts, SessionRow
+from convscope.corpus.sessions import AgentCounts, BehaviourCounts, SessionRow, session_row
 from convscope.sessions.export import export_session
 from convscope.sessions.importers import importer
 from convscope.sessions.importers.folder import import_file, import_folder
 from convscope.sessions.store import SessionStore
 from tests.e2e.cli_support import convscope
 from tests.support.warroom import SERIES, transcripts
+from tests.tui.support import record_session, scripted_config
 
 
 @pytest.fixture(scope="module")
@@ -172,3 +173,17 @@ def test_analyze_refuses_a_folder_without_sessions(tmp_path: Path) -> None:
     result = convscope("analyze", str(tmp_path), "--by", "series", home=tmp_path / "home")
     assert result.returncode == 2
     assert "no session in" in result.stderr and "convscope import warroom" in result.stderr
+
+
+async def test_a_turn_cut_before_it_said_anything_is_no_message_in_the_behaviour_counts() -> None:
+    replies = ("I agree with Agent-B, we should lead.", "Hello, thanks all!", "Sure, I agree.")
+    document = await record_session(scripted_config(replies, rounds=3))
+    silent = document.turns[3].model_copy(update={"text": "", "cut_by": "interrupt"})
+    turns = [silent if turn.index == silent.index else turn for turn in document.turns]
+
+    row = session_row(document.model_copy(update={"turns": turns}), "series")
+
+    assert row.behaviour is not None
+    counts = row.behaviour.agents[silent.agent_id]
+    assert counts.messages == 2  # of its three turns, the one cut silent is no message
+    assert max(counts.traits.values()) <= counts.messages  # coded as the tracker coded them

@@ -3,19 +3,18 @@ by noticing, and keeps its session.
 
 Under ``make demo`` a closed terminal window (or ``tmux kill-server``) sends SIGHUP to make,
 which waits for its child; convscope itself got no signal and spun a core reading end-of-file
-for ever. Here the real ``convscope run`` draws on a pseudo-terminal with SIGHUP ignored (as
-make's child effectively is), and the terminal is hung up by closing its other end.
+for ever. Here the real ``convscope run`` draws on a pseudo-terminal of its own, which is hung
+up by closing its other end: once with SIGHUP reaching convscope, once with SIGHUP ignored
+(as make's child effectively is).
 """
 
 from __future__ import annotations
 
 import os
-import signal
 from pathlib import Path
 
 from convscope.sessions.store import SessionStore
-from convscope.tui.app import HUNG_UP_EXIT_STATUS
-from convscope.tui.terminal import TERMINAL_CHECK_S, terminal_hung_up
+from convscope.tui.terminal import HUNG_UP_EXIT_STATUS, TERMINAL_CHECK_S, terminal_hung_up
 from tests.e2e.cli_support import write_config
 from tests.support.tui_on_pty import TuiOnPty, wait_for
 
@@ -63,7 +62,7 @@ def test_the_tui_takes_the_hang_up_signal_and_stops_its_session_as_quitting_does
     store = SessionStore(home / "sessions")
     with TuiOnPty("run", str(config), home=home) as tui:
         wait_for(lambda: any(summary.turns >= 2 for summary in store.list()), seconds=90, what="two turns")
-        tui.process.send_signal(signal.SIGHUP)
+        tui.hang_up()  # the kernel sends SIGHUP to the terminal's session leader: convscope here
         status = tui.wait(30)
 
     assert status == HUNG_UP_EXIT_STATUS

@@ -1,12 +1,15 @@
-"""The real ``convscope`` command with its TUI drawing on a pseudo-terminal, as in a terminal
-window: keys go in, what it draws is read and dropped (so that it never blocks on a full
-terminal), and the terminal can be hung up as a closed window hangs it up."""
+"""The real ``convscope`` command with its TUI drawing on a pseudo-terminal that is its
+controlling terminal, as in a terminal window: keys go in, what it draws is read and dropped
+(so that it never blocks on a full terminal), and closing the terminal's other end hangs it
+up as closing the window does (the kernel then sends SIGHUP to the command)."""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import select
+import signal
 import struct
 import subprocess
 import sys
@@ -17,12 +20,26 @@ from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
+# Run first in the child, which leads a session of its own: its standard input, the terminal,
+# becomes its controlling terminal (the kernel signals a hang-up to the session's leader).
+# Then the command runs in its place ("leader": it gets the SIGHUP), or as its child ("below"):
+# then the leader takes the SIGHUP and waits for the command, as make does under make demo.
+_TAKE_THE_TERMINAL = """
+import fcntl, os, signal, subprocess, sys, termios
+fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+if sys.argv[1] == "leader":
+    os.execvp(sys.argv[2], sys.argv[2:])
+signal.signal(signal.SIGHUP, lambda *_: None)
+sys.exit(subprocess.call(sys.argv[2:]))
+"""
+
 
 class TuiOnPty:
     """``convscope ARGS`` on a 100x30 terminal of its own, with ``CONVSCOPE_HOME`` at ``home``.
 
-    ``hangup_signal=False`` starts it with SIGHUP ignored, as under ``make demo``, where the
-    terminal's hang-up signal goes to make and never reaches convscope.
+    ``hangup_signal=False`` starts it under a parent that leads the terminal's session, takes
+    its hang-up signal and waits, as make does under ``make demo``: the signal never reaches
+    convscope.
     """
 
     def __init__(
@@ -30,9 +47,9 @@ class TuiOnPty:
     ) -> None:
         self._master, terminal = os.openpty()
         fcntl.ioctl(self._master, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
-        command = [sys.executable, "-m", "convscope.cli", *args]
-        if not hangup_signal:
-            command = ["sh", "-c", 'trap "" HUP; exec "$@"', "sh", *command]
+        place = "leader" if hangup_signal else "below"
+        convscope = [sys.executable, "-m", "convscope.cli", *args]
+        command = [sys.executable, "-c", _TAKE_THE_TERMINAL, place, *convscope]
         full_env = {
             **os.environ,
             "CONVSCOPE_HOME": str(home),
@@ -41,7 +58,12 @@ class TuiOnPty:
             **(env or {}),
         }
         self.process = subprocess.Popen(
-            command, stdin=terminal, stdout=terminal, stderr=terminal, env=full_env
+            command,
+            stdin=terminal,
+            stdout=terminal,
+            stderr=terminal,
+            env=full_env,
+            start_new_session=True,
         )
         os.close(terminal)
         self._stop = threading.Event()
@@ -65,9 +87,9 @@ class TuiOnPty:
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
     ) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
+        with contextlib.suppress(ProcessLookupError):  # the command's whole session, child included
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
         self._close_terminal()
 
     def _close_terminal(self) -> None:

@@ -9,7 +9,8 @@ agents, never to the length of the history: a text is tokenised and counted once
 pairs are cached, and the loop detector keeps only the last output of each agent.
 
 Failed turns carry error text, not model output: lexical and semantic measures skip them
-(a permanent failure still tells the behaviour coder which agent crashed). A person's
+(a permanent failure still tells the behaviour coder which agent crashed), as they skip a
+turn interrupted before it said anything (``Turn.spoke``). A person's
 message (a human turn) is no agent's output: it is recorded by identity only, so that the
 timeline shows it, and left out of every measure.
 
@@ -28,13 +29,13 @@ holds to this list):
   (turn index where the first loop started, or None); ``loop.thresholds.<name>``: the
   thresholds in force;
 - ``opinion.score``: this turn's own opinion score (None without an opinion scorer, for a
-  failed turn, or when the scorer could not read it); saved with the session, so that a
+  turn that did not speak, or when the scorer could not read it); saved with the session, so that a
   replay reads a judge's scores instead of calling it again;
 - ``disagreement.std``: population STD of the agents' latest opinion scores (None without
   an opinion scorer or with fewer than two scores);
 - ``behaviour.<FLAG>`` for PHATIC, META, LEAD, ARCH, AGREE, COMP, plus
   ``behaviour.COMP_level`` and ``behaviour.has_xref``: the ``rules`` coder on this turn
-  (None for a failed turn or when ``behaviour`` is off);
+  (None for a turn that did not speak or when ``behaviour`` is off);
 - ``tokens.prompt``, ``tokens.completion``, ``tokens.total``, ``tokens.agent.<agent_id>`` and,
   with ``prices``, ``cost.total`` and ``cost.agent.<agent_id>``: the session's usage so far, as
   the providers reported it (``usage.py``), every turn counted, measured or not.

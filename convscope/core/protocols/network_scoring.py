@@ -94,12 +94,13 @@ async def _judge_once(config: SessionConfig, text: str) -> float | None:
 def score_matrix(
     theory: NetworkTheory, turns: Sequence[Turn], scores: Sequence[float | None]
 ) -> NDArray[np.float64]:
-    """(rounds, agents) scores in the theory's agent order, NaN where a turn failed or was unreadable."""
+    """(rounds, agents) scores in the theory's agent order, NaN where a turn failed, said
+    nothing (``Turn.spoke``, as live) or was unreadable."""
     rounds = 1 + max((turn.round for turn in turns), default=-1)
     matrix = np.full((rounds, len(theory.agents)), np.nan)
     column = {agent: position for position, agent in enumerate(theory.agents)}
     for turn, score in zip(turns, scores, strict=True):
-        if not turn.failed and score is not None:
+        if turn.spoke and score is not None:
             matrix[turn.round, column[turn.agent_id]] = score
     return matrix
 

@@ -21,6 +21,7 @@ separate batches, one after the other, when padding them to one length would cos
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,7 +37,9 @@ from convscope.core.providers.local_runtime import Job
 from convscope.core.providers.local_sampling import TokenSampler
 from convscope.core.threads import batch_threads, inference_threads
 
-# Eight rows at once gave 3.6-3.9x the tokens per second of one row on 2 quiet cores, 2.6x
+logger = logging.getLogger(__name__)
+
+# Eight rows at once gave 3.6-4.3x the tokens per second of one row on 2 quiet cores, 2.6x
 # with another process keeping one core busy (bench/bench_local.py; on one thread 2.7-2.9x);
 # the engine runs at most 8 turns of one provider at once by default.
 MAX_BATCH = 8
@@ -94,6 +97,7 @@ class OnnxRuntime:
         self._folder = folder
         self.model = _load(folder, inference_threads())
         self._batch_model: og.Model | None = None
+        self._batch_failed = False
         self.tokenizer = og.Tokenizer(self.model)
         self.prompts = OnnxPromptTokenizer(self.tokenizer, folder)
         settings = json.loads((folder / "genai_config.json").read_text())["model"]
@@ -123,10 +127,15 @@ class OnnxRuntime:
     def _model_for(self, rows: int) -> og.Model:
         """The model a batch of ``rows`` runs on: one row the first session; several the batch
         session, loaded on the first batch, where it has more threads than the first."""
-        if rows == 1 or batch_threads() <= inference_threads():
+        if rows == 1 or batch_threads() <= inference_threads() or self._batch_failed:
             return self.model
         if self._batch_model is None:
-            self._batch_model = _load(self._folder, batch_threads(), spinning=False)
+            try:
+                self._batch_model = _load(self._folder, batch_threads(), spinning=False)
+            except RuntimeError as error:  # e.g. out of memory: the first session still serves
+                logger.warning("batches run on one thread: a second session did not load: %s", error)
+                self._batch_failed = True
+                return self.model
         return self._batch_model
 
     def _run(self, rows: list[_Row]) -> None:

@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Footer, Static
 
 from convscope.compare.finals import format_difference, format_final
 from convscope.compare.pair import PairComparison, Side, compare_pair
-from convscope.compare.render import difference_parts
+from convscope.compare.render import difference_line
 from convscope.core.text import terminal_safe
 from convscope.plotdata.compare import overlay_chart
 from convscope.sessions.schema import SessionDocument
@@ -80,7 +80,7 @@ class CompareScreen(Screen[None]):
         self.comparison = comparison
         self.status.show(TITLE, "compare", [])
         self.sides.update(f"{_side('A', comparison.a)}\n{_side('B', comparison.b)}")
-        self.difference.update(terminal_safe("  ·  ".join(difference_parts(comparison))))
+        self.difference.update(terminal_safe(difference_line(comparison, "  ·  ")))
         for row in comparison.metrics:
             cells = (
                 row.label,

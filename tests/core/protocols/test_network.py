@@ -219,3 +219,24 @@ def test_halving_time_is_infinite_for_a_network_that_never_agrees() -> None:
         self_confident_weight=1.0,
     )
     assert math.isinf(network_theory(config).halving_time)
+
+
+class _Constant:
+    """An opinion scorer that gives every text, the empty one included, a score (as the
+    embedding scorer does)."""
+
+    async def score(self, texts: Any) -> list[float | None]:
+        return [0.5 for _ in texts]
+
+
+async def test_an_answer_cut_before_it_said_anything_has_no_score_afterwards_as_live() -> None:
+    config = degroot_network(agents=4, rounds=2, seed=0)
+    turns, _ = await run(config)
+    silent = turns[5].model_copy(update={"text": "", "cut_by": "interrupt"})
+    turns = [silent if turn.index == silent.index else turn for turn in turns]
+
+    _, scores = await consensus_of(config, turns, _Constant())
+
+    column = network_theory(config).agents.index(silent.agent_id)
+    assert math.isnan(scores[silent.round, column])
+    assert np.count_nonzero(np.isnan(scores)) == 1
