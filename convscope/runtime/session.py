@@ -139,8 +139,10 @@ class SessionRuntime:
 
     def attach(self, factories: Sequence[SessionObserverFactory]) -> list[ClosingObserver]:
         """Build each factory's observer for this session and subscribe it; the caller closes
-        them once the run is over (headless or in the TUI alike)."""
-        observers = [factory(self.session_id, self.engine.config) for factory in factories]
+        them once the run is over (headless or in the TUI alike). A factory that fails leaves
+        the session unlocked, as a failure to set it up does."""
+        with _closed_on_error(self.writer):
+            observers = [factory(self.session_id, self.engine.config) for factory in factories]
         for observer in observers:
             self.subscribe(observer)
         return observers

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Never
+
 import pytest
 
 from convscope.core.events import Event, SessionEnded, SessionStarted, TurnCompleted
@@ -50,6 +52,18 @@ async def test_a_crash_the_engine_cannot_report_still_ends_the_session_as_an_err
         await runtime.run()
     assert ends == [SessionEnded("error", "OSError: terminal gone")]
     assert store.load(runtime.session_id).status == "interrupted"
+
+
+def test_an_observer_that_cannot_be_built_leaves_the_session_unlocked() -> None:
+    store = SessionStore()
+    runtime = SessionRuntime.start(scripted_config("alpha", rounds=1), store=store)
+
+    def broken(session_id: str, config: object) -> Never:
+        raise ValueError("no such endpoint")
+
+    with pytest.raises(ValueError):
+        runtime.attach([broken])
+    SessionRuntime.resume(runtime.session_id, store=store).writer.close()  # not locked
 
 
 async def test_resuming_goes_on_after_the_saved_turns_with_a_tracker_that_has_seen_them() -> None:
