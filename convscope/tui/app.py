@@ -12,6 +12,7 @@ from typing import Any, ClassVar, Literal
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.driver import Driver
 from textual.screen import Screen
 from textual.theme import Theme
 
@@ -25,7 +26,13 @@ from convscope.tui.responsiveness import keep_ui_responsive
 from convscope.tui.screens.home import HomeScreen
 from convscope.tui.screens.live import LiveScreen
 from convscope.tui.screens.replay import ReplayScreen
-from convscope.tui.terminal import HUNG_UP_EXIT_STATUS, TERMINAL_CHECK_S, input_terminal_hung_up, on_hang_up
+from convscope.tui.terminal import (
+    HUNG_UP_EXIT_STATUS,
+    TERMINAL_CHECK_S,
+    hang_up_safe,
+    input_terminal_hung_up,
+    on_hang_up,
+)
 
 TuiMode = Literal["home", "live", "replay", "resume", "retry-failed"]
 ScreenFactory = Callable[[], Screen[Any]]
@@ -76,6 +83,9 @@ class ConvscopeApp(App[None]):
 
     def action_toggle_theme(self) -> None:
         self.theme = LIGHT.name if self.current_theme.dark else DARK.name
+
+    def get_driver_class(self) -> type[Driver]:
+        return hang_up_safe(super().get_driver_class())
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Every key of the current screen is also a command in the palette."""

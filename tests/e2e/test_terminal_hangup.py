@@ -10,11 +10,26 @@ up by closing its other end: once with SIGHUP reaching convscope, once with SIGH
 
 from __future__ import annotations
 
+import contextlib
 import os
+import threading
 from pathlib import Path
+from typing import IO, cast
+
+from textual.drivers._writer_thread import MAX_QUEUED_WRITES, WriterThread
+from textual.drivers.headless_driver import HeadlessDriver
+from textual.drivers.linux_driver import LinuxDriver
 
 from convscope.sessions.store import SessionStore
-from convscope.tui.terminal import HUNG_UP_EXIT_STATUS, TERMINAL_CHECK_S, terminal_hung_up
+from convscope.tui.app import ConvscopeApp
+from convscope.tui.terminal import (
+    HUNG_UP_EXIT_STATUS,
+    TERMINAL_CHECK_S,
+    HangUpSafeDriver,
+    _TerminalOutput,
+    hang_up_safe,
+    terminal_hung_up,
+)
 from tests.e2e.cli_support import write_config
 from tests.support.tui_on_pty import TuiOnPty, wait_for
 
@@ -39,6 +54,34 @@ def test_a_terminal_whose_other_end_closed_is_hung_up() -> None:
         assert terminal_hung_up(terminal)
     finally:
         os.close(terminal)
+
+
+def test_textuals_writer_outlives_a_terminal_that_hung_up_so_the_app_can_shut_down() -> None:
+    """The writer thread died on its first failed write; the app, restoring the terminal on
+    its way out, then waited for ever on the writer's full queue (a process left behind)."""
+    master, terminal = os.openpty()
+    os.close(master)
+    file = os.fdopen(terminal, "w")
+    writer = WriterThread(cast(IO[str], _TerminalOutput(file)))
+    writer.start()
+
+    def draw_then_shut_down() -> None:  # as the app does: more than a queue of writes, then stop
+        for _ in range(MAX_QUEUED_WRITES * 4):
+            writer.write("\x1b[?25h")
+        writer.stop()
+
+    app = threading.Thread(target=draw_then_shut_down, daemon=True)
+    app.start()
+    app.join(5)
+    assert not app.is_alive()
+    with contextlib.suppress(OSError):  # what is still buffered cannot go anywhere
+        file.close()
+
+
+def test_the_app_runs_on_the_hang_up_safe_driver_where_textual_would_use_its_linux_driver() -> None:
+    assert ConvscopeApp().driver_class is HangUpSafeDriver
+    assert hang_up_safe(LinuxDriver) is HangUpSafeDriver
+    assert hang_up_safe(HeadlessDriver) is HeadlessDriver
 
 
 def test_the_tui_quits_when_its_terminal_hangs_up_and_its_turns_are_saved(tmp_path: Path) -> None:
