@@ -10,7 +10,6 @@ from functools import partial
 
 from rich.console import Console
 
-from convscope.compare.groups import compare_groups
 from convscope.compare.pair import compare_pair
 from convscope.compare.render import (
     groups_csv,
@@ -20,7 +19,7 @@ from convscope.compare.render import (
     render_groups,
     render_pair,
 )
-from convscope.compare.sources import load_group
+from convscope.compare.sources import compare_two_groups
 from convscope.core.errors import UserError
 from convscope.sessions.store import SessionStore
 
@@ -46,10 +45,9 @@ def compare_command(args: argparse.Namespace) -> int:
         raise UserError("compare prints --json or --csv, not both")
     store = SessionStore()
     if args.a or args.b:
-        if not (args.a and args.b) or args.sessions:
-            raise UserError("compare two groups with both --a and --b (and no session ids)")
-        first, second = (load_group(items, store, jobs=args.jobs) for items in (args.a, args.b))
-        groups = compare_groups(first.sessions, second.sessions, skipped=[*first.skipped, *second.skipped])
+        if args.sessions:
+            raise UserError("compare --a ... --b ... compares two groups and takes no session ids besides")
+        groups = compare_two_groups(args.a, args.b, store, jobs=args.jobs)
         _print(args, groups_json(groups), groups_csv(groups), partial(render_groups, groups))
         return 0
     if len(args.sessions) != 2:

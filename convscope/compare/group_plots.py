@@ -13,7 +13,8 @@ _NOTE_COLUMNS = slice(4, 8)
 
 
 def group_charts(comparison: GroupComparison) -> list[Chart]:
-    """A chart per measure both groups measured and that was tested (not a constant)."""
+    """A chart per measure both groups measured and that was tested (not a constant); each
+    bar says how many sessions it stands for (a loop onset exists only where a loop did)."""
     headers = groups_headers(comparison)
     charts: list[Chart] = []
     for measure, cells in zip(comparison.measures, groups_rows(comparison), strict=True):
@@ -29,10 +30,11 @@ def group_charts(comparison: GroupComparison) -> list[Chart]:
 
 def _means_chart(comparison: GroupComparison, measure: MeasureComparison, note: str) -> BarChart:
     sides = (measure.a, measure.b)
+    labels = (comparison.a_label, comparison.b_label)
     return BarChart(
         key=f"groups.{measure.key}",
         title=measure.label,
-        categories=[comparison.a_label, comparison.b_label],
+        categories=[f"{label} (n = {len(side.values)})" for label, side in zip(labels, sides, strict=True)],
         series=[
             BarSeries(
                 "mean over sessions, 95% bootstrap CI",

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from convscope.compare.groups import SessionFinals, finals_of_path
+from convscope.compare.groups import GroupComparison, SessionFinals, compare_groups, finals_of_path
 from convscope.core.errors import UserError
 from convscope.corpus.command import is_corpus
 from convscope.corpus.pool import map_sessions
@@ -44,6 +44,17 @@ def _folder(folder: str, loaded: Loaded, jobs: int | None, name: str | None = No
         else:
             loaded.skipped.append(result)
     return found
+
+
+def compare_two_groups(
+    a: Sequence[str] | None, b: Sequence[str] | None, store: SessionStore, *, jobs: int | None = None
+) -> GroupComparison:
+    """The groups ``--a`` and ``--b`` name, read and compared; a UserError naming the one
+    missing (``compare`` and ``report`` alike)."""
+    if not (a and b):
+        raise UserError(f"two groups are compared with both --a and --b: {'--b' if a else '--a'} is missing")
+    first, second = (load_group(items, store, jobs=jobs) for items in (a, b))
+    return compare_groups(first.sessions, second.sessions, skipped=[*first.skipped, *second.skipped])
 
 
 def load_group(items: Sequence[str], store: SessionStore, *, jobs: int | None = None) -> Loaded:

@@ -271,7 +271,10 @@ class Engine:
                 await self._run_turns(plans)
                 if self._pause_after_turn:
                     await self._measured()
-                    self._record(_Command("paused"))
+                    if self.protocol.next_turns(self.transcript, self.roster.names):
+                        self._record(_Command("paused"))
+                    else:  # the step ran the last turn: the session finishes, not waits
+                        self._pause_after_turn = False
         except asyncio.CancelledError:
             await self._end_abruptly(SessionEnded("stopped", "cancelled during a turn"))
             raise

@@ -8,10 +8,9 @@ import sys
 from pathlib import Path
 
 from convscope.compare.group_plots import group_plots
-from convscope.compare.groups import compare_groups
 from convscope.compare.pair import compare_pair
 from convscope.compare.plots import compare_plots
-from convscope.compare.sources import load_group
+from convscope.compare.sources import compare_two_groups
 from convscope.core.errors import UserError
 from convscope.corpus.command import DEFAULT_FIELD, is_corpus
 from convscope.corpus.run import analyse_corpus
@@ -24,12 +23,9 @@ from convscope.sessions.store import SessionStore
 
 def _plots(args: argparse.Namespace) -> Plots:
     if args.a or args.b:
-        if not (args.a and args.b) or args.target or args.compare:
-            raise UserError("report --a ... --b ... compares two groups, and takes nothing else to report")
-        store = SessionStore()
-        first, second = (load_group(items, store, jobs=args.jobs) for items in (args.a, args.b))
-        skipped = [*first.skipped, *second.skipped]
-        return group_plots(compare_groups(first.sessions, second.sessions, skipped=skipped))
+        if args.target or args.compare:
+            raise UserError("report --a ... --b ... compares two groups and takes no other session or folder")
+        return group_plots(compare_two_groups(args.a, args.b, SessionStore(), jobs=args.jobs))
     if args.compare:
         if args.target:
             raise UserError("report --compare A B takes no other session or folder")

@@ -26,7 +26,9 @@ async def test_compare_prints_the_branch_turn_as_tables_json_and_csv(
     ("args", "message"),
     [
         (["only-one"], "compare takes two sessions"),
-        (["--a", "x"], "both --a and --b"),
+        (["--a", "x"], "both --a and --b: --b is missing"),
+        (["--b", "x"], "both --a and --b: --a is missing"),
+        (["s", "--a", "x", "--b", "y"], "takes no session ids besides"),
         (["x", "y", "--json", "--csv"], "--json or --csv, not both"),
         (["nowhere-1", "nowhere-2"], "no session 'nowhere-1'"),
         (["--a", "/nonexistent:series=A", "--b", "x"], "no session '/nonexistent:series=A'"),

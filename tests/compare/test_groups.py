@@ -157,5 +157,6 @@ def test_report_a_b_writes_the_group_report_and_one_group_alone_is_refused(
 
     refused = convscope("report", "--a", first, "-o", str(tmp_path / "no.html"), home=home)
     assert refused.returncode == 2
-    assert refused.stderr.startswith("convscope: error: report --a ... --b ... compares two groups")
+    missing = "two groups are compared with both --a and --b: --b is missing"
+    assert refused.stderr == f"convscope: error: {missing}\n"
     assert not (tmp_path / "no.html").exists()

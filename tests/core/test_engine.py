@@ -90,6 +90,20 @@ async def test_step_runs_exactly_one_turn_then_pauses_again() -> None:
     assert log.events[-1] == SessionEnded("stopped")
 
 
+async def test_a_step_that_runs_the_last_turn_finishes_the_session_instead_of_pausing() -> None:
+    engine = Engine(scripted_config("x", "y", rounds=1), start_paused=True)
+    log = EventLog(engine)
+    task = asyncio.create_task(engine.run())
+    for _ in range(2):
+        engine.step()
+        await asyncio.sleep(0.05)
+    await asyncio.wait_for(task, 5)
+    assert len(engine.transcript) == 2
+    assert engine.state == "finished" and log.events[-1] == SessionEnded("finished")
+    kinds = [(e.record.kind, e.record.turn_index) for e in log.of(ControlApplied)]
+    assert kinds == [("stepped", 0), ("paused", 1), ("stepped", 1)]  # no pause after the last
+
+
 async def test_rename_changes_later_prompts_and_keeps_earlier_turns_under_the_old_name() -> None:
     engine = Engine(scripted_config("x", "y", "z", rounds=2))
     log = EventLog(engine)

@@ -35,6 +35,8 @@ async def test_marking_two_sessions_on_home_and_pressing_v_compares_them() -> No
         await until(pilot, lambda: isinstance(app.screen, HomeScreen) and len(app.screen.summaries) == 2)
         await pilot.press("m", "down", "m")
         assert [title.startswith(MARK) for title in _titles(app)] == [True, True]
+        title_column = next(iter(app.screen.query_one("#sessions", DataTable).columns.values()))
+        assert title_column.content_width >= max(len(title) for title in _titles(app))  # not cut
         await pilot.press("v")
         await until(
             pilot, lambda: isinstance(app.screen, CompareScreen) and app.screen.comparison is not None

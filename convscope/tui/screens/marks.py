@@ -33,4 +33,4 @@ class SessionMarks:
         title = next(iter(table.columns))
         for session_id, shown in titles.items():
             mark = MARK if session_id in self.ids else ""
-            table.update_cell(session_id, title, mark + shown)
+            table.update_cell(session_id, title, mark + shown, update_width=True)  # the dot fits
