@@ -17,6 +17,7 @@ from convscope.core.metrics.catalogue import format_value
 from convscope.core.metrics.summary import session_summary
 from convscope.core.metrics.summary_model import MetricsSummary
 from convscope.core.metrics.toxicity import load_toxicity_scorer
+from convscope.printing import stdout_console
 from convscope.sessions.saved_measures import recorded_scores
 from convscope.sessions.store import SessionStore
 
@@ -103,7 +104,7 @@ def analyze_command(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"id": document.id, **summary.as_json()}, indent=2))
     else:
-        console = Console(highlight=False)
+        console = stdout_console()
         console.print(Text(f"{document.id}  {document.config.title}", style="bold"))
         render_summary(summary, console)
     return 0

@@ -109,10 +109,10 @@ def cmd_resume(args: argparse.Namespace) -> int:
 
 
 def cmd_sessions(args: argparse.Namespace) -> int:
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
+    from convscope.printing import stdout_console
     from convscope.sessions.branching import branch_mark, lineage_lines
     from convscope.sessions.store import SessionStore
 
@@ -148,7 +148,7 @@ def cmd_sessions(args: argparse.Namespace) -> int:
             Text(", ".join(summary.agents)),
             branch_mark(summary),
         )
-    console = Console(highlight=False)
+    console = stdout_console()
     console.print(table)
     for unreadable in listing.unreadable:
         line = Text.assemble(unreadable.id, ("  unreadable: ", "bold red"), unreadable.reason)

@@ -21,13 +21,8 @@ from convscope.compare.render import (
 )
 from convscope.compare.sources import compare_two_groups
 from convscope.core.errors import UserError
+from convscope.printing import stdout_console
 from convscope.sessions.store import SessionStore
-
-WIDTH = 160  # when printing to a file or a pipe, where rich would assume 80 columns
-
-
-def _console() -> Console:
-    return Console(highlight=False, width=None if sys.stdout.isatty() else WIDTH)
 
 
 def _print(args: argparse.Namespace, as_json: str, as_csv: str, tables: Callable[[Console], None]) -> None:
@@ -37,7 +32,7 @@ def _print(args: argparse.Namespace, as_json: str, as_csv: str, tables: Callable
     elif args.csv:
         sys.stdout.write(as_csv)
     else:
-        tables(_console())
+        tables(stdout_console())
 
 
 def compare_command(args: argparse.Namespace) -> int:

@@ -6,15 +6,13 @@ import sys
 from pathlib import Path
 from typing import Literal
 
-from rich.console import Console
-
 from convscope.core.errors import UserError
 from convscope.corpus.render import render_tables, to_csv, to_json
 from convscope.corpus.run import analyse_corpus
+from convscope.printing import stdout_console
 from convscope.sessions.folders import find_sessions
 
 DEFAULT_FIELD = "series"
-WIDTH = 140  # when printing to a file or a pipe, where rich would assume 80 columns
 
 CorpusOutput = Literal["tables", "json", "csv"]
 
@@ -52,7 +50,7 @@ def corpus_command(
     elif output == "json":
         sys.stdout.write(to_json(analysis))
     else:
-        render_tables(analysis, Console(highlight=False, width=None if sys.stdout.isatty() else WIDTH))
+        render_tables(analysis, stdout_console())
     return 0
 
 

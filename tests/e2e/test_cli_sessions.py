@@ -40,6 +40,8 @@ def test_headless_group_chat_with_a_decommissioned_agent_runs_to_the_end_and_rec
     assert all(t.error_kind == "permanent" and "decommission" in (t.error or "") for t in failed)
     listing = convscope("sessions", "list", home=home)
     assert summary.id in listing.stdout and "finished" in listing.stdout
+    header = listing.stdout.splitlines()[0].split()  # into a pipe, no column is dropped
+    assert header == ["id", "date", "status", "turns", "protocol", "title", "agents", "branch", "of"]
 
 
 def test_no_written_or_exported_file_contains_the_api_key(tmp_path: Path) -> None:
