@@ -15,6 +15,7 @@ import asyncio
 import errno
 import signal
 import sys
+import termios
 from collections.abc import Callable
 from typing import Any, TextIO
 
@@ -30,11 +31,7 @@ HUNG_UP_EXIT_STATUS = 129
 
 def terminal_hung_up(fd: int) -> bool:
     """True when ``fd`` is a terminal that has hung up; False for a live terminal, a pipe or a
-    file (input that is not a terminal is not watched), and where there are no terminals to ask."""
-    try:
-        import termios
-    except ImportError:  # Windows: its console driver ends the app itself
-        return False
+    file (input that is not a terminal is not watched)."""
     try:
         termios.tcgetattr(fd)
     except termios.error as error:
@@ -51,16 +48,16 @@ def input_terminal_hung_up() -> bool:
 def on_hang_up(callback: Callable[[], None]) -> Callable[[], None]:
     """Call ``callback`` on the running loop when the terminal hangs up (SIGHUP), instead of
     dying of it; returns what puts the signal back as it was. A SIGHUP ignored already
-    (``nohup``) stays ignored. Where the loop cannot take signals (Windows, a loop off the
-    main thread) the check above is all there is."""
-    hang_up: int | None = getattr(signal, "SIGHUP", None)
-    if hang_up is None or signal.getsignal(hang_up) is signal.SIG_IGN:
-        return lambda: None
+    (``nohup``) stays ignored. Where the loop cannot take signals (a loop off the main thread)
+    the check above is all there is."""
+    hang_up = signal.SIGHUP
     before = signal.getsignal(hang_up)
+    if before is signal.SIG_IGN:
+        return lambda: None
     loop = asyncio.get_running_loop()
     try:
         loop.add_signal_handler(hang_up, callback)
-    except (ValueError, RuntimeError, NotImplementedError):
+    except (ValueError, RuntimeError):  # a loop off the main thread
         return lambda: None
 
     def forget() -> None:
