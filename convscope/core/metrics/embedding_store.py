@@ -14,7 +14,6 @@ held by another process past the busy timeout costs only the batch that met it.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import logging
 import sqlite3
@@ -26,6 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from convscope.core.environment import cache_root, embedding_cache_setting
+from convscope.core.taking_turns import taking_turns
 
 OFF_VALUES = frozenset({"off", "0", "no", "false"})
 _QUERY_CHUNK = 500  # keys per SELECT, under SQLite's limit on bound parameters
@@ -93,8 +93,7 @@ class EmbeddingStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             # Switching a new file to WAL does not wait on SQLite's busy timeout: processes
             # opening the store together take turns on a lock file instead.
-            with open(self.path.with_name(self.path.name + ".lock"), "a") as lock:
-                fcntl.flock(lock, fcntl.LOCK_EX)
+            with taking_turns(self.path):
                 connection = sqlite3.connect(self.path, timeout=self.busy_timeout_s, check_same_thread=False)
                 connection.execute("PRAGMA page_size=16384")  # before WAL: ten rows to a page
                 connection.execute("PRAGMA journal_mode=WAL")

@@ -49,8 +49,10 @@ def prepared_token_retention(previous: RougeText, current: RougeText) -> float:
 
 
 def mean_token_retention(outputs: Sequence[str]) -> float | None:
-    """Mean :func:`token_retention` over consecutive pairs; None for fewer than two outputs."""
-    values = [token_retention(a, b) for a, b in pairwise(outputs)]
+    """Mean :func:`token_retention` over consecutive pairs; None for fewer than two outputs.
+    Each output is tokenised once, not once per pair it is in."""
+    prepared = [RougeText.of(text) for text in outputs]
+    values = [prepared_token_retention(a, b) for a, b in pairwise(prepared)]
     return sum(values) / len(values) if values else None
 
 

@@ -18,6 +18,7 @@ import tempfile
 from pathlib import Path
 
 from convscope.core.providers.local_sources import ONNX_BUILD_OPTIONS, ONNX_PRECISION, ModelSource, onnx_dir
+from convscope.core.taking_turns import taking_turns
 
 logger = logging.getLogger(__name__)
 
@@ -35,11 +36,18 @@ def converted_folder(source: ModelSource) -> Path:
     output when the conversion fails.
     """
     folder = onnx_dir(source)
-    if not (folder / "genai_config.json").is_file():
-        _check_header(source.path)
-        logger.info("converting %s for onnxruntime-genai (once, into %s)", source.path, folder)
-        _run_child(source.path, folder)
+    if _converted(folder):
+        return folder
+    _check_header(source.path)
+    with taking_turns(folder):  # another process converting this file: wait for its result
+        if not _converted(folder):
+            logger.info("converting %s for onnxruntime-genai (once, into %s)", source.path, folder)
+            _run_child(source.path, folder)
     return folder
+
+
+def _converted(folder: Path) -> bool:
+    return (folder / "genai_config.json").is_file()
 
 
 def _check_header(gguf: Path) -> None:
@@ -54,7 +62,7 @@ def _check_header(gguf: Path) -> None:
 def _run_child(gguf: Path, folder: Path) -> None:
     command = [sys.executable, "-m", __name__, str(gguf), str(folder)]
     done = subprocess.run(command, capture_output=True, text=True, timeout=CONVERSION_TIMEOUT_S, check=False)
-    if done.returncode != 0 or not (folder / "genai_config.json").is_file():
+    if done.returncode != 0 or not _converted(folder):
         lines = (done.stderr or done.stdout).strip().splitlines()
         reason = lines[-1] if lines else f"exit status {done.returncode}"
         raise RuntimeError(f"converting for onnxruntime-genai failed: {reason}")

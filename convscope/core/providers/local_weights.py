@@ -28,6 +28,7 @@ from transformers import (
 from transformers.utils import logging as transformers_logging
 
 from convscope.core.providers.local_sources import ModelSource, cache_dir
+from convscope.core.taking_turns import taking_turns
 from convscope.core.threads import limit_torch_threads
 
 logger = logging.getLogger(__name__)
@@ -55,16 +56,17 @@ def load_weights(source: ModelSource) -> Weights:
     started = time.perf_counter()
     if not source.is_gguf:
         model, tokenizer = _load_folder(source.path)
-        origin: Origin = "folder"
-    elif (cached := cache_dir(source)).is_dir():
-        model, tokenizer = _load_folder(cached)
-        origin = "cache"
-    else:
-        model, tokenizer = _dequantise(source)
-        origin = "gguf"
-        _save_to_cache(model, tokenizer, cached)
-        # Computing with the stored (rounded) weights makes this run match every later one.
-        model = model.to(COMPUTE_DTYPE)
+        return Weights(model, tokenizer, "folder", time.perf_counter() - started)
+    cached = cache_dir(source)
+    with taking_turns(cached):  # another process dequantising this file: wait, then load its copy
+        origin: Origin = "cache" if cached.is_dir() else "gguf"
+        if origin == "cache":
+            model, tokenizer = _load_folder(cached)
+        else:
+            model, tokenizer = _dequantise(source)
+            _save_to_cache(model, tokenizer, cached)
+            # Computing with the stored (rounded) weights makes this run match every later one.
+            model = model.to(COMPUTE_DTYPE)
     return Weights(model, tokenizer, origin, time.perf_counter() - started)
 
 
@@ -73,9 +75,11 @@ def dequantised_folder(source: ModelSource) -> Path:
     (the fast runtime converts from it)."""
     folder = cache_dir(source)
     if not folder.is_dir():
-        _configure_torch()
-        model, tokenizer = _dequantise(source)
-        _save_to_cache(model, tokenizer, folder)
+        with taking_turns(folder):  # another process dequantising this file: wait for it
+            if not folder.is_dir():
+                _configure_torch()
+                model, tokenizer = _dequantise(source)
+                _save_to_cache(model, tokenizer, folder)
     if not folder.is_dir():
         raise OSError(f"could not cache the dequantised weights in {folder}")
     return folder

@@ -409,6 +409,21 @@ def test_cache_lives_under_convscope_cache_and_moves_when_the_file_changes(
     assert cache_dir(resolve_source(str(gguf))) != before
 
 
+def test_a_copy_of_the_file_elsewhere_shares_its_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cache belongs to the bytes: a new virtual environment's copy of the embedded
+    model finds the conversion the old one made."""
+    monkeypatch.setenv("CONVSCOPE_CACHE", str(tmp_path / "cache"))
+    first, copy = tmp_path / "one" / "tiny.gguf", tmp_path / "two" / "tiny.gguf"
+    for path in (first, copy):
+        path.parent.mkdir()
+        path.write_bytes(b"GGUF the same weights")
+
+    assert cache_dir(resolve_source(str(copy))) == cache_dir(resolve_source(str(first)))
+    assert onnx_dir(resolve_source(str(copy))) == onnx_dir(resolve_source(str(first)))
+
+
 def write_two_files(folder: Path) -> None:
     (folder / "config.json").write_text("{}")
     (folder / "model.safetensors").write_bytes(b"weights")
@@ -460,7 +475,8 @@ async def test_a_gguf_that_does_not_load_fails_the_turn_permanently(
 
     assert caught.value.permanent
     assert caught.value.message.startswith("local:broken: cannot load ") and "\n" not in caught.value.message
-    assert not (tmp_path / "cache" / "models").exists() or not any((tmp_path / "cache" / "models").iterdir())
+    models = tmp_path / "cache" / "models"
+    assert not models.exists() or [entry.name for entry in models.iterdir()] == [".locks"]  # no model
 
 
 def test_a_file_that_is_no_gguf_is_refused_before_any_conversion_starts(
