@@ -9,9 +9,7 @@ PHOENIX_STAMP := $(PHOENIX_VENV)/.installed-stamp
 
 .PHONY: demo test test-integrations lint bench clean
 
-# --no-compile: pip would byte-compile every module of every package (half of the set-up
-# time); Python compiles the modules it imports on first use instead, once.
-PIP := $(BIN)/pip install --quiet --no-compile
+PIP := $(BIN)/pip install --quiet
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,8 +38,8 @@ test: lint
 
 $(PHOENIX_STAMP):
 	$(PYTHON) -m venv $(PHOENIX_VENV)
-	$(PHOENIX_VENV)/bin/pip install --quiet --no-compile --upgrade pip
-	$(PHOENIX_VENV)/bin/pip install --quiet --no-compile arize-phoenix==20.26.1
+	$(PHOENIX_VENV)/bin/pip install --quiet --upgrade pip
+	$(PHOENIX_VENV)/bin/pip install --quiet arize-phoenix==20.26.1
 	touch $(PHOENIX_STAMP)
 
 # A real Phoenix server takes convscope's traces, live and from a file (about 3 minutes).

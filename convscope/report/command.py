@@ -44,10 +44,26 @@ def _plots(args: argparse.Namespace) -> Plots:
     return session_plots(document, embeddings=not args.no_embeddings)
 
 
+def _check_destination(path: Path, *, folder: bool = False) -> None:
+    """Refuse now, not after minutes of analysis, a place the report could never be written:
+    a file where a folder is needed on the way, or a folder where the file should go."""
+    if path.exists() and path.is_dir() != folder:
+        raise UserError(f"cannot write {path}: it is a {'file' if folder else 'folder'}")
+    ancestor = path.parent
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise UserError(f"cannot write {path}: {ancestor} is a file")
+
+
 def report_command(args: argparse.Namespace) -> int:
-    plots = _plots(args)
     output = Path(args.output).expanduser()
-    pngs = write_report(plots, output, png_dir=Path(args.png).expanduser() if args.png else None)
+    png_dir = Path(args.png).expanduser() if args.png else None
+    _check_destination(output)
+    if png_dir is not None:
+        _check_destination(png_dir, folder=True)
+    plots = _plots(args)
+    pngs = write_report(plots, output, png_dir=png_dir)
     print(f"wrote {output} ({len(plots.charts)} figures)", file=sys.stderr)
     for path in pngs:
         print(f"wrote {path}", file=sys.stderr)

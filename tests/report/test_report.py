@@ -13,9 +13,11 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from convscope.cli import main
 from convscope.core.config_files import load_config
 from convscope.headless.runner import run_headless
 from convscope.plotdata import LineChart, session_plots
+from convscope.report import command as report_command
 from convscope.report.html import write_report
 from convscope.sessions.importers import importer
 from convscope.sessions.importers.folder import import_file
@@ -158,6 +160,39 @@ def test_report_command_on_a_session_without_embeddings(
     assert result.returncode == 0, result.stderr
     assert "7 figures" in result.stderr
     assert len(_parse(tmp_path / "r.html").images) == 7
+
+
+@pytest.mark.parametrize(
+    "destination",
+    [
+        ("blocker/report.html", None, "blocker is a file"),
+        ("report.html", "blocker/pngs", "blocker is a file"),
+        ("a-folder", None, "it is a folder"),
+        ("report.html", "blocker", "it is a file"),
+    ],
+    ids=["report-under-a-file", "pngs-under-a-file", "report-is-a-folder", "pngs-is-a-file"],
+)
+def test_report_refuses_a_destination_it_could_never_write_before_analysing_anything(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    destination: tuple[str, str | None, str],
+) -> None:
+    output, png, reason = destination
+    (tmp_path / "blocker").write_text("a file, not a folder")
+    (tmp_path / "a-folder").mkdir()
+    monkeypatch.chdir(tmp_path)
+
+    def no_analysis(*_: object, **__: object) -> None:
+        raise AssertionError("the corpus was analysed before the destination was checked")
+
+    monkeypatch.setattr(report_command, "analyse_corpus", no_analysis)
+    args = ["report", str(tmp_path), "-o", output, *(["--png", png] if png else [])]
+
+    assert main(args) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("convscope: error: cannot write ") and error.count("\n") == 1
+    assert reason in error
 
 
 async def test_a_network_report_sets_the_opinion_spread_beside_degroots_halving_time(tmp_path: Path) -> None:

@@ -89,7 +89,7 @@ class CodingPanel(ConversationProtocol):
         last = last_agent_turn(transcript)
         if last is None:
             return self._code_turn(self.order[0], 0, transcript, names)
-        if last.phase == "code" and not last.failed:
+        if last.phase == "code" and last.spoke:
             return self._summary_turn(last, names)
         position = self.order.index(last.agent_id) + 1
         round_index = last.round if position < len(self.order) else last.round + 1
@@ -125,7 +125,7 @@ def memory(transcript: Sequence[Turn]) -> list[str]:
     return [
         f"{turn.nickname}: {' '.join(turn.text.split())}"
         for turn in transcript
-        if turn.phase == "summary" and not turn.failed
+        if turn.phase == "summary" and turn.spoke
     ]
 
 
@@ -139,12 +139,13 @@ def notes(speaker: str, transcript: Sequence[Turn]) -> list[str]:
 
 
 def codes_by_round(transcript: Sequence[Turn]) -> dict[int, dict[str, str]]:
-    """round -> agent id -> its code that round (the synthesis in the last round); failed turns left out.
+    """round -> agent id -> its code that round (the synthesis in the last round); turns that
+    failed or were interrupted before they said anything left out.
 
     What stability, self-consistency, ROUGE between agents, influence and TwoNN are computed on.
     """
     codes: dict[int, dict[str, str]] = {}
     for turn in transcript:
-        if turn.phase in ("code", "synthesis") and not turn.failed:
+        if turn.phase in ("code", "synthesis") and turn.spoke:
             codes.setdefault(turn.round, {})[turn.agent_id] = turn.text
     return codes

@@ -291,12 +291,13 @@ class OpinionNetwork(ConversationProtocol):
         )
 
     def _latest_answers(self, transcript: Sequence[Turn], before_round: int) -> dict[str, Turn]:
-        """Each agent's last successful answer before ``before_round`` (walks back only as far as needed)."""
+        """Each agent's last answer before ``before_round`` (walks back only as far as needed):
+        a failed turn, or one interrupted before it said anything, leaves the one before."""
         found: dict[str, Turn] = {}
         for turn in reversed(transcript):
             if len(found) == len(self.theory.agents):
                 break
-            if turn.round < before_round and not (turn.failed or turn.human) and turn.agent_id not in found:
+            if turn.round < before_round and turn.spoke and not turn.human and turn.agent_id not in found:
                 found[turn.agent_id] = turn
         return found
 

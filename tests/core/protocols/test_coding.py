@@ -122,6 +122,23 @@ async def test_a_failed_code_gets_no_summary_and_the_next_agent_goes_on(tmp_path
     assert [t.phase for t in by_agent["a1"]] == ["code", "summary", "code", "summary", "synthesis"]
 
 
+async def test_a_code_interrupted_before_it_said_anything_gets_no_summary_and_is_no_code(
+    tmp_path: Path,
+) -> None:
+    config = make_config("coding", panel_agents(tmp_path, agents=2, rounds=3), rounds=3, brief=ITEM)
+    turns, _ = await run(config)
+    first_code = turns[0]
+    silent = first_code.model_copy(update={"text": "", "cut_by": "interrupt"})
+    names = {agent.id: agent.nickname for agent in config.agents}
+
+    plan = protocol_for(config).next_turn([silent], names)
+
+    next_code = turns[2]  # in the run, after the first code's summary
+    assert next_code.phase == "code" and next_code.agent_id != silent.agent_id
+    assert plan is not None and (plan.agent_id, plan.phase) == (next_code.agent_id, "code")
+    assert silent.agent_id not in codes_by_round([silent, *turns[1:]]).get(0, {})
+
+
 @pytest.mark.parametrize(
     ("fields", "message"),
     [

@@ -53,6 +53,25 @@ async def test_each_agent_sees_its_own_and_its_in_neighbours_previous_answers_on
         assert prompt.index(f"{letter[turn.agent_id]} says") < prompt.index("What the people you hear said:")
 
 
+async def test_an_answer_interrupted_before_it_said_anything_leaves_the_one_before_it(tmp_path: Path) -> None:
+    config = network(talking_agents(tmp_path, 3, 3), 3, graph="complete")
+    turns, _ = await run(config)
+    before_round_2 = [turn for turn in turns if turn.round < 2]
+    silent = next(turn for turn in before_round_2 if turn.round == 1 and turn.agent_id == "a1")
+    transcript = [
+        turn.model_copy(update={"text": "", "cut_by": "interrupt"}) if turn is silent else turn
+        for turn in before_round_2
+    ]
+    names = {agent.id: agent.nickname for agent in config.agents}
+
+    plans = protocol_for(config).next_turns(transcript, names)
+
+    assert [plan.agent_id for plan in plans] == ["a0", "a1", "a2"]
+    for plan in plans:
+        prompt = plan.messages[-1].content
+        assert "B says 0." in prompt and "A says 1." in prompt and "C says 1." in prompt
+
+
 def test_a_directed_ring_hears_only_its_predecessor() -> None:
     config = network(["scripted:echo"] * 4, 2, graph="ring", directed=True)
     theory = network_theory(config)
