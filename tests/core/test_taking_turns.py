@@ -3,6 +3,7 @@ and find it made (two workers on an empty cache convert a model once, not twice)
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 import threading
@@ -11,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from convscope.core.providers import local_conversion
-from convscope.core.providers.local_sources import onnx_dir, resolve_source
+from convscope.core.providers import local_conversion, local_weights
+from convscope.core.providers.local_sources import ModelSource, onnx_dir, resolve_source
 from convscope.core.taking_turns import lock_path, taking_turns
 
 HOLD_AND_MAKE = """
@@ -78,3 +79,57 @@ def test_two_callers_on_an_empty_cache_convert_a_model_once(
 
     assert conversions == [gguf]
     assert folders == [onnx_dir(source)] * 2
+
+
+def test_two_callers_on_an_empty_cache_dequantise_a_model_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CONVSCOPE_CACHE", str(tmp_path / "cache"))
+    gguf = tmp_path / "tiny.gguf"
+    gguf.write_bytes(b"GGUF" + (3).to_bytes(4, "little"))
+    dequantised: list[Path] = []
+
+    def slow_dequantisation(source: ModelSource) -> tuple[str, str]:
+        dequantised.append(source.path)
+        time.sleep(0.3)
+        return "model", "tokenizer"
+
+    def save(model: object, tokenizer: object, folder: Path) -> None:
+        folder.mkdir(parents=True)
+
+    monkeypatch.setattr(local_weights, "_dequantise", slow_dequantisation)
+    monkeypatch.setattr(local_weights, "_save_to_cache", save)
+    source = resolve_source(str(gguf))
+    callers = [threading.Thread(target=local_weights.dequantised_folder, args=(source,)) for _ in range(2)]
+    for caller in callers:
+        caller.start()
+    for caller in callers:
+        caller.join(timeout=30)
+
+    assert dequantised == [gguf]
+
+
+def test_a_holder_that_never_lets_go_is_waited_for_only_so_long(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    entry = tmp_path / "cache" / "model"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_AND_MAKE.replace("time.sleep(0.5)", "time.sleep(60)"), str(entry)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "holding\n"
+        ran = False
+        with (
+            caplog.at_level(logging.INFO, logger="convscope.core.taking_turns"),
+            taking_turns(entry, wait_limit_s=0.5),
+        ):
+            ran = True
+    finally:
+        holder.kill()
+        holder.wait()
+
+    assert ran
+    assert [record.levelname for record in caplog.records] == ["INFO", "WARNING"]
+    assert "waiting for another convscope process making model" in caplog.records[0].getMessage()

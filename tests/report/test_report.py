@@ -187,7 +187,9 @@ def test_report_refuses_a_destination_it_could_never_write_before_analysing_anyt
         raise AssertionError("the corpus was analysed before the destination was checked")
 
     monkeypatch.setattr(report_command, "analyse_corpus", no_analysis)
-    args = ["report", str(tmp_path), "-o", output, *(["--png", png] if png else [])]
+    corpus = SessionStore(tmp_path / "corpus")
+    _import(corpus, "warroom-A-run04")  # a folder the report would analyse if it got that far
+    args = ["report", str(corpus.root), "-o", output, *(["--png", png] if png else [])]
 
     assert main(args) == 2
     error = capsys.readouterr().err

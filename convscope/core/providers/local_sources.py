@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import importlib.util
+import os
+import string
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -98,8 +100,8 @@ def _embedded_path(name: str, embedded: EmbeddedModel) -> Path:
 def cache_dir(source: ModelSource) -> Path:
     """The folder holding the file's dequantised weights; a changed file gets a new folder.
 
-    Named after the file's content, not its spec or path, so that a name and a path to one
-    file share it, and so does a copy of the file in another virtual environment.
+    Named after the file's name and content, not its spec or path, so that a name and a path
+    to one file share it, and so does a copy of the file in another virtual environment.
     """
     return _keyed_dir(source, CACHE_FORMAT)
 
@@ -115,15 +117,36 @@ def onnx_dir(source: ModelSource) -> Path:
 
 def _keyed_dir(source: ModelSource, form: str, label: str = "") -> Path:
     stat = source.path.stat()
-    identity = f"{_content_digest(source.path, stat.st_size, stat.st_mtime_ns)}\0{form}"
+    identity = f"{_content_digest(source.path, stat.st_size, stat.st_mtime_ns, stat.st_ino)}\0{form}"
     digest = hashlib.sha256(identity.encode()).hexdigest()[:12]
     return cache_root() / "models" / f"{source.path.stem}-{label}{digest}"
 
 
+_SHA256_HEX_LENGTH = 64
+
+
 @lru_cache(maxsize=32)
-def _content_digest(path: Path, size: int, mtime_ns: int) -> str:
-    """The file's SHA-256, once per process and version of the file (size and mtime are the
-    memo's key): a cache entry belongs to the bytes, so a reinstalled wheel or a new virtual
-    environment finds the conversion it made before (0.08 s for the embedded 98 MB model)."""
+def _content_digest(path: Path, size: int, mtime_ns: int, inode: int) -> str:
+    """The file's SHA-256: a cache entry belongs to the bytes, so a reinstalled wheel or a new
+    virtual environment finds the conversion made before. Hashing takes 0.08 s for the
+    embedded 98 MB model but seconds for a GGUF of several GB, so the digest is remembered
+    in the cache under the file's path, size, mtime and inode (a changed file gets another
+    name) and computed once per version of the file, not once per process."""
+    version = hashlib.sha256(f"{path.resolve()}\0{size}\0{mtime_ns}\0{inode}".encode()).hexdigest()[:24]
+    memo = cache_root() / "models" / ".digests" / version
+    try:
+        remembered = memo.read_text(encoding="ascii").strip()
+        if len(remembered) == _SHA256_HEX_LENGTH and set(remembered) <= set(string.hexdigits):
+            return remembered
+    except (OSError, UnicodeDecodeError):
+        pass
     with path.open("rb") as file:
-        return hashlib.file_digest(file, "sha256").hexdigest()
+        digest = hashlib.file_digest(file, "sha256").hexdigest()
+    try:
+        memo.parent.mkdir(parents=True, exist_ok=True)
+        partial = memo.with_name(f".{memo.name}.{os.getpid()}")
+        partial.write_text(digest, encoding="ascii")
+        partial.replace(memo)  # whole or not at all, whoever else writes it
+    except OSError:
+        pass  # an unwritable cache hashes again next time
+    return digest

@@ -58,16 +58,16 @@ def load_weights(source: ModelSource) -> Weights:
         model, tokenizer = _load_folder(source.path)
         return Weights(model, tokenizer, "folder", time.perf_counter() - started)
     cached = cache_dir(source)
-    with taking_turns(cached):  # another process dequantising this file: wait, then load its copy
-        origin: Origin = "cache" if cached.is_dir() else "gguf"
-        if origin == "cache":
-            model, tokenizer = _load_folder(cached)
-        else:
-            model, tokenizer = _dequantise(source)
-            _save_to_cache(model, tokenizer, cached)
-            # Computing with the stored (rounded) weights makes this run match every later one.
-            model = model.to(COMPUTE_DTYPE)
-    return Weights(model, tokenizer, origin, time.perf_counter() - started)
+    if not cached.is_dir():
+        with taking_turns(cached):  # another process dequantising this file: wait, then load its copy
+            if not cached.is_dir():
+                model, tokenizer = _dequantise(source)
+                _save_to_cache(model, tokenizer, cached)
+                # Computing with the stored (rounded) weights makes this run match every later one.
+                model = model.to(COMPUTE_DTYPE)
+                return Weights(model, tokenizer, "gguf", time.perf_counter() - started)
+    model, tokenizer = _load_folder(cached)
+    return Weights(model, tokenizer, "cache", time.perf_counter() - started)
 
 
 def dequantised_folder(source: ModelSource) -> Path:

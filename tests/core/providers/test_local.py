@@ -23,7 +23,7 @@ import pytest
 from transformers import BatchEncoding, GenerationMixin
 
 from convscope.core.agents import AgentSpec, GenerationParams
-from convscope.core.providers import local, local_conversion, local_onnx
+from convscope.core.providers import local, local_conversion, local_onnx, local_sources
 from convscope.core.providers.base import ChatMessage, ChatRequest, ProviderError, StreamItem, Usage
 from convscope.core.providers.local_generation import HfPromptTokenizer, TransformersRuntime
 from convscope.core.providers.local_onnx import OnnxRuntime
@@ -424,6 +424,24 @@ def test_a_copy_of_the_file_elsewhere_shares_its_cache(
     assert onnx_dir(resolve_source(str(copy))) == onnx_dir(resolve_source(str(first)))
 
 
+def test_a_files_digest_is_remembered_in_the_cache_not_hashed_by_every_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CONVSCOPE_CACHE", str(tmp_path / "cache"))
+    gguf = tmp_path / "big.gguf"
+    gguf.write_bytes(b"GGUF as if several gigabytes")
+    first = cache_dir(resolve_source(str(gguf)))
+    local_sources._content_digest.cache_clear()  # as a new process would start
+
+    def no_hashing(*_: object) -> None:
+        raise AssertionError("the file was hashed again")
+
+    monkeypatch.setattr(local_sources.hashlib, "file_digest", no_hashing)
+
+    assert cache_dir(resolve_source(str(gguf))) == first
+    assert len(list((tmp_path / "cache" / "models" / ".digests").iterdir())) == 1
+
+
 def write_two_files(folder: Path) -> None:
     (folder / "config.json").write_text("{}")
     (folder / "model.safetensors").write_bytes(b"weights")
@@ -476,7 +494,8 @@ async def test_a_gguf_that_does_not_load_fails_the_turn_permanently(
     assert caught.value.permanent
     assert caught.value.message.startswith("local:broken: cannot load ") and "\n" not in caught.value.message
     models = tmp_path / "cache" / "models"
-    assert not models.exists() or [entry.name for entry in models.iterdir()] == [".locks"]  # no model
+    # no model and no half-written one; only the cache's bookkeeping (.locks, .digests)
+    assert not models.exists() or all(entry.name in {".locks", ".digests"} for entry in models.iterdir())
 
 
 def test_a_file_that_is_no_gguf_is_refused_before_any_conversion_starts(
