@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from convscope.compare.finals import format_difference, format_final
 from convscope.compare.pair import PairComparison, Side, compare_pair
@@ -26,6 +26,7 @@ from convscope.plotdata.compare import overlay_chart
 from convscope.sessions.schema import SessionDocument
 from convscope.tui.screens.navigation import leave
 from convscope.tui.widgets.chart import Chart
+from convscope.tui.widgets.key_footer import KeyFooter
 from convscope.tui.widgets.side_by_side import SideBySide
 from convscope.tui.widgets.status_bar import StatusBar
 
@@ -68,7 +69,7 @@ class CompareScreen(Screen[None]):
             yield self.table
             with Vertical(id="compare-chart-box"):
                 yield self.chart
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.status.show(TITLE, "compare", ["reading both sessions…"])

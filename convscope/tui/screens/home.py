@@ -11,7 +11,7 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from convscope.core.errors import ConvscopeError
 from convscope.core.reruns import latest_turns
@@ -30,6 +30,7 @@ from convscope.tui.screens.live import LiveScreen, branch_saved_session
 from convscope.tui.screens.marks import SessionMarks
 from convscope.tui.screens.new_session import NewSessionScreen
 from convscope.tui.screens.replay import ReplayScreen
+from convscope.tui.widgets.key_footer import KeyFooter
 from convscope.tui.widgets.status_bar import StatusBar
 
 # What a person scans for first comes first: at 100 columns the agents' names are what is cut.
@@ -94,7 +95,7 @@ class HomeScreen(Screen[None]):
         yield StatusBar()
         yield self.table
         yield self.empty
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.table.add_columns(*_COLUMNS)

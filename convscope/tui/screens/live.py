@@ -18,7 +18,6 @@ from typing import Any, ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from convscope.core.controls import Roster
 from convscope.core.errors import ConvscopeError
@@ -53,6 +52,7 @@ from convscope.tui.screens.exporting import export_in_background
 from convscope.tui.screens.navigation import leave
 from convscope.tui.screens.plots import PlotsScreen
 from convscope.tui.settings import load_nickname, save_nickname
+from convscope.tui.widgets.key_footer import KeyFooter
 from convscope.tui.widgets.session_deck import SessionDeck
 from convscope.tui.widgets.status_bar import StatusBar
 
@@ -106,7 +106,7 @@ class LiveScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield self.status
         yield self.deck
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         saved = self.session.saved

@@ -19,7 +19,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Button, Checkbox, Footer, Input, Label, Select, Static, TextArea
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
 
 from convscope.core.agents import AgentSpec
 from convscope.core.config import SessionConfig
@@ -31,6 +31,7 @@ from convscope.core.providers.failures import parse_failure
 from convscope.core.providers.registry import ProviderConfigError, check
 from convscope.runtime.session import SessionRuntime
 from convscope.sessions.store import SessionStore
+from convscope.tui.widgets.key_footer import KeyFooter
 from convscope.tui.widgets.status_bar import StatusBar
 
 BLANK = SessionConfig(
@@ -152,7 +153,7 @@ class NewSessionScreen(Screen[SessionRuntime | None]):
                 yield Button("Add agent", id="add-agent", compact=True)
                 yield Button("Start", id="start", variant="primary", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
-        yield Footer()
+        yield KeyFooter()
 
     async def on_mount(self) -> None:
         self.query_one(StatusBar).show("new session", "setup", ["ctrl+s start", "escape cancel"])

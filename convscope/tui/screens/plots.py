@@ -12,7 +12,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from convscope.core.snapshot import Snapshot
 from convscope.plotdata import LineChart
@@ -26,6 +25,7 @@ from convscope.plotdata.session import (
 from convscope.tui.metrics_board import MetricsBoard
 from convscope.tui.screens.navigation import leave
 from convscope.tui.widgets.chart import Chart
+from convscope.tui.widgets.key_footer import KeyFooter
 from convscope.tui.widgets.status_bar import StatusBar
 
 SLOTS = ("rouge", "confidence", "loop", "spread")
@@ -54,7 +54,7 @@ class PlotsScreen(Screen[None]):
         yield StatusBar()
         with Grid(id="plots"):
             yield from self._charts.values()
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(StatusBar).show(self._title, "plots", ["metrics over the session"])

@@ -11,7 +11,6 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.widgets import Footer
 
 from convscope.core.controls import Roster
 from convscope.core.errors import ConvscopeError
@@ -29,6 +28,7 @@ from convscope.tui.screens.exporting import export_in_background
 from convscope.tui.screens.live import branch_saved_session
 from convscope.tui.screens.navigation import leave
 from convscope.tui.screens.plots import PlotsScreen
+from convscope.tui.widgets.key_footer import KeyFooter
 from convscope.tui.widgets.session_deck import SessionDeck
 from convscope.tui.widgets.status_bar import StatusBar
 from convscope.tui.widgets.timeline import Timeline
@@ -77,7 +77,7 @@ class ReplayScreen(Screen[None]):
         yield self.status
         yield self.timeline
         yield self.deck
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.deck.load_record(self.document.turns, self.document.controls)
