@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,23 @@ with taking_turns(entry):
     time.sleep(0.5)
     entry.mkdir()
 """
+
+
+def gguf_on_an_empty_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A file with a valid GGUF header (version 3), the cache an empty folder."""
+    monkeypatch.setenv("CONVSCOPE_CACHE", str(tmp_path / "cache"))
+    gguf = tmp_path / "tiny.gguf"
+    gguf.write_bytes(b"GGUF" + (3).to_bytes(4, "little"))
+    return gguf
+
+
+def twice_at_once(work: Callable[[], object]) -> None:
+    """Run ``work`` on two threads at once, as two processes would (flock does not care)."""
+    callers = [threading.Thread(target=work) for _ in range(2)]
+    for caller in callers:
+        caller.start()
+    for caller in callers:
+        caller.join(timeout=30)
 
 
 def test_a_second_process_waits_for_the_first_and_finds_its_entry_made(tmp_path: Path) -> None:
@@ -54,9 +72,7 @@ def test_without_a_place_for_the_lock_file_the_work_goes_on_unlocked(tmp_path: P
 def test_two_callers_on_an_empty_cache_convert_a_model_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("CONVSCOPE_CACHE", str(tmp_path / "cache"))
-    gguf = tmp_path / "tiny.gguf"
-    gguf.write_bytes(b"GGUF" + (3).to_bytes(4, "little"))
+    gguf = gguf_on_an_empty_cache(tmp_path, monkeypatch)
     conversions: list[Path] = []
 
     def slow_conversion(source: Path, folder: Path) -> None:
@@ -68,14 +84,7 @@ def test_two_callers_on_an_empty_cache_convert_a_model_once(
     monkeypatch.setattr(local_conversion, "_run_child", slow_conversion)
     source = resolve_source(str(gguf))
     folders: list[Path] = []
-    callers = [
-        threading.Thread(target=lambda: folders.append(local_conversion.converted_folder(source)))
-        for _ in range(2)
-    ]
-    for caller in callers:
-        caller.start()
-    for caller in callers:
-        caller.join(timeout=30)
+    twice_at_once(lambda: folders.append(local_conversion.converted_folder(source)))
 
     assert conversions == [gguf]
     assert folders == [onnx_dir(source)] * 2
@@ -84,9 +93,7 @@ def test_two_callers_on_an_empty_cache_convert_a_model_once(
 def test_two_callers_on_an_empty_cache_dequantise_a_model_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("CONVSCOPE_CACHE", str(tmp_path / "cache"))
-    gguf = tmp_path / "tiny.gguf"
-    gguf.write_bytes(b"GGUF" + (3).to_bytes(4, "little"))
+    gguf = gguf_on_an_empty_cache(tmp_path, monkeypatch)
     dequantised: list[Path] = []
 
     def slow_dequantisation(source: ModelSource) -> tuple[str, str]:
@@ -100,11 +107,7 @@ def test_two_callers_on_an_empty_cache_dequantise_a_model_once(
     monkeypatch.setattr(local_weights, "_dequantise", slow_dequantisation)
     monkeypatch.setattr(local_weights, "_save_to_cache", save)
     source = resolve_source(str(gguf))
-    callers = [threading.Thread(target=local_weights.dequantised_folder, args=(source,)) for _ in range(2)]
-    for caller in callers:
-        caller.start()
-    for caller in callers:
-        caller.join(timeout=30)
+    twice_at_once(lambda: local_weights.dequantised_folder(source))
 
     assert dequantised == [gguf]
 

@@ -428,9 +428,9 @@ def test_a_files_digest_is_remembered_in_the_cache_not_hashed_by_every_process(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("CONVSCOPE_CACHE", str(tmp_path / "cache"))
-    gguf = tmp_path / "big.gguf"
-    gguf.write_bytes(b"GGUF as if several gigabytes")
-    first = cache_dir(resolve_source(str(gguf)))
+    (tmp_path / "big.gguf").write_bytes(b"GGUF as if several gigabytes")
+    source = resolve_source(str(tmp_path / "big.gguf"))
+    first = cache_dir(source)
     local_sources._content_digest.cache_clear()  # as a new process would start
 
     def no_hashing(*_: object) -> None:
@@ -438,7 +438,7 @@ def test_a_files_digest_is_remembered_in_the_cache_not_hashed_by_every_process(
 
     monkeypatch.setattr(local_sources.hashlib, "file_digest", no_hashing)
 
-    assert cache_dir(resolve_source(str(gguf))) == first
+    assert cache_dir(source) == first
     assert len(list((tmp_path / "cache" / "models" / ".digests").iterdir())) == 1
 
 
