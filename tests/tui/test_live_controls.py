@@ -242,6 +242,29 @@ async def test_q_asks_before_abandoning_a_turn_in_flight() -> None:
     assert summary.turns == len(engine.transcript) == 1  # turn #1 is lost, everything before it saved
 
 
+async def test_no_new_turn_starts_while_the_quit_question_is_open_and_no_lets_the_session_go_on() -> None:
+    gate = TurnGate()
+    gate.let_through(1)  # turn #0 finishes; turn #1 is in flight when q is pressed
+    app, session = live_app(scripted_config(rounds=50), gate=gate)
+    engine = session.engine
+    async with app.run_test(size=SIZE) as pilot:
+        screen = live_screen(pilot)
+        await until(pilot, lambda: 1 in screen.view.in_flight)
+        await pilot.press("q")
+        assert isinstance(app.screen, ConfirmDialog)
+
+        gate.open()  # turn #1 may finish now; the session must wait at the boundary
+        await until(pilot, lambda: len(engine.transcript) == 2)
+        for _ in range(5):
+            await pilot.pause(0.05)
+        assert len(engine.transcript) == 2 and not screen.view.in_flight
+
+        await pilot.press("n")
+        assert isinstance(app.screen, LiveScreen)
+        await until(pilot, lambda: len(engine.transcript) >= 4)  # going on as before the question
+        assert not screen.view.pausing
+
+
 async def test_c_shows_the_shared_chat_in_speaking_order_and_back() -> None:
     app, _ = live_app(scripted_config(rounds=2))
     async with app.run_test(size=SIZE) as pilot:

@@ -296,10 +296,18 @@ class LiveScreen(Screen[None]):
     def action_quit_session(self) -> None:
         if self.runner.alive and self.view.in_flight:
             question = "A turn is in flight: quitting now loses it. Everything before it is saved."
+            # No new turn starts while the person decides; "no" lets the session go on as it was.
+            was_pausing = self.view.pausing
+            if not was_pausing:
+                self.engine.pause()
+                self._show(self.view.asked(pausing=True))
 
             def answer(yes: bool | None) -> None:
                 if yes:
                     self.run_worker(self._quit(cancel=True))
+                elif not was_pausing:
+                    self.engine.resume()
+                    self._show(self.view.asked(pausing=False))
 
             self.app.push_screen(ConfirmDialog("Quit the session?", question, "Quit"), answer)
         else:
