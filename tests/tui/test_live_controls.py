@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static
 
+from convscope.core.engine import Engine
 from convscope.core.events import Event, TurnStarted
 from convscope.core.records import ThresholdsChanged
 from convscope.sessions.paths import SNAPSHOT_NAME
 from convscope.sessions.store import SessionStore
+from convscope.tui.app import ConvscopeApp
 from convscope.tui.dialogs.confirm import ConfirmDialog
 from convscope.tui.dialogs.export import ExportDialog
 from convscope.tui.dialogs.failure import FailureDialog
@@ -220,16 +223,26 @@ async def test_q_quits_and_the_session_stays_saved_and_listed() -> None:
     assert (summary.id, summary.status, summary.turns) == (session.session_id, "finished", 3)
 
 
-async def test_q_asks_before_abandoning_a_turn_in_flight() -> None:
+def turn_1_held() -> tuple[TurnGate, ConvscopeApp, Engine]:
+    """A long session whose turn #0 finishes and whose turn #1 waits at its start."""
     gate = TurnGate()
-    gate.let_through(1)  # turn #0 finishes; turn #1 stays in flight until the quit abandons it
+    gate.let_through(1)
     app, session = live_app(scripted_config(rounds=50), gate=gate)
-    engine = session.engine
+    return gate, app, session.engine
+
+
+async def press_q_with_turn_1_in_flight(pilot: Pilot[Any]) -> LiveScreen:
+    screen = live_screen(pilot)
+    await until(pilot, lambda: 1 in screen.view.in_flight)
+    await pilot.press("q")
+    assert isinstance(pilot.app.screen, ConfirmDialog)
+    return screen
+
+
+async def test_q_asks_before_abandoning_a_turn_in_flight() -> None:
+    _, app, engine = turn_1_held()  # turn #1 stays in flight until the quit abandons it
     async with app.run_test(size=SIZE) as pilot:
-        screen = live_screen(pilot)
-        await until(pilot, lambda: 1 in screen.view.in_flight)
-        await pilot.press("q")
-        assert isinstance(app.screen, ConfirmDialog)
+        screen = await press_q_with_turn_1_in_flight(pilot)
         await pilot.press("n")
         assert isinstance(app.screen, LiveScreen) and app.return_code is None
         assert 1 in screen.view.in_flight
@@ -243,15 +256,9 @@ async def test_q_asks_before_abandoning_a_turn_in_flight() -> None:
 
 
 async def test_no_new_turn_starts_while_the_quit_question_is_open_and_no_lets_the_session_go_on() -> None:
-    gate = TurnGate()
-    gate.let_through(1)  # turn #0 finishes; turn #1 is in flight when q is pressed
-    app, session = live_app(scripted_config(rounds=50), gate=gate)
-    engine = session.engine
+    gate, app, engine = turn_1_held()
     async with app.run_test(size=SIZE) as pilot:
-        screen = live_screen(pilot)
-        await until(pilot, lambda: 1 in screen.view.in_flight)
-        await pilot.press("q")
-        assert isinstance(app.screen, ConfirmDialog)
+        screen = await press_q_with_turn_1_in_flight(pilot)
 
         gate.open()  # turn #1 may finish now; the session must wait at the boundary
         await until(pilot, lambda: len(engine.transcript) == 2)
