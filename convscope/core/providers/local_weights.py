@@ -58,14 +58,10 @@ def load_weights(source: ModelSource) -> Weights:
         model, tokenizer = _load_folder(source.path)
         return Weights(model, tokenizer, "folder", time.perf_counter() - started)
     cached = cache_dir(source)
-    if not cached.is_dir():
-        with taking_turns(cached):  # another process dequantising this file: wait, then load its copy
-            if not cached.is_dir():
-                model, tokenizer = _dequantise(source)
-                _save_to_cache(model, tokenizer, cached)
-                # Computing with the stored (rounded) weights makes this run match every later one.
-                model = model.to(COMPUTE_DTYPE)
-                return Weights(model, tokenizer, "gguf", time.perf_counter() - started)
+    if (fresh := _dequantise_into_cache(source, cached)) is not None:
+        model, tokenizer = fresh
+        # Computing with the stored (rounded) weights makes this run match every later one.
+        return Weights(model.to(COMPUTE_DTYPE), tokenizer, "gguf", time.perf_counter() - started)
     model, tokenizer = _load_folder(cached)
     return Weights(model, tokenizer, "cache", time.perf_counter() - started)
 
@@ -74,15 +70,26 @@ def dequantised_folder(source: ModelSource) -> Path:
     """The GGUF's dequantised weights as a model folder in the cache, made now if missing
     (the fast runtime converts from it)."""
     folder = cache_dir(source)
-    if not folder.is_dir():
-        with taking_turns(folder):  # another process dequantising this file: wait for it
-            if not folder.is_dir():
-                _configure_torch()
-                model, tokenizer = _dequantise(source)
-                _save_to_cache(model, tokenizer, folder)
+    _dequantise_into_cache(source, folder)
     if not folder.is_dir():
         raise OSError(f"could not cache the dequantised weights in {folder}")
     return folder
+
+
+def _dequantise_into_cache(
+    source: ModelSource, folder: Path
+) -> tuple[PreTrainedModel, PreTrainedTokenizerBase] | None:
+    """Dequantise ``source`` and cache it in ``folder``, unless the folder is there already or
+    another process made it while this one waited its turn; the fresh weights, or None."""
+    if folder.is_dir():
+        return None
+    with taking_turns(folder):
+        if folder.is_dir():
+            return None
+        _configure_torch()
+        model, tokenizer = _dequantise(source)
+        _save_to_cache(model, tokenizer, folder)
+        return model, tokenizer
 
 
 def _load_folder(folder: Path) -> tuple[PreTrainedModel, PreTrainedTokenizerBase]:
