@@ -12,6 +12,7 @@ Run as ``python -m convscope.core.providers.local_conversion GGUF_PATH OUTPUT_FO
 from __future__ import annotations
 
 import logging
+import runpy
 import subprocess
 import sys
 import tempfile
@@ -27,6 +28,7 @@ GGUF_MAGIC = b"GGUF"
 GGUF_VERSIONS = (2, 3)
 # A cold conversion takes 10-80 s on 2 busy cores; far longer means something is stuck.
 CONVERSION_TIMEOUT_S = 900
+BUILDER = "onnxruntime_genai.models.builder"
 
 
 def converted_folder(source: ModelSource) -> Path:
@@ -69,21 +71,21 @@ def _run_child(gguf: Path, folder: Path) -> None:
 
 
 def _convert(gguf: Path, folder: Path) -> None:
-    """The child's work: dequantised weights (cached), then the builder, published atomically."""
+    """The child's work: dequantised weights (cached), then the builder, published atomically.
+
+    The builder runs as its command line, in this process: a process of its own imported
+    torch and transformers a second time (3 of its 10 s).
+    """
     from convscope.core.providers.local_weights import dequantised_folder, write_dir_atomically
 
     weights = dequantised_folder(ModelSource(gguf.stem, gguf))
 
     def build(target: Path) -> None:
         with tempfile.TemporaryDirectory(prefix="convscope-onnx-builder-") as scratch:
-            builder = "onnxruntime_genai.models.builder"
             paths = ["-i", str(weights), "-o", str(target), "-c", scratch]
             quantisation = ["-p", ONNX_PRECISION, "--extra_options", *ONNX_BUILD_OPTIONS]
-            command = [sys.executable, "-m", builder, *paths, *quantisation, "-e", "cpu"]
-            done = subprocess.run(command, capture_output=True, text=True, check=False)
-            if done.returncode != 0:
-                lines = done.stderr.strip().splitlines()
-                raise SystemExit(lines[-1] if lines else f"the model builder exited with {done.returncode}")
+            sys.argv = [BUILDER, *paths, *quantisation, "-e", "cpu"]
+            runpy.run_module(BUILDER, run_name="__main__", alter_sys=True)
 
     write_dir_atomically(folder, build)
 
