@@ -156,6 +156,42 @@ def cmd_sessions(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_cache(args: argparse.Namespace) -> int:
+    from rich.table import Table
+    from rich.text import Text
+
+    from convscope.core.providers.local_cache import cache_entries, models_folder, prune
+    from convscope.printing import stdout_console
+
+    entries = cache_entries()
+    stale = [entry for entry in entries if entry.stale]
+    console = stdout_console()
+    if args.prune:
+        freed = prune(stale)
+        console.print(f"deleted {len(stale)} stale entries of {models_folder()}, {_size(freed)} freed")
+        return 0
+    table = Table(box=None)
+    table.add_column("entry", no_wrap=True)
+    table.add_column("size", justify="right", no_wrap=True)
+    table.add_column("read by / stale because", overflow="fold")
+    for entry in entries:
+        why = Text.assemble(("stale: ", "yellow"), entry.why_stale)
+        table.add_row(entry.path.name, _size(entry.size), Text(entry.reads_it) if entry.reads_it else why)
+    console.print(f"{models_folder()}: {len(entries)} entries, {_size(sum(e.size for e in entries))}")
+    if entries:
+        console.print(table)
+    if stale:
+        console.print(
+            f"{len(stale)} stale, {_size(sum(e.size for e in stale))}: `convscope cache --prune` "
+            "deletes them (a later start prepares again what it needs)"
+        )
+    return 0
+
+
+def _size(count: int) -> str:
+    return f"{count / 1e9:.1f} GB" if count >= 1e9 else f"{count / 1e6:.0f} MB"
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     if args.format in ("parquet", "otlp"):
         from convscope.integrations.command import export_command
@@ -344,6 +380,10 @@ def parser() -> argparse.ArgumentParser:
     sessions.add_argument("action", choices=["list", "show", "rm"], nargs="?", default="list")
     sessions.add_argument("session", nargs="?", help="session id for show / rm")
     sessions.set_defaults(handler=cmd_sessions)
+
+    cache = sub.add_parser("cache", help="the prepared local models: what is read, what is stale")
+    cache.add_argument("--prune", action="store_true", help="delete the entries nothing reads any more")
+    cache.set_defaults(handler=cmd_cache)
 
     export = sub.add_parser("export", help="export a session (parquet: also a folder of sessions)")
     export.add_argument("session", help="session id, session file; parquet: also a folder of sessions")

@@ -101,7 +101,7 @@ def test_two_callers_on_an_empty_cache_dequantise_a_model_once(
         time.sleep(0.3)
         return "model", "tokenizer"
 
-    def save(model: object, tokenizer: object, folder: Path) -> None:
+    def save(model: object, tokenizer: object, folder: Path, source: ModelSource) -> None:
         folder.mkdir(parents=True)
 
     monkeypatch.setattr(local_weights, "_dequantise", slow_dequantisation)

@@ -18,7 +18,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-from convscope.core.providers.local_sources import ONNX_BUILD_OPTIONS, ONNX_PRECISION, ModelSource, onnx_dir
+from convscope.core.providers.local_sources import (
+    ONNX_BUILD_OPTIONS,
+    ONNX_PRECISION,
+    ModelSource,
+    onnx_dir,
+    write_entry_record,
+)
 from convscope.core.taking_turns import taking_turns
 
 logger = logging.getLogger(__name__)
@@ -78,7 +84,8 @@ def _convert(gguf: Path, folder: Path) -> None:
     """
     from convscope.core.providers.local_weights import dequantised_folder, write_dir_atomically
 
-    weights = dequantised_folder(ModelSource(gguf.stem, gguf))
+    source = ModelSource(gguf.stem, gguf)
+    weights = dequantised_folder(source)
 
     def build(target: Path) -> None:
         with tempfile.TemporaryDirectory(prefix="convscope-onnx-builder-") as scratch:
@@ -86,6 +93,7 @@ def _convert(gguf: Path, folder: Path) -> None:
             quantisation = ["-p", ONNX_PRECISION, "--extra_options", *ONNX_BUILD_OPTIONS]
             sys.argv = [BUILDER, *paths, *quantisation, "-e", "cpu"]
             runpy.run_module(BUILDER, run_name="__main__", alter_sys=True)
+        write_entry_record(target, source)
 
     write_dir_atomically(folder, build)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import importlib.util
+import json
 import os
 import string
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ ONNX_PRECISION = "int8"
 # so this takes that share off every prefill: a 371-token prompt in 0.77 s of one thread
 # instead of 0.95 s, eight of them in 6.9 s instead of 9.7 s).
 ONNX_BUILD_OPTIONS = ("block_size=64", "prune_lm_head=true")
+# In every cache entry: the model file it was made from (see ``convscope cache``).
+ENTRY_RECORD = "convscope-entry.json"
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,29 @@ def onnx_dir(source: ModelSource) -> Path:
     runtime = importlib.metadata.version("onnxruntime-genai")
     form = f"onnx-{ONNX_PRECISION}-{'-'.join(ONNX_BUILD_OPTIONS)}-ortgenai{runtime}"
     return _keyed_dir(source, form, label="onnx-")
+
+
+def write_entry_record(folder: Path, source: ModelSource) -> None:
+    """Note in a cache entry being written which model file it was made from, so that
+    ``convscope cache`` can tell an entry still in use from one whose file is gone."""
+    record = {"source": str(source.path), "name": source.name}
+    (folder / ENTRY_RECORD).write_text(json.dumps(record), encoding="utf-8")
+
+
+def entry_source(entry: Path) -> ModelSource | None:
+    """The model file an entry was made from, as its record says; None without a readable one
+    (an entry made by a release before records, or damaged)."""
+    try:
+        record = json.loads((entry / ENTRY_RECORD).read_text(encoding="utf-8"))
+        return ModelSource(str(record["name"]), Path(record["source"]))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def entries_for(source: ModelSource) -> tuple[Path, Path]:
+    """The two cache entries this installation reads for ``source``: its dequantised weights
+    and its onnxruntime-genai conversion."""
+    return cache_dir(source), onnx_dir(source)
 
 
 def _keyed_dir(source: ModelSource, form: str, label: str = "") -> Path:

@@ -28,7 +28,7 @@ from transformers import (
 from transformers.utils import logging as transformers_logging
 
 from convscope.core.providers.local_gguf import gguf_parsed_once
-from convscope.core.providers.local_sources import ModelSource, cache_dir
+from convscope.core.providers.local_sources import ModelSource, cache_dir, write_entry_record
 from convscope.core.taking_turns import taking_turns
 from convscope.core.threads import limit_torch_threads
 
@@ -89,7 +89,7 @@ def _dequantise_into_cache(
             return None
         _configure_torch()
         model, tokenizer = _dequantise(source)
-        _save_to_cache(model, tokenizer, folder)
+        _save_to_cache(model, tokenizer, folder, source)
         return model, tokenizer
 
 
@@ -113,10 +113,13 @@ def _dequantise(source: ModelSource) -> tuple[PreTrainedModel, PreTrainedTokeniz
     return model, tokenizer
 
 
-def _save_to_cache(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, folder: Path) -> None:
+def _save_to_cache(
+    model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, folder: Path, source: ModelSource
+) -> None:
     def write(target: Path) -> None:
         model.save_pretrained(target)
         tokenizer.save_pretrained(target)
+        write_entry_record(target, source)
 
     try:
         write_dir_atomically(folder, write)
