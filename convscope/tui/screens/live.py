@@ -80,6 +80,10 @@ class LiveScreen(Screen[None]):
         Binding("p", "plots", "Plots"),
         Binding("q", "quit_session", "Quit"),
     ]
+    # Hidden from a footer too narrow for every key, in this order (they still work).
+    FOOTER_DROPS_FIRST: ClassVar[tuple[str, ...]] = (
+        "export", "thresholds", "rename", "toggle_chat", "branch", "failure", "interrupt",
+    )  # fmt: skip
 
     def __init__(self, session: SessionRuntime) -> None:
         super().__init__()
