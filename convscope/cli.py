@@ -160,7 +160,8 @@ def cmd_cache(args: argparse.Namespace) -> int:
     from rich.table import Table
     from rich.text import Text
 
-    from convscope.core.providers.local_cache import cache_entries, models_folder, prune
+    from convscope.core.providers.local_cache import cache_entries, prune
+    from convscope.core.providers.local_sources import models_folder
     from convscope.printing import stdout_console
 
     entries = cache_entries()
@@ -168,7 +169,7 @@ def cmd_cache(args: argparse.Namespace) -> int:
     console = stdout_console()
     if args.prune:
         freed = prune(stale)
-        console.print(f"deleted {len(stale)} stale entries of {models_folder()}, {_size(freed)} freed")
+        console.print(f"deleted {len(stale)} stale entries of {models_folder()}, {_human_size(freed)} freed")
         return 0
     table = Table(box=None)
     table.add_column("entry", no_wrap=True)
@@ -176,19 +177,20 @@ def cmd_cache(args: argparse.Namespace) -> int:
     table.add_column("read by / stale because", overflow="fold")
     for entry in entries:
         why = Text.assemble(("stale: ", "yellow"), entry.why_stale)
-        table.add_row(entry.path.name, _size(entry.size), Text(entry.reads_it) if entry.reads_it else why)
-    console.print(f"{models_folder()}: {len(entries)} entries, {_size(sum(e.size for e in entries))}")
+        status = Text(entry.reads_it) if entry.reads_it else why
+        table.add_row(entry.path.name, _human_size(entry.size), status)
+    console.print(f"{models_folder()}: {len(entries)} entries, {_human_size(sum(e.size for e in entries))}")
     if entries:
         console.print(table)
     if stale:
         console.print(
-            f"{len(stale)} stale, {_size(sum(e.size for e in stale))}: `convscope cache --prune` "
+            f"{len(stale)} stale, {_human_size(sum(e.size for e in stale))}: `convscope cache --prune` "
             "deletes them (a later start prepares again what it needs)"
         )
     return 0
 
 
-def _size(count: int) -> str:
+def _human_size(count: int) -> str:
     return f"{count / 1e9:.1f} GB" if count >= 1e9 else f"{count / 1e6:.0f} MB"
 
 

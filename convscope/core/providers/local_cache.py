@@ -16,13 +16,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from convscope.core.environment import cache_root
 from convscope.core.providers.base import ProviderError
 from convscope.core.providers.local_sources import (
     EMBEDDED,
     ModelSource,
     entries_for,
     entry_source,
+    models_folder,
     resolve_source,
 )
 
@@ -43,10 +43,6 @@ class CacheEntry:
         return self.reads_it is None
 
 
-def models_folder() -> Path:
-    return cache_root() / "models"
-
-
 def cache_entries() -> list[CacheEntry]:
     """Every entry of the model cache, in name order, each with who reads it or why no one does."""
     folder = models_folder()
@@ -57,14 +53,15 @@ def cache_entries() -> list[CacheEntry]:
     for path in sorted(folder.iterdir()):
         if not path.is_dir() or path.name in (".locks", ".digests"):
             continue
-        if path.name.startswith("."):
-            if time.time() - path.stat().st_mtime > ABANDONED_AFTER_S:
-                entries.append(CacheEntry(path, _size(path), None, "left by an interrupted conversion"))
-            continue
-        reads_it, why = embedded.get(path, None), ""
-        if reads_it is None:
+        if path.name.startswith("."):  # a conversion's temporary folder
+            if time.time() - path.stat().st_mtime <= ABANDONED_AFTER_S:
+                continue  # a conversion may still be writing it
+            reads_it, why = None, "left by an interrupted conversion"
+        elif path in embedded:
+            reads_it, why = embedded[path], ""
+        else:
             reads_it, why = _recorded_reader(path)
-        entries.append(CacheEntry(path, _size(path), reads_it, why))
+        entries.append(CacheEntry(path, _folder_size(path), reads_it, why))
     return entries
 
 
@@ -102,5 +99,5 @@ def _recorded_reader(entry: Path) -> tuple[str | None, str]:
     return f"local:{source.path}", ""
 
 
-def _size(folder: Path) -> int:
+def _folder_size(folder: Path) -> int:
     return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file())

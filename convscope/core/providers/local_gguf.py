@@ -6,7 +6,7 @@ vocabulary one memory-mapped element at a time), and builds gguf-py's tensor-nam
 afresh for each of the model's 397 modules (7.5 s in all). Dequantising the embedded model
 took 23.6 s, most of a new user's first wait. Both are read-only and depend on their
 arguments alone, so while :func:`gguf_parsed_once` is open each is made once and handed out
-again: the same tensors, about 6 s.
+again: the same tensors, in about 10 s.
 """
 
 from __future__ import annotations

@@ -100,6 +100,11 @@ def _embedded_path(name: str, embedded: EmbeddedModel) -> Path:
     )
 
 
+def models_folder() -> Path:
+    """Where every prepared ``local:`` model is cached (see ``convscope cache``)."""
+    return cache_root() / "models"
+
+
 def cache_dir(source: ModelSource) -> Path:
     """The folder holding the file's dequantised weights; a changed file gets a new folder.
 
@@ -145,7 +150,7 @@ def _keyed_dir(source: ModelSource, form: str, label: str = "") -> Path:
     stat = source.path.stat()
     identity = f"{_content_digest(source.path, stat.st_size, stat.st_mtime_ns, stat.st_ino)}\0{form}"
     digest = hashlib.sha256(identity.encode()).hexdigest()[:12]
-    return cache_root() / "models" / f"{source.path.stem}-{label}{digest}"
+    return models_folder() / f"{source.path.stem}-{label}{digest}"
 
 
 _SHA256_HEX_LENGTH = 64
@@ -159,7 +164,7 @@ def _content_digest(path: Path, size: int, mtime_ns: int, inode: int) -> str:
     in the cache under the file's path, size, mtime and inode (a changed file gets another
     name) and computed once per version of the file, not once per process."""
     version = hashlib.sha256(f"{path.resolve()}\0{size}\0{mtime_ns}\0{inode}".encode()).hexdigest()[:24]
-    memo = cache_root() / "models" / ".digests" / version
+    memo = models_folder() / ".digests" / version
     try:
         remembered = memo.read_text(encoding="ascii").strip()
         if len(remembered) == _SHA256_HEX_LENGTH and set(remembered) <= set(string.hexdigits):

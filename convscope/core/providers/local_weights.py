@@ -1,6 +1,6 @@
 """Loading a local model's weights, through a cache of dequantised GGUF weights.
 
-Dequantising the embedded GGUF takes about 8 s; loading the saved result takes well
+Dequantising the embedded GGUF takes about 10 s; loading the saved result takes well
 under a second. The cache folder appears in one ``os.replace``, so an interrupted save
 never leaves a half-written model behind. Imports torch: call from worker threads only.
 """

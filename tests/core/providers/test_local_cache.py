@@ -16,12 +16,13 @@ from tokenizers.models import WordLevel
 from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 
 from convscope.core.providers import local_weights
-from convscope.core.providers.local_cache import ABANDONED_AFTER_S, cache_entries, models_folder, prune
+from convscope.core.providers.local_cache import ABANDONED_AFTER_S, cache_entries, prune
 from convscope.core.providers.local_sources import (
     ModelSource,
     cache_dir,
     entries_for,
     entry_source,
+    models_folder,
     onnx_dir,
     resolve_source,
     write_entry_record,
