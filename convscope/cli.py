@@ -23,6 +23,7 @@ from convscope.core.config import SessionConfig
 from convscope.core.config_files import load_config, preset_names, validate_config
 from convscope.core.errors import ConvscopeError, UserError
 from convscope.core.preflight import check_models
+from convscope.corpus.pool import JOBS_HELP
 from convscope.fork_command import add_fork_command
 
 if TYPE_CHECKING:
@@ -278,7 +279,7 @@ def _add_analyze(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     analyze.add_argument("--by", metavar="FIELD", help="folder: group by this field (default series)")
     analyze.add_argument("--csv", action="store_true", help="folder: one CSV row per group")
     analyze.add_argument("--semantic", action="store_true", help="folder: add embedding distances to loops")
-    analyze.add_argument("--jobs", type=int, help="folder: worker processes (default: one per core)")
+    analyze.add_argument("--jobs", type=int, help=f"folder: {JOBS_HELP}")
     analyze.add_argument("--versus", metavar="GROUP", help="folder: compare every group with this one")
     analyze.add_argument(
         "--toxicity-model",
@@ -304,7 +305,7 @@ def _add_report(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     )
     report.add_argument("--png", metavar="DIR", help="also write every figure as a PNG file")
     report.add_argument("--by", metavar="FIELD", help="folder: group by this field (default series)")
-    report.add_argument("--jobs", type=int, help="folder: worker processes (default: one per core)")
+    report.add_argument("--jobs", type=int, help=f"folder: {JOBS_HELP}")
     report.add_argument("--no-embeddings", action="store_true", help="session: skip the MiniLM plots")
     report.set_defaults(handler=cmd_report)
 
@@ -316,7 +317,7 @@ def _add_compare(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
     compare.add_argument("--b", nargs="+", metavar="SESSIONS", help="the other group, as --a")
     compare.add_argument("--json", action="store_true", help="machine-readable output")
     compare.add_argument("--csv", action="store_true", help="one CSV row per metric")
-    compare.add_argument("--jobs", type=int, help="groups: worker processes (default: one per core)")
+    compare.add_argument("--jobs", type=int, help=f"groups: {JOBS_HELP}")
     compare.set_defaults(handler=cmd_compare)
 
 

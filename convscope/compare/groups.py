@@ -85,22 +85,29 @@ class SessionFinals:
     id: str
     names: dict[str, str]  # agent id -> name at the end
     values: dict[str, float]  # the final measures as numbers (text and missing values left out)
-    cell: str | None = None  # the value of the field a group was narrowed by
 
     @classmethod
-    def of(cls, document: SessionDocument, field: str | None = None) -> SessionFinals:
+    def of(cls, document: SessionDocument) -> SessionFinals:
         finals = {key: numeric(value) for key, value in final_values(session_points(document)).items()}
         return cls(
             document.id,
             dict(Roster.fold(document.config, document.controls).names),
             {key: value for key, value in finals.items() if value is not None},
-            None if field is None else field_value(document, field),
         )
 
 
-def finals_of_path(path: Path, field: str | None = None) -> SessionFinals:
+def finals_of_path(path: Path) -> SessionFinals:
     """A worker's job (``corpus.pool``): read one saved session and keep its final measures."""
-    return SessionFinals.of(read_session(path), field)
+    return SessionFinals.of(read_session(path))
+
+
+def finals_in_cell(path: Path, field: str, value: str) -> SessionFinals | None:
+    """:func:`finals_of_path` for a session whose ``field`` is ``value``; None, before any
+    measure is computed, for another (a grid cell is often a small share of its folder)."""
+    document = read_session(path)
+    if field_value(document, field) != value:
+        return None
+    return SessionFinals.of(document)
 
 
 def _tested(a: list[float], b: list[float]) -> MannWhitney | None:

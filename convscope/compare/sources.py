@@ -5,12 +5,18 @@ of a folder are read in worker processes (``corpus.pool``), as ``analyze <folder
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from convscope.compare.groups import GroupComparison, SessionFinals, compare_groups, finals_of_path
+from convscope.compare.groups import (
+    GroupComparison,
+    SessionFinals,
+    compare_groups,
+    finals_in_cell,
+    finals_of_path,
+)
 from convscope.core.errors import UserError
 from convscope.corpus.command import is_corpus
 from convscope.corpus.pool import map_sessions
@@ -33,15 +39,19 @@ def _cell(item: str) -> tuple[str, str, str] | None:
     return None
 
 
-def _folder(folder: str, loaded: Loaded, jobs: int | None, name: str | None = None) -> list[SessionFinals]:
-    """Each readable session under ``folder``; the others are recorded with why."""
+def _folder(
+    folder: str,
+    loaded: Loaded,
+    jobs: int | None,
+    work: Callable[[Path], SessionFinals | None] = finals_of_path,
+) -> list[SessionFinals]:
+    """What ``work`` keeps of each readable session under ``folder``; unreadable ones are
+    recorded with why."""
     found: list[SessionFinals] = []
-    for result in map_sessions(
-        partial(finals_of_path, field=name), find_sessions(Path(folder).expanduser()), jobs
-    ):
+    for result in map_sessions(work, find_sessions(Path(folder).expanduser()), jobs):
         if isinstance(result, SessionFinals):
             found.append(result)
-        else:
+        elif result is not None:
             loaded.skipped.append(result)
     return found
 
@@ -64,7 +74,7 @@ def load_group(items: Sequence[str], store: SessionStore, *, jobs: int | None = 
         cell = _cell(item)
         if cell is not None:
             folder, name, value = cell
-            found = [s for s in _folder(folder, loaded, jobs, name) if s.cell == value]
+            found = _folder(folder, loaded, jobs, partial(finals_in_cell, field=name, value=value))
             if not found:
                 raise UserError(f"no session under {folder} has {name} = {value}")
             loaded.sessions += found

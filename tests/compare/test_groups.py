@@ -13,6 +13,7 @@ import pytest
 from rich.console import Console
 from scipy.stats import mannwhitneyu
 
+from convscope.compare import groups as groups_module
 from convscope.compare.group_plots import group_plots
 from convscope.compare.groups import GroupComparison, MeasureComparison, compare_groups
 from convscope.compare.render import groups_csv, groups_headers, groups_json, groups_rows, render_groups
@@ -20,10 +21,12 @@ from convscope.compare.sources import load_group
 from convscope.core.errors import UserError
 from convscope.core.metrics import catalogue as m
 from convscope.core.metrics.stats import bootstrap_ci, holm
+from convscope.core.snapshot import Snapshot
 from convscope.corpus import CorpusAnalysis, analyse_corpus, find_sessions
 from convscope.report.html import write_report
 from convscope.sessions.importers import importer
-from convscope.sessions.importers.folder import import_folder
+from convscope.sessions.importers.folder import import_file, import_folder
+from convscope.sessions.schema import SessionDocument
 from convscope.sessions.store import SessionStore
 from tests.e2e.cli_support import convscope
 from tests.support.warroom import transcripts
@@ -34,7 +37,7 @@ RUNS = 21  # in each of series A and B
 @pytest.fixture(scope="module")
 def warroom(tmp_path_factory: pytest.TempPathFactory) -> tuple[SessionStore, CorpusAnalysis, GroupComparison]:
     """Series A and B imported, analysed by series (``analyze --by series``) and compared as
-    groups (about 30 s: each of the two reads every session through the tracker)."""
+    groups (about 20 s: both read every session through the tracker)."""
     store = SessionStore(tmp_path_factory.mktemp("warroom"))
     for series in ("A", "B"):
         import_folder(importer("warroom"), transcripts() / series, store)
@@ -121,6 +124,27 @@ def test_a_group_is_ids_files_or_folders_each_session_once(
     assert [path for path, _ in loaded.skipped] == [str(tmp_path / "not-a-session.json")]
     with pytest.raises(UserError, match="has series = Z"):
         load_group([f"{tmp_path}:series=Z"], store, jobs=1)
+
+
+def test_a_folder_narrowed_to_a_cell_measures_only_the_cells_sessions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = SessionStore(tmp_path)
+    for run in ("warroom-A-run01", "warroom-A-run02", "warroom-B-run01"):
+        import_file(importer("warroom"), transcripts() / run.split("-")[1] / f"{run}.json", store)
+    measured: list[str] = []
+    measure = groups_module.session_points
+
+    def counted(document: SessionDocument) -> list[Snapshot]:
+        measured.append(document.id)
+        return measure(document)
+
+    monkeypatch.setattr(groups_module, "session_points", counted)
+    loaded = load_group([f"{store.root}:series=A"], store)
+    series_a = sorted(summary.id for summary in store.list() if summary.id.startswith("warroom-A-"))
+    assert len(series_a) == 2
+    assert sorted(session.id for session in loaded.sessions) == series_a
+    assert sorted(measured) == series_a  # series B's session was read, never measured
 
 
 def test_a_group_report_holds_the_printed_table_and_a_chart_of_each_tested_measure(
