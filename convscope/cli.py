@@ -23,8 +23,8 @@ from convscope.core.config import SessionConfig
 from convscope.core.config_files import load_config, preset_names, validate_config
 from convscope.core.errors import ConvscopeError, UserError
 from convscope.core.preflight import check_models
-from convscope.corpus.pool import JOBS_HELP
 from convscope.fork_command import add_fork_command
+from convscope.sessions.pool import JOBS_HELP
 
 if TYPE_CHECKING:
     from convscope.runtime.session import SessionObserverFactory

@@ -97,7 +97,7 @@ class SessionFinals:
 
 
 def finals_of_path(path: Path) -> SessionFinals:
-    """A worker's job (``corpus.pool``): read one saved session and keep its final measures."""
+    """A worker's job (``sessions.pool``): read one saved session and keep its final measures."""
     return SessionFinals.of(read_session(path))
 
 

@@ -1,7 +1,7 @@
 """What ``--a`` and ``--b`` name: session ids, session files or folders of sessions, and a
 folder narrowed to one cell of a grid (``FOLDER:FIELD=VALUE``, e.g. a sweep's
 ``sweeps/p:options.p=0.15``; the field is read as ``analyze --by`` reads it). The sessions
-of a folder are read in worker processes (``corpus.pool``), as ``analyze <folder>`` reads them."""
+of a folder are read in worker processes (``sessions.pool``), as ``analyze <folder>`` reads them."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from convscope.compare.groups import (
 )
 from convscope.core.errors import UserError
 from convscope.corpus.command import is_corpus
-from convscope.corpus.pool import map_sessions
 from convscope.sessions.folders import find_sessions
+from convscope.sessions.pool import map_sessions
 from convscope.sessions.store import SessionStore
 
 

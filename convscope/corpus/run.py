@@ -1,4 +1,4 @@
-"""Boiling each session of a folder down to a row (in worker processes, ``corpus.pool``) and
+"""Boiling each session of a folder down to a row (in worker processes, ``sessions.pool``) and
 the rows to group statistics."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from pathlib import Path
 
 from convscope.corpus.groups import GroupStats, compare_to, group_rows
 from convscope.corpus.paper import PAPER, PAPER_REFERENCE, PaperSeries
-from convscope.corpus.pool import map_sessions
 from convscope.corpus.sessions import SessionRow, row_of_path
+from convscope.sessions.pool import map_sessions
 
 Progress = Callable[[int, int], None]  # (done, total)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from convscope.corpus.pool import MIN_SESSIONS_PER_WORKER, map_sessions, worker_count
+from convscope.sessions.pool import MIN_SESSIONS_PER_WORKER, map_sessions, worker_count
 
 
 def _process_of(path: Path) -> tuple[str, int]:
