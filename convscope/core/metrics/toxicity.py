@@ -73,13 +73,17 @@ def readable_length(config: Any, stated: int) -> int:
     return min(stated, positions)
 
 
-def _classifier_config(folder: Path) -> Any:
-    """The config of a text-classification model folder, read first so a folder that holds none
-    fails before its weights are read."""
+def _check_model_folder(folder: Path) -> None:
+    """Refuse a path that is no model folder before torch and transformers are imported (3 s)."""
     if not folder.is_dir():
         raise ToxicityModelError("no such folder")
     if not (folder / "config.json").is_file():
         raise ToxicityModelError("no config.json, so not a Hugging Face model folder")
+
+
+def _classifier_config(folder: Path) -> Any:
+    """The config of a text-classification model folder, read first so a folder that holds none
+    fails before its weights are read."""
     from transformers import AutoConfig
 
     config = AutoConfig.from_pretrained(folder, local_files_only=True)
@@ -137,6 +141,7 @@ class ToxicityScorer:
         self.folder = folder
         self.batch_size = batch_size
         try:
+            _check_model_folder(folder)
             with quiet_offline_loading():
                 config = _classifier_config(folder)
                 self.label_index = toxic_label(config.id2label)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
@@ -210,3 +212,23 @@ def test_a_folder_that_cannot_score_is_refused_in_one_line_naming_it(
     reason = str(refused.value)
     assert reason.startswith(f"cannot use {folder} as a toxicity model: ") and fragment in reason
     assert "\n" not in reason
+
+
+def test_a_path_that_is_no_model_folder_is_refused_before_torch_is_imported(tmp_path: Path) -> None:
+    """A mistyped --toxicity-model is refused at once, not after 3 s of importing torch."""
+    script = (
+        "import sys\n"
+        "from convscope.core.metrics.toxicity import ToxicityModelError, load_toxicity_scorer\n"
+        "for path in sys.argv[1:]:\n"
+        "    try:\n"
+        "        load_toxicity_scorer(path)\n"
+        "    except ToxicityModelError:\n"
+        "        pass\n"
+        "print(sorted({'torch', 'transformers'} & set(sys.modules)))\n"
+    )
+    (tmp_path / "empty").mkdir()
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path / "missing"), str(tmp_path / "empty")],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert result.stdout.strip() == "[]"
