@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -156,3 +158,14 @@ def test_run_refuses_a_spec_no_turn_could_use_before_writing_a_session(
     [line] = capsys.readouterr().err.splitlines()
     assert line.startswith("convscope: error: agent 'agent1': ") and complaint in line, line
     assert list(convscope_home.rglob("*")) == []
+
+
+def test_the_cli_starts_without_the_libraries_only_some_commands_need() -> None:
+    """Every command, ``--help`` too, used to import scipy.optimize, scipy.spatial and networkx
+    (0.6 s of a 0.9 s start); they are imported where a fit, a distance matrix or a graph is made."""
+    heavy = ("scipy.optimize", "scipy.spatial", "scipy.stats", "networkx", "torch", "transformers", "pandas")
+    code = f"import sys, convscope.cli; print(sorted(m for m in {heavy!r} if m in sys.modules))"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.strip() == "[]"

@@ -14,13 +14,15 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import networkx as nx
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from convscope.core.errors import ConfigError
+
+if TYPE_CHECKING:  # networkx takes 0.1 s to import; the spectral helpers below go without it
+    import networkx as nx
 
 Character = Literal["self-confident", "open-minded"]
 CHARACTER_SELF_WEIGHTS: dict[Character, float] = {"self-confident": 0.8, "open-minded": 0.6}
@@ -37,6 +39,8 @@ def erdos_renyi(
     agent can reach every other (DeGroot consensus needs it); after ``max_tries`` it gives
     up rather than loop forever on a p far below the threshold ln(K)/K.
     """
+    import networkx as nx
+
     rng = random.Random(seed)
     for _ in range(max_tries):
         graph = nx.gnp_random_graph(k, p, seed=rng, directed=True)
@@ -51,6 +55,8 @@ def erdos_renyi(
 
 def complete_graph(k: int, *, directed: bool = False) -> nx.Graph:
     """Everyone hears everyone, with self-loops."""
+    import networkx as nx
+
     graph = nx.complete_graph(k, create_using=nx.DiGraph if directed else nx.Graph)
     _add_self_loops(graph)
     return graph
@@ -58,6 +64,8 @@ def complete_graph(k: int, *, directed: bool = False) -> nx.Graph:
 
 def ring_graph(k: int, *, directed: bool = False) -> nx.Graph:
     """A circle; directed, agent ``i + 1`` hears only its predecessor ``i``."""
+    import networkx as nx
+
     graph = nx.cycle_graph(k, create_using=nx.DiGraph if directed else nx.Graph)
     _add_self_loops(graph)
     return graph

@@ -19,7 +19,6 @@ from typing import TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.spatial.distance import cdist
 
 MIN_DISTINCT = 10
 DISCARD_FRACTION = 0.1
@@ -91,6 +90,8 @@ def twonn_sliding(X: ArrayLike, size: int, step: int = 1) -> list[tuple[int, Two
 
 def _neighbour_ratios(points: NDArray[np.float64]) -> NDArray[np.float64]:
     """mu = r2/r1 per point from exact distances (no kd-tree or dot-product shortcut)."""
+    from scipy.spatial.distance import cdist  # 0.25 s to import: only embeddings get this far
+
     n = points.shape[0]
     mu = np.empty(n)
     for start in range(0, n, _ROW_CHUNK):

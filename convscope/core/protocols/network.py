@@ -22,9 +22,8 @@ import random
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal, cast, get_args
+from typing import TYPE_CHECKING, Any, Literal, cast, get_args
 
-import networkx as nx
 import numpy as np
 from numpy.typing import NDArray
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -48,6 +47,9 @@ from convscope.core.metrics.tracker import MetricsTracker
 from convscope.core.protocols.base import ConversationProtocol, RecordedScores, TurnPlan, parse_options
 from convscope.core.providers.base import ChatMessage
 from convscope.core.records import Turn, last_agent_turn
+
+if TYPE_CHECKING:  # the graph is built in core.graphs, which imports networkx when it does
+    import networkx as nx
 
 Stance = Literal["for", "neutral", "against"]
 STANCE_VALUES: dict[Stance, float] = {"against": 0.0, "neutral": 0.5, "for": 1.0}
