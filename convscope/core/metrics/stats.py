@@ -20,7 +20,6 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 from scipy.stats import bootstrap, kruskal, mannwhitneyu, norm
-from sklearn.metrics import cohen_kappa_score
 from typing_extensions import TypedDict  # pydantic reads it on Python < 3.12 (the summary)
 
 from convscope.core.metrics.behaviour import TRAITS, BehaviourCodes
@@ -164,4 +163,6 @@ def cohen_kappa(a: Sequence[int | bool], b: Sequence[int | bool]) -> float | Non
     second = [int(x) for x in b]
     if len(set(first) | set(second)) < 2:
         return None
+    from sklearn.metrics import cohen_kappa_score  # 0.45 s to import, for the behaviour judge alone
+
     return float(cohen_kappa_score(first, second))
