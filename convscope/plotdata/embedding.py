@@ -14,7 +14,6 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.decomposition import PCA
 
 from convscope.core.metrics.semantic import influence_matrix
 from convscope.core.records import Turn
@@ -53,6 +52,8 @@ def _project(vectors: NDArray[np.float32]) -> tuple[NDArray[np.float64], str]:
 
         reducer = umap.UMAP(n_components=2, random_state=0, metric="cosine", n_jobs=1)
         return np.asarray(reducer.fit_transform(vectors), dtype=np.float64), "UMAP"
+    from sklearn.decomposition import PCA  # 0.45 s to import: the TUI and reports without embeddings skip it
+
     components = min(2, len(vectors), vectors.shape[1])
     projected = PCA(n_components=components).fit_transform(np.asarray(vectors, dtype=np.float64))
     if components < 2:
