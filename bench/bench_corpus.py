@@ -27,6 +27,7 @@ from convscope.corpus.run import analyse_corpus
 from convscope.sessions.folders import find_sessions
 from convscope.sessions.importers import importer
 from convscope.sessions.importers.folder import import_folder
+from convscope.sessions.pool import worker_count
 from convscope.sessions.store import SessionStore
 
 TRANSCRIPTS = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "warroom" / "Transcripts"
@@ -49,7 +50,8 @@ def analyse(store: SessionStore, *, semantic: bool, jobs: int, turns: int, embed
     analysis = analyse_corpus(paths, "series", semantic=semantic, jobs=jobs)
     wall, used = time.perf_counter() - start, cpu_seconds() - cpu
     metrics = f"all, embeddings included ({embeddings})" if semantic else "lexical and behaviour"
-    context = {"metrics": metrics, "sessions": len(analysis.rows), "turns": turns, "jobs": jobs}
+    workers = worker_count(len(paths), jobs)
+    context = {"metrics": metrics, "sessions": len(analysis.rows), "turns": turns, "workers": workers}
     emit("analysis_time", wall, "s", **context)
     emit("analysis_cpu_time", used, "s", **context)
     emit("analysis_cpu_per_turn", 1000 * used / turns, "ms", metrics=metrics)

@@ -5,7 +5,7 @@ Each session is independent, so the work spreads over processes (``jobs``; defau
 per core) and only the small results travel back. A worker first spends about 2 s of CPU
 importing what it needs, as long as half a dozen War Room sessions take to analyse, so a
 worker is started only for every MIN_SESSIONS_PER_WORKER sessions: three sessions are
-analysed in the calling process (2 s instead of 5 s here). A file that is not a readable
+analysed in the calling process (2 s instead of 5 s on 2 cores). A file that is not a readable
 session comes back as (path, why) instead of a result: reported, never silently left out.
 """
 

@@ -4,8 +4,6 @@ whichever way the sessions are named."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
@@ -23,6 +21,7 @@ from convscope.sessions.schema import BranchOrigin, SessionDocument
 from convscope.sessions.store import SessionStore
 from tests.e2e.cli_support import convscope as run_cli
 from tests.sessions.builders import conversation, make_config
+from tests.support.imports import imported_by
 from tests.support.warroom import transcripts
 
 
@@ -161,8 +160,5 @@ def test_parquet_export_without_a_folder_is_one_line_and_exit_2(
 
 
 def test_import_convscope_loads_neither_pandas_nor_pyarrow() -> None:
-    code = "import sys, convscope; print(sorted({'pandas', 'pyarrow'} & set(sys.modules)))"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-
-    assert result.stdout.strip() == "[]"
+    assert imported_by("import convscope", ("pandas", "pyarrow")) == []
     assert callable(convscope.turns_frame)  # and the API is there on first use

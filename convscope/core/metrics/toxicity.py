@@ -82,8 +82,8 @@ def _check_model_folder(folder: Path) -> None:
 
 
 def _classifier_config(folder: Path) -> Any:
-    """The config of a text-classification model folder, read first so a folder that holds none
-    fails before its weights are read."""
+    """The config of a model folder, read first so that a model that is no text classifier is
+    refused before its weights are read."""
     from transformers import AutoConfig
 
     config = AutoConfig.from_pretrained(folder, local_files_only=True)

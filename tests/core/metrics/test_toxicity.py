@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
@@ -27,6 +25,7 @@ from tests.support.classifier import (
     save_misfit_classifier,
     save_roberta_classifier,
 )
+from tests.support.imports import imported_by
 
 TOXIC_BERT_LABELS = ["toxic", "severe_toxic", "obscene", "threat", "insult", "identity_hate"]
 TEXTS = [
@@ -216,19 +215,14 @@ def test_a_folder_that_cannot_score_is_refused_in_one_line_naming_it(
 
 def test_a_path_that_is_no_model_folder_is_refused_before_torch_is_imported(tmp_path: Path) -> None:
     """A mistyped --toxicity-model is refused at once, not after 3 s of importing torch."""
-    script = (
-        "import sys\n"
+    (tmp_path / "empty").mkdir()
+    code = (
         "from convscope.core.metrics.toxicity import ToxicityModelError, load_toxicity_scorer\n"
-        "for path in sys.argv[1:]:\n"
+        f"for path in ({str(tmp_path / 'missing')!r}, {str(tmp_path / 'empty')!r}):\n"
         "    try:\n"
         "        load_toxicity_scorer(path)\n"
         "    except ToxicityModelError:\n"
-        "        pass\n"
-        "print(sorted({'torch', 'transformers'} & set(sys.modules)))\n"
+        "        continue\n"
+        "    raise SystemExit(f'{path} was not refused')\n"
     )
-    (tmp_path / "empty").mkdir()
-    result = subprocess.run(
-        [sys.executable, "-c", script, str(tmp_path / "missing"), str(tmp_path / "empty")],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
-    assert result.stdout.strip() == "[]"
+    assert imported_by(code, ("torch", "transformers")) == []
