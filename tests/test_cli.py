@@ -178,11 +178,17 @@ def test_run_refuses_a_spec_no_turn_could_use_before_writing_a_session(
         # what the worker processes of analyze, report and compare import for a folder
         ("convscope.corpus.sessions", ("sklearn", "pandas", "networkx", "torch", "transformers")),
         ("convscope.compare.groups", ("sklearn", "pandas", "networkx", "torch", "transformers")),
+        # the TUI: a session's sidebar and the home screen never run a statistical test
+        (
+            "convscope.tui.app",
+            ("scipy.stats", "scipy.spatial", "networkx", "sklearn", "torch", "transformers"),
+        ),
     ],
 )
 def test_a_process_starts_without_the_libraries_only_some_commands_need(
     module: str, heavy: tuple[str, ...]
 ) -> None:
-    """A decay fit, a distance matrix, a graph and a kappa import their library when they are
-    made, so that a command starts in 0.3 s and a folder's worker without 0.45 s of sklearn."""
+    """A decay fit, a distance matrix, a graph, a kappa and a statistical test import their
+    library when they are made, so that a command starts in 0.3 s, a folder's worker without
+    0.45 s of sklearn and the TUI without a second of scipy.stats."""
     assert imported_by(f"import {module}", heavy) == []

@@ -9,6 +9,9 @@ flags tested (capped at 1); bootstrap confidence intervals with 10,000 resamples
 from scikit-learn. Where a statistic is undefined (every value identical, a single label)
 the result is None rather than NaN, so that it survives JSON and every caller decides how
 to show "n/a".
+
+scipy.stats takes a second to import: each function imports what it uses, so that the TUI and
+a session's summary, which import this module, start without it.
 """
 
 from __future__ import annotations
@@ -19,7 +22,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.stats import bootstrap, kruskal, mannwhitneyu, norm
 from typing_extensions import TypedDict  # pydantic reads it on Python < 3.12 (the summary)
 
 from convscope.core.metrics.behaviour import TRAITS, BehaviourCodes
@@ -54,6 +56,8 @@ def kruskal_groups(groups_of: Mapping[str, Sequence[Sequence[float]]]) -> dict[s
         if len(groups) < 2 or len(values) < 2:
             tests[flag] = None
             continue
+        from scipy.stats import kruskal
+
         statistic, p = kruskal(*groups)
         tests[flag] = float(statistic), float(p)
     ps = [None if test is None else test[1] for test in tests.values()]
@@ -115,6 +119,8 @@ def bootstrap_difference_ci(
 def _bootstrap(
     samples: tuple[NDArray[np.float64], ...], statistic: object, confidence: float
 ) -> tuple[float, float]:
+    from scipy.stats import bootstrap
+
     result = bootstrap(
         samples,
         statistic,
@@ -144,6 +150,8 @@ def mann_whitney(a: Sequence[float], b: Sequence[float]) -> MannWhitney | None:
     """The U test of ``a`` against ``b``; None with an empty side."""
     if not a or not b:
         return None
+    from scipy.stats import mannwhitneyu, norm
+
     statistic, p = mannwhitneyu(a, b, alternative="two-sided")
     z = float(norm.isf(float(p) / 2)) if p > 0 else math.inf
     pairs = len(a) * len(b)
