@@ -178,7 +178,7 @@ def test_run_refuses_a_spec_no_turn_could_use_before_writing_a_session(
         # what the worker processes of analyze, report and compare import for a folder
         ("convscope.corpus.sessions", ("sklearn", "pandas", "networkx", "torch", "transformers")),
         ("convscope.compare.groups", ("sklearn", "pandas", "networkx", "torch", "transformers")),
-        # the TUI: a session's sidebar and the home screen never run a statistical test
+        # the TUI: scipy.stats waits for its first test (a session's summary, a compare)
         (
             "convscope.tui.app",
             ("scipy.stats", "scipy.spatial", "networkx", "sklearn", "torch", "transformers"),

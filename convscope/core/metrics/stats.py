@@ -50,14 +50,14 @@ def kruskal_by_flag(
 def kruskal_groups(groups_of: Mapping[str, Sequence[Sequence[float]]]) -> dict[str, KruskalFlag]:
     """Kruskal-Wallis per flag over its groups, Bonferroni-corrected over the flags; None where
     undefined (fewer than two groups, or every value equal)."""
+    from scipy.stats import kruskal
+
     tests: dict[str, tuple[float, float] | None] = {}
     for flag, groups in groups_of.items():
         values = {value for group in groups for value in group}
         if len(groups) < 2 or len(values) < 2:
             tests[flag] = None
             continue
-        from scipy.stats import kruskal
-
         statistic, p = kruskal(*groups)
         tests[flag] = float(statistic), float(p)
     ps = [None if test is None else test[1] for test in tests.values()]
